@@ -1,0 +1,191 @@
+"""Graves' peephole LSTM and the deep LSTM stack with skip connections.
+
+Equations: Graves (2013), "Generating Sequences with Recurrent Neural
+Networks", eqs. 1-5 (deep stack) and 7-11 (peephole cell); DESIGN.md §3.
+
+Dimension letters used in names below:
+  B  batch            T  time steps         D  features of the layer input
+  H  hidden units     G  gate pre-activations (4H, order i, f, g, o)
+  N  layers
+
+Performance shape: each layer's input projection for all T steps is one big
+matmul outside the time scan; only the recurrent h @ W_h stays in the scan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+# One layer's carry is (h_BxH, c_BxH); a stack's carry is a tuple of those.
+LayerCarry = tuple[jax.Array, jax.Array]
+Carry = tuple[LayerCarry, ...]
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+def clip_gradient(x: jax.Array, limit: float) -> jax.Array:
+    """Identity forward; clips the derivative flowing back through x.
+
+    Graves clips the derivatives of the loss with respect to the LSTM
+    pre-activations (and the network outputs) during backprop, which is not
+    the same as clipping parameter gradients afterwards.
+    """
+    return x
+
+
+def _clip_fwd(x, limit):
+    return x, None
+
+
+def _clip_bwd(limit, _, g):
+    return (jnp.clip(g, -limit, limit),)
+
+
+clip_gradient.defvjp(_clip_fwd, _clip_bwd)
+
+
+def maybe_clip(x: jax.Array, limit: float | None) -> jax.Array:
+    return x if not limit else clip_gradient(x, float(limit))
+
+
+@dataclasses.dataclass(frozen=True)
+class LSTMOptions:
+    """Knobs of the cell shared by every layer of a stack."""
+
+    peepholes: bool = True  # Graves' diagonal peepholes w_ci, w_cf, w_co
+    forget_bias: float = 1.0  # initial b_f; Graves does not state one
+    init_scale: float = 0.1  # weights ~ U(-s, s)
+    clip_preactivations: float | None = None  # Graves: 1 (text), 10 (handwriting)
+    matmul_dtype: str = "float32"  # 'bfloat16': bf16 inputs, f32 accumulation
+    unroll: int = 1  # lax.scan unroll factor
+
+
+def dot(x: jax.Array, w: jax.Array, dtype: str) -> jax.Array:
+    """Matmul whose accumulation and result are always float32."""
+    if dtype == "float32":
+        return jnp.dot(x, w, preferred_element_type=jnp.float32)
+    dt = jnp.dtype(dtype)
+    return jnp.dot(x.astype(dt), w.astype(dt), preferred_element_type=jnp.float32)
+
+
+def cell_step(
+    zx_BxG: jax.Array,
+    carry: LayerCarry,
+    w_h_HxG: jax.Array,
+    w_c_3xH: jax.Array | None,
+    opts: LSTMOptions,
+) -> tuple[LayerCarry, jax.Array]:
+    """One step of the peephole cell given the input part of the gates.
+
+    zx_BxG already holds W_x x_t + b. Returns the new carry and h_t.
+    """
+    h_BxH, c_BxH = carry
+    z_BxG = zx_BxG + dot(h_BxH, w_h_HxG, opts.matmul_dtype)
+    zi_BxH, zf_BxH, zg_BxH, zo_BxH = jnp.split(z_BxG, 4, axis=-1)
+    if w_c_3xH is not None:
+        zi_BxH = zi_BxH + w_c_3xH[0] * c_BxH
+        zf_BxH = zf_BxH + w_c_3xH[1] * c_BxH
+    clip = opts.clip_preactivations
+    i_BxH = jax.nn.sigmoid(maybe_clip(zi_BxH, clip))
+    f_BxH = jax.nn.sigmoid(maybe_clip(zf_BxH, clip))
+    g_BxH = jnp.tanh(maybe_clip(zg_BxH, clip))
+    c_BxH = f_BxH * c_BxH + i_BxH * g_BxH
+    if w_c_3xH is not None:
+        # The output gate peeks at the *new* cell state (Graves eq. 10).
+        zo_BxH = zo_BxH + w_c_3xH[2] * c_BxH
+    o_BxH = jax.nn.sigmoid(maybe_clip(zo_BxH, clip))
+    h_BxH = o_BxH * jnp.tanh(c_BxH)
+    return (h_BxH, c_BxH), h_BxH
+
+
+class LSTMLayer(nnx.Module):
+    """A peephole LSTM layer run over a whole sequence."""
+
+    def __init__(self, in_features: int, hidden: int, opts: LSTMOptions, *,
+                 rngs: nnx.Rngs):
+        s = opts.init_scale
+        uniform = jax.nn.initializers.uniform(2 * s)
+        shift = lambda w: w - s  # noqa: E731  (U(0, 2s) -> U(-s, s))
+        self.opts = opts
+        self.hidden = hidden
+        self.w_x = nnx.Param(shift(uniform(rngs.params(), (in_features, 4 * hidden))))
+        self.w_h = nnx.Param(shift(uniform(rngs.params(), (hidden, 4 * hidden))))
+        b_G = jnp.zeros((4 * hidden,)).at[hidden:2 * hidden].set(opts.forget_bias)
+        self.b = nnx.Param(b_G)
+        if opts.peepholes:
+            self.w_c = nnx.Param(shift(uniform(rngs.params(), (3, hidden))))
+        else:
+            self.w_c = None
+
+    def init_carry(self, batch_size: int) -> LayerCarry:
+        zeros = jnp.zeros((batch_size, self.hidden), jnp.float32)
+        return zeros, zeros
+
+    def __call__(self, x_BxTxD: jax.Array, carry: LayerCarry
+                 ) -> tuple[jax.Array, LayerCarry]:
+        opts = self.opts
+        zx_BxTxG = dot(x_BxTxD, self.w_x[...], opts.matmul_dtype) + self.b[...]
+        w_h_HxG = self.w_h[...]
+        w_c_3xH = None if self.w_c is None else self.w_c[...]
+
+        def step(carry, zx_BxG):
+            return cell_step(zx_BxG, carry, w_h_HxG, w_c_3xH, opts)
+
+        carry, h_TxBxH = jax.lax.scan(
+            step, carry, jnp.swapaxes(zx_BxTxG, 0, 1), unroll=opts.unroll)
+        return jnp.swapaxes(h_TxBxH, 0, 1), carry
+
+
+class DeepLSTM(nnx.Module):
+    """N stacked LSTM layers, computed layer by layer (Graves eqs. 1-5).
+
+    With skip connections the input x feeds every layer (layer n sees
+    [x, h^{n-1}]) and every layer feeds the output ([h^1 .. h^N] is
+    returned); without them layer n sees only h^{n-1} and only h^N is
+    returned. The output projection W_{h^n y} belongs to the head.
+    """
+
+    def __init__(self, in_features: int, hidden: int, num_layers: int,
+                 opts: LSTMOptions, *, skip: bool = True, rngs: nnx.Rngs):
+        self.skip = skip
+        self.hidden = hidden
+        self.num_layers = num_layers
+        layers = []
+        for n in range(num_layers):
+            d = in_features if n == 0 else hidden + (in_features if skip else 0)
+            layers.append(LSTMLayer(d, hidden, opts, rngs=rngs))
+        self.layers = nnx.List(layers)
+
+    @property
+    def out_features(self) -> int:
+        return self.hidden * (self.num_layers if self.skip else 1)
+
+    def init_carry(self, batch_size: int) -> Carry:
+        return tuple(layer.init_carry(batch_size) for layer in self.layers)
+
+    def __call__(self, x_BxTxD: jax.Array, carry: Carry
+                 ) -> tuple[jax.Array, Carry]:
+        hs, new_carry = [], []
+        h_BxTxH = None
+        for n, layer in enumerate(self.layers):
+            if n == 0:
+                inp = x_BxTxD
+            elif self.skip:
+                inp = jnp.concatenate([x_BxTxD, h_BxTxH], axis=-1)
+            else:
+                inp = h_BxTxH
+            h_BxTxH, c = layer(inp, carry[n])
+            hs.append(h_BxTxH)
+            new_carry.append(c)
+        out = jnp.concatenate(hs, axis=-1) if self.skip else h_BxTxH
+        return out, tuple(new_carry)
+
+
+def reset_carry(carry: Carry, reset_B: jax.Array) -> Carry:
+    """Zero the carried state of the rows whose stream starts anew."""
+    keep_Bx1 = (~reset_B)[:, None]
+    return jax.tree.map(lambda s: jnp.where(keep_Bx1, s, 0.0), carry)
