@@ -206,3 +206,13 @@ def test_carry_continues_the_sequence():
     np.testing.assert_allclose(jnp.concatenate([a, b], 1), full, rtol=1e-6, atol=1e-6)
     jax.tree.map(lambda u, v: np.testing.assert_allclose(u, v, rtol=1e-6, atol=1e-6),
                  carry, carry_full)
+
+
+def test_integer_ids_equal_one_hot_input():
+    """The gather path for one-hot input gives the one-hot matmul's numbers."""
+    V, B, T = 7, 2, 5
+    deep = lstm.DeepLSTM(V, 4, 2, lstm.LSTMOptions(init_scale=0.5), rngs=nnx.Rngs(6))
+    ids = jnp.asarray(np.random.default_rng(5).integers(0, V, size=(B, T)))
+    by_ids, _ = deep(ids, deep.init_carry(B))
+    by_one_hot, _ = deep(jax.nn.one_hot(ids, V), deep.init_carry(B))
+    np.testing.assert_allclose(by_ids, by_one_hot, rtol=1e-6, atol=1e-6)

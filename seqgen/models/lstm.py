@@ -10,6 +10,10 @@ Dimension letters used in names below:
 
 Performance shape: each layer's input projection for all T steps is one big
 matmul outside the time scan; only the recurrent h @ W_h stays in the scan.
+A layer's input may come in parts (x and h^{n-1} with skip connections),
+each projected by its own rows of W_x, so nothing is concatenated; an
+integer part holds one-hot symbol ids and its projection is a row gather
+(the same numbers as one-hot @ W_x, without the V-wide matmul).
 """
 
 from __future__ import annotations
@@ -72,6 +76,21 @@ def dot(x: jax.Array, w: jax.Array, dtype: str) -> jax.Array:
     return jnp.dot(x.astype(dt), w.astype(dt), preferred_element_type=jnp.float32)
 
 
+def project(parts: tuple[jax.Array, ...], sizes: tuple[int, ...], w_DxG: jax.Array,
+            dtype: str) -> jax.Array:
+    """sum_k part_k @ W_x[rows of part k]; integer parts are one-hot ids."""
+    out, row = None, 0
+    for x, d in zip(parts, sizes):
+        w = w_DxG[row:row + d]
+        row += d
+        if jnp.issubdtype(x.dtype, jnp.integer):
+            z = jnp.take(w, x, axis=0).astype(jnp.float32)
+        else:
+            z = dot(x, w, dtype)
+        out = z if out is None else out + z
+    return out
+
+
 def cell_step(
     zx_BxG: jax.Array,
     carry: LayerCarry,
@@ -105,8 +124,11 @@ def cell_step(
 class LSTMLayer(nnx.Module):
     """A peephole LSTM layer run over a whole sequence."""
 
-    def __init__(self, in_features: int, hidden: int, opts: LSTMOptions, *,
-                 rngs: nnx.Rngs):
+    def __init__(self, in_features: int | tuple[int, ...], hidden: int,
+                 opts: LSTMOptions, *, rngs: nnx.Rngs):
+        self.in_sizes = (in_features,) if isinstance(in_features, int) \
+            else tuple(in_features)
+        in_features = sum(self.in_sizes)
         s = opts.init_scale
         uniform = jax.nn.initializers.uniform(2 * s)
         shift = lambda w: w - s  # noqa: E731  (U(0, 2s) -> U(-s, s))
@@ -122,13 +144,17 @@ class LSTMLayer(nnx.Module):
             self.w_c = None
 
     def init_carry(self, batch_size: int) -> LayerCarry:
-        zeros = jnp.zeros((batch_size, self.hidden), jnp.float32)
-        return zeros, zeros
+        # Two buffers, not one twice: the train step donates both.
+        shape = (batch_size, self.hidden)
+        return jnp.zeros(shape, jnp.float32), jnp.zeros(shape, jnp.float32)
 
-    def __call__(self, x_BxTxD: jax.Array, carry: LayerCarry
+    def __call__(self, x: jax.Array | tuple[jax.Array, ...], carry: LayerCarry
                  ) -> tuple[jax.Array, LayerCarry]:
+        """x: float [B, T, D] (or int ids [B, T]), or a tuple of such parts."""
         opts = self.opts
-        zx_BxTxG = dot(x_BxTxD, self.w_x[...], opts.matmul_dtype) + self.b[...]
+        parts = x if isinstance(x, tuple) else (x,)
+        zx_BxTxG = project(parts, self.in_sizes, self.w_x[...],
+                           opts.matmul_dtype) + self.b[...]
         w_h_HxG = self.w_h[...]
         w_c_3xH = None if self.w_c is None else self.w_c[...]
 
@@ -156,7 +182,10 @@ class DeepLSTM(nnx.Module):
         self.num_layers = num_layers
         layers = []
         for n in range(num_layers):
-            d = in_features if n == 0 else hidden + (in_features if skip else 0)
+            if n == 0:
+                d = in_features
+            else:
+                d = (in_features, hidden) if skip else hidden
             layers.append(LSTMLayer(d, hidden, opts, rngs=rngs))
         self.layers = nnx.List(layers)
 
@@ -169,13 +198,14 @@ class DeepLSTM(nnx.Module):
 
     def __call__(self, x_BxTxD: jax.Array, carry: Carry
                  ) -> tuple[jax.Array, Carry]:
+        """x_BxTxD: float features, or int ids [B, T] meaning one-hot input."""
         hs, new_carry = [], []
         h_BxTxH = None
         for n, layer in enumerate(self.layers):
             if n == 0:
                 inp = x_BxTxD
             elif self.skip:
-                inp = jnp.concatenate([x_BxTxD, h_BxTxH], axis=-1)
+                inp = (x_BxTxD, h_BxTxH)
             else:
                 inp = h_BxTxH
             h_BxTxH, c = layer(inp, carry[n])

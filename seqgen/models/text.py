@@ -43,11 +43,9 @@ class TextModel(nnx.Module):
 
     def __call__(self, ids_BxT: jax.Array, carry: lstm.Carry
                  ) -> tuple[jax.Array, lstm.Carry]:
-        if self.embed is None:
-            x_BxTxV = jax.nn.one_hot(ids_BxT, self.vocab_size, dtype=jnp.float32)
-        else:
-            x_BxTxV = self.embed(ids_BxT)
-        h_BxTxF, carry = self.lstm(x_BxTxV, carry)
+        # One-hot input goes in as ids: the layers gather rows of W_x.
+        x = ids_BxT if self.embed is None else self.embed(ids_BxT)
+        h_BxTxF, carry = self.lstm(x, carry)
         logits_BxTxV = lstm.dot(h_BxTxF, self.w_y[...], self.matmul_dtype) + self.b_y[...]
         # Graves clips the derivatives at the network outputs to [-100, 100].
         return lstm.maybe_clip(logits_BxTxV, self.clip_outputs), carry
