@@ -1,0 +1,71 @@
+"""Config validation: one-line errors that name the field and the fix.
+
+ml_collections already rejects unknown keys and wrong types in command-line
+overrides (`--config.model.num_layerz=3`); this catches impossible values
+and a resume whose model differs from the one in the checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import ml_collections
+
+# (dotted field, lowest allowed value)
+POSITIVE = (
+    ("model.num_layers", 1), ("model.hidden", 1), ("model.embed_dim", 0),
+    ("batch_size", 1), ("eval_batch_size", 1), ("seq_len", 1), ("num_steps", 1),
+    ("log_every", 1), ("eval_every", 1), ("checkpoint_every", 1),
+    ("keep_checkpoints", 1), ("sample.length", 1), ("sample.num_samples", 1),
+    ("model.init_scale", 0), ("optim.learning_rate", 0), ("sample.temperature", 0),
+)
+
+
+def _get(config: ml_collections.ConfigDict, dotted: str):
+    node = config
+    for part in dotted.split("."):
+        node = node[part]
+    return node
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+    for field, lowest in POSITIVE:
+        try:
+            value = _get(config, field)
+        except (KeyError, AttributeError):
+            continue  # not every kind has every field
+        if value < lowest:
+            raise ValueError(f"config.{field}={value} is impossible; it must be "
+                             f">= {lowest}")
+    if config.model.matmul_dtype not in ("float32", "bfloat16"):
+        raise ValueError(f"config.model.matmul_dtype={config.model.matmul_dtype!r}; "
+                         "use 'float32' or 'bfloat16'")
+
+
+def ensure_writable(workdir: str) -> None:
+    path = pathlib.Path(workdir)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OSError(f"cannot create workdir {workdir}: {e.strerror}; pass a "
+                      "--workdir you can write to") from None
+    if not os.access(path, os.W_OK):
+        raise OSError(f"workdir {workdir} is not writable; pass a --workdir you "
+                      "can write to")
+
+
+def check_same_model(saved: dict, config: ml_collections.ConfigDict,
+                     workdir: str) -> None:
+    """A resume must rebuild the model and data the checkpoint was made with."""
+    now = config.to_dict()
+    diffs = [f"{section}.{k}: {saved[section].get(k)!r} -> {v!r}"
+             for section in ("model", "data") for k, v in now[section].items()
+             if saved.get(section, {}).get(k) != v]
+    for k in ("kind", "batch_size", "seq_len"):
+        if saved.get(k) != now[k]:
+            diffs.append(f"{k}: {saved.get(k)!r} -> {now[k]!r}")
+    if diffs:
+        raise ValueError(
+            f"{workdir} holds checkpoints of a different run ({'; '.join(diffs)}); "
+            "use a new --workdir or the original config")

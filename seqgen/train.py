@@ -1,0 +1,252 @@
+"""The life of a training run: train_and_evaluate(config, workdir).
+
+Read top to bottom: setup, the pure train and eval steps, state and resume,
+then the loop (train, log one step late, evaluate, sample, checkpoint).
+The experiment kind (config.kind) supplies model, loss, data and samples;
+this file never branches on it (seqgen/kinds/__init__.py).
+
+Dimension letters: B global batch, T window length.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import pathlib
+import time
+from typing import Any
+
+import flax
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+from absl import logging
+from flax import nnx
+
+from seqgen import checkpoint, config_checks, kinds, optim, parallel
+from seqgen.metrics_log import MetricLog
+
+
+@flax.struct.dataclass
+class TrainState:
+    step: jax.Array  # int32 scalar: number of updates applied
+    params: nnx.State
+    opt_state: optax.OptState
+    carry: Any  # truncated-BPTT state, rows sharded along 'data'
+    rng: jax.Array  # uint32[2]; per-step keys are fold_in(rng, step)
+
+
+# ---------------------------------------------------------------------------
+# The pure steps. `graphdef`, `tx` and `kind` are static: jit traces once.
+# ---------------------------------------------------------------------------
+
+def _reset_rows(carry, init_carry, reset_B):
+    """Rows whose stream starts anew get the initial state back."""
+    def pick(s, s0):
+        keep = (~reset_B).reshape((-1,) + (1,) * (s.ndim - 1))
+        return jnp.where(keep, s, s0)
+    return jax.tree.map(pick, carry, init_carry)
+
+
+def train_step(graphdef, tx, kind, state: TrainState, batch: dict
+               ) -> tuple[TrainState, dict]:
+    init_carry = nnx.merge(graphdef, state.params).init_carry(batch["reset"].shape[0])
+    carry = _reset_rows(state.carry, init_carry, batch["reset"])
+
+    def loss_fn(params):
+        model = nnx.merge(graphdef, params)
+        return kind.loss_fn(model, carry, batch)
+
+    (loss, (sums, carry)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+        state.params)
+    updates, opt_state = tx.update(grads, state.opt_state, state.params)
+    params = optax.apply_updates(state.params, updates)
+    metrics = dict(sums, loss=loss, grad_norm=optax.global_norm(grads))
+    state = state.replace(step=state.step + 1, params=params,
+                          opt_state=opt_state, carry=carry)
+    return state, metrics
+
+
+def eval_step(graphdef, kind, params, carry, batch):
+    model = nnx.merge(graphdef, params)
+    carry = _reset_rows(carry, model.init_carry(batch["reset"].shape[0]),
+                        batch["reset"])
+    _, (sums, carry) = kind.loss_fn(model, carry, batch)
+    return carry, sums
+
+
+# ---------------------------------------------------------------------------
+# The run.
+# ---------------------------------------------------------------------------
+
+def evaluate(kind, jitted_eval, graphdef, params, split: str, batch_size: int,
+             mesh) -> dict[str, float]:
+    """One pass over a whole split, state carried from window to window."""
+    model = nnx.merge(graphdef, params)
+    carry = parallel.shard_like(model.init_carry(batch_size),
+                                parallel.batch_sharded(mesh))
+    totals = None
+    for local in kind.eval_batches(split, batch_size, jax.process_index(),
+                                   jax.process_count()):
+        carry, sums = jitted_eval(params, carry, parallel.global_batch(local, mesh))
+        totals = sums if totals is None else jax.tree.map(jnp.add, totals, sums)
+    return kind.report(jax.device_get(totals))
+
+
+def _fmt_time(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
+                       devices: list | None = None) -> dict[str, Any]:
+    """Trains `config` in `workdir`, resuming from its newest checkpoint.
+
+    Returns the final validation metrics plus throughput and timing.
+    """
+    # --- Setup -------------------------------------------------------------
+    t_start = time.time()
+    config_checks.validate(config)
+    workdir = str(pathlib.Path(workdir).expanduser())
+    config_checks.ensure_writable(workdir)
+    is_chief = jax.process_index() == 0
+    log = MetricLog(workdir, enabled=is_chief)
+    mesh = parallel.make_mesh(devices)
+    parallel.check_batch_size(config.batch_size, mesh, "config.batch_size")
+    parallel.check_batch_size(config.eval_batch_size, mesh, "config.eval_batch_size")
+
+    kind = kinds.make(config)
+    kind.load_data()
+    log.info("data: %s", json.dumps({k: v for k, v in kind.meta.items()
+                                     if k != "vocab"}))
+
+    # --- Model, optimizer and state ---------------------------------------
+    model = kind.build_model(nnx.Rngs(config.seed))
+    graphdef, params = nnx.split(model, nnx.Param)
+    num_params = sum(x.size for x in jax.tree.leaves(params))
+    tx = optim.make_optimizer(config, config.num_steps)
+    replicated = parallel.replicated(mesh)
+    state = TrainState(
+        step=jnp.int32(0), params=params, opt_state=tx.init(params),
+        carry=model.init_carry(config.batch_size),
+        rng=jax.random.PRNGKey(config.seed))
+    state = parallel.shard_like(state, replicated).replace(
+        carry=parallel.shard_like(state.carry, parallel.batch_sharded(mesh)))
+    shardings = jax.tree.map(lambda x: x.sharding, state)
+    log.info("model: %d parameters on a %d-device mesh", num_params, mesh.devices.size)
+
+    ckpt = checkpoint.Checkpointer(workdir, keep=config.keep_checkpoints,
+                                   every=config.checkpoint_every)
+
+    def meta_at(step: int) -> dict:
+        wpe = kind.windows_per_epoch()
+        return {"config": config.to_dict(), "kind": kind.meta,
+                "data": {"step": step, "epoch": step // wpe, "window": step % wpe}}
+
+    latest = ckpt.latest_step()
+    if latest is not None:
+        train_items = {"opt_state": state.opt_state, "carry": state.carry,
+                       "step": state.step, "rng": state.rng}
+        params, train_items, saved = ckpt.restore(latest, state.params, train_items)
+        config_checks.check_same_model(saved["config"], config, workdir)
+        state = TrainState(params=params, **train_items)
+        log.info("resumed from %s/checkpoints at step %d", workdir, latest)
+
+    # --- The jitted steps -----------------------------------------------------
+    jitted_train = jax.jit(functools.partial(train_step, graphdef, tx, kind),
+                           donate_argnums=0, out_shardings=(shardings, replicated))
+    jitted_eval = jax.jit(functools.partial(eval_step, graphdef, kind))
+
+    def save(step: int, force: bool = False) -> None:
+        ckpt.save(step, state.params,
+                  {"opt_state": state.opt_state, "carry": state.carry,
+                   "step": state.step, "rng": state.rng}, meta_at(step), force=force)
+
+    def run_eval(step: int) -> dict[str, float]:
+        m = evaluate(kind, jitted_eval, graphdef, state.params, "valid",
+                     config.eval_batch_size, mesh)
+        log.write(step, "valid", m)
+        log.info("valid @ %d: %s", step,
+                 "  ".join(f"{k} {v:.4f}" for k, v in m.items()))
+        if is_chief:
+            rng = jax.random.fold_in(jax.random.PRNGKey(config.seed + 1), step)
+            text = kind.write_samples(nnx.merge(graphdef, state.params), workdir,
+                                      step, rng)
+            log.text(step, "sample", text)
+        return m
+
+    # --- The loop ---------------------------------------------------------------
+    step = int(jax.device_get(state.step))
+    units_per_step = config.batch_size * config.seq_len
+    pending = None  # (step, summed metrics) fetched one step late
+    acc, acc_steps = None, 0
+    t_window, train_rate, rates = None, 0.0, []
+    valid = {}
+    pid, nproc = jax.process_index(), jax.process_count()
+
+    def log_train(at_step: int, sums: dict, n: int) -> None:
+        nonlocal t_window, train_rate
+        sums = jax.device_get(sums)
+        now = time.time()
+        if t_window is not None:
+            train_rate = n * units_per_step / (now - t_window)
+            rates.append(train_rate)
+        t_window = now
+        m = {**kind.report(sums), "loss": float(sums["loss"]) / n,
+             "grad_norm": float(sums["grad_norm"]) / n,
+             f"{kind.units}_per_s": train_rate}
+        log.write(at_step, "train", m)
+        left = (config.num_steps - at_step) * units_per_step
+        eta = _fmt_time(left / train_rate) if train_rate else "-"
+        headline = "bpc" if "bpc" in m else "ppl"
+        log.info("step %d/%d | loss %.4f | %s %.4f | %s/s %s | ETA %s", at_step,
+                 config.num_steps, m["loss"], headline, m[headline], kind.units,
+                 f"{train_rate:,.0f}" if train_rate else "-", eta)
+
+    try:
+        while step < config.num_steps:
+            batch = parallel.global_batch(kind.train_batch(step, pid, nproc), mesh)
+            state, metrics = jitted_train(state, batch)
+            step += 1
+            acc = metrics if acc is None else jax.tree.map(jnp.add, acc, metrics)
+            acc_steps += 1
+
+            if pending is not None:  # the previous log step's numbers are ready now
+                log_train(*pending)
+                pending = None
+            if step % config.log_every == 0 or step == 1:
+                pending, acc, acc_steps = (step, acc, acc_steps), None, 0
+
+            if step % config.eval_every == 0 or step == config.num_steps:
+                t_eval = time.time()
+                valid = run_eval(step)
+                if t_window is not None:  # evaluation time is not training time
+                    t_window += time.time() - t_eval
+            save(step, force=step == config.num_steps)
+    finally:  # an in-flight async save completes even if the loop dies
+        ckpt.wait()
+
+    # --- The end ------------------------------------------------------------------
+    if pending is not None:
+        log_train(*pending)
+    if not valid:  # resumed at the final step: evaluate what is there
+        valid = run_eval(step)
+    ckpt.wait()
+    ckpt.close()
+    summary = {"step": step, "valid": valid,
+               f"train_{kind.units}_per_s": float(np.median(rates)) if rates else None,
+               "wall_time_s": time.time() - t_start, "num_params": num_params}
+    if config.eval_test:
+        summary["test"] = evaluate(kind, jitted_eval, graphdef, state.params, "test",
+                                   config.eval_batch_size, mesh)
+        log.write(step, "test", summary["test"])
+    if is_chief:
+        (pathlib.Path(workdir) / "summary.json").write_text(
+            json.dumps(summary, indent=2) + "\n")
+    log.info("done: %s", json.dumps(summary))
+    log.close()
+    return summary
