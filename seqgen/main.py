@@ -5,7 +5,10 @@ overridden on the command line: --config.model.num_layers=3; the text after
 a colon selects a variant: --config=configs/enwik8.py:smoke.
 """
 
+import ast
 import os
+import re
+import sys
 
 from absl import app, flags, logging
 from ml_collections import config_flags
@@ -50,5 +53,26 @@ def main(argv):
     train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
 
 
+def parse_flags(argv: list[str]) -> list[str]:
+    """absl parsing, but an unknown config field is one line, not a traceback."""
+    try:
+        return FLAGS(argv)
+    except flags.Error as e:
+        sys.exit(f"FATAL flags error: {e}")
+    except (AttributeError, KeyError) as e:
+        text = str(e)
+        try:  # ml_collections wraps the message in a repr'd string
+            text = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            pass
+        text = " ".join(text.split())
+        key = re.match(r"'(\w+)'", text)
+        culprit = [a for a in argv if key and a.startswith("--config.")
+                   and key.group(1) in a]
+        where = culprit[0].split("=")[0] if culprit else "a --config.* override"
+        sys.exit(f"FATAL unknown config field in {where}: {text}; see the fields "
+                 "in the config file (seqgen/text_config.py documents them)")
+
+
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)
