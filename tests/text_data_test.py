@@ -25,8 +25,8 @@ def sha256(data: bytes) -> str:
 
 
 def make_config(tmp_path, **fields):
-    base = dict(dataset='shakespeare', path='', data_dir=str(tmp_path / 'tfds'),
-                manual_dir=str(tmp_path / 'manual'), split='standard',
+    base = dict(dataset="shakespeare", path="", data_dir=str(tmp_path / "tfds"),
+                manual_dir=str(tmp_path / "manual"), split="standard",
                 valid_fraction=0.05, test_fraction=0.05)
     return ml_collections.ConfigDict({**base, **fields})
 
@@ -38,19 +38,20 @@ def decode_ids(vocab, ids):
 @pytest.fixture(autouse=True)
 def small_records(monkeypatch):
     # Many small records, so that their order on disk is exercised.
-    monkeypatch.setattr(text, 'RECORD_TOKENS', 1000)
+    monkeypatch.setattr(text, "RECORD_TOKENS", 1000)
 
 
 def no_incomplete_files(root: Path) -> bool:
-    return not [p for p in root.rglob('*') if 'incomplete' in p.name or p.suffix == '.part']
+    return not [p for p in root.rglob("*")
+                if "incomplete" in p.name or p.suffix == ".part"]
 
 
 # ---------------------------------------------------------------- shakespeare
 
 def provenance_table():
-    rows = re.findall(r'^\| (\S+\.txt) \| ([\d,]+) \| ([0-9a-f]{64}) \|$',
-                      (text.SHAKESPEARE_DIR / 'PROVENANCE.md').read_text(), re.M)
-    return [(name, int(size.replace(',', '')), digest) for name, size, digest in rows]
+    rows = re.findall(r"^\| (\S+\.txt) \| ([\d,]+) \| ([0-9a-f]{64}) \|$",
+                      (text.SHAKESPEARE_DIR / "PROVENANCE.md").read_text(), re.M)
+    return [(name, int(size.replace(",", "")), digest) for name, size, digest in rows]
 
 
 def test_vendored_corpus_matches_its_provenance():
@@ -59,20 +60,21 @@ def test_vendored_corpus_matches_its_provenance():
     for name, size, digest in table:
         data = (text.SHAKESPEARE_DIR / name).read_bytes()
         assert (len(data), sha256(data)) == (size, digest), name
-    assert (text.SHAKESPEARE_DIR / 'LICENSE').is_file()
+    assert (text.SHAKESPEARE_DIR / "LICENSE").is_file()
 
 
 def test_shakespeare_loads_char_ids_with_a_tail_split(tmp_path):
-    works = [(text.SHAKESPEARE_DIR / name).read_text() for name, _, _ in provenance_table()]
-    corpus = '\n\n\n\n'.join(works) + '\n'
+    works = [(text.SHAKESPEARE_DIR / name).read_text()
+             for name, _, _ in provenance_table()]
+    corpus = "\n\n\n\n".join(works) + "\n"
     config = make_config(tmp_path)
     splits = load_text(config)
-    assert splits.name == 'shakespeare'
+    assert splits.name == "shakespeare"
     alphabet = sorted(set(corpus))
-    assert splits.vocab.level == 'char' and list(splits.vocab.tokens) == alphabet
+    assert splits.vocab.level == "char" and list(splits.vocab.tokens) == alphabet
     assert splits.train.dtype == np.uint8
     ids = np.concatenate([splits.train, splits.valid, splits.test])
-    assert ''.join(decode_ids(splits.vocab, ids)) == corpus
+    assert "".join(decode_ids(splits.vocab, ids)) == corpus
     n = len(corpus)
     assert splits.test.size == round(0.05 * n) and splits.valid.size == round(0.05 * n)
     start = time.perf_counter()
@@ -84,85 +86,86 @@ def test_shakespeare_loads_char_ids_with_a_tail_split(tmp_path):
 # ------------------------------------------------------------------ text_file
 
 def test_text_file_char_level(tmp_path):
-    body = 'Ünïcödé lines\nand € signs\n' * 300
-    path = tmp_path / 'book.txt'
-    path.write_text(body, encoding='utf-8')
-    splits = load_text(make_config(tmp_path, dataset='text_file', path=str(path),
+    body = "Ünïcödé lines\nand € signs\n" * 300
+    path = tmp_path / "book.txt"
+    path.write_text(body, encoding="utf-8")
+    splits = load_text(make_config(tmp_path, dataset="text_file", path=str(path),
                                    valid_fraction=0.1, test_fraction=0.2))
     ids = np.concatenate([splits.train, splits.valid, splits.test])
-    assert ''.join(decode_ids(splits.vocab, ids)) == body
+    assert "".join(decode_ids(splits.vocab, ids)) == body
     assert splits.test.size == round(0.2 * len(body))
     assert splits.valid.size == round(0.1 * len(body))
-    assert splits.name == 'text_file'
+    assert splits.name == "text_file"
 
 
 def test_text_file_changed_content_is_prepared_again(tmp_path):
-    path = tmp_path / 'notes.txt'
-    path.write_text('abcabc' * 100)
-    first = load_text(make_config(tmp_path, dataset='text_file', path=str(path)))
-    path.write_text('xyzxyz' * 100)
-    second = load_text(make_config(tmp_path, dataset='text_file', path=str(path)))
-    assert first.vocab.tokens == ('a', 'b', 'c')
-    assert second.vocab.tokens == ('x', 'y', 'z')
+    path = tmp_path / "notes.txt"
+    path.write_text("abcabc" * 100)
+    first = load_text(make_config(tmp_path, dataset="text_file", path=str(path)))
+    path.write_text("xyzxyz" * 100)
+    second = load_text(make_config(tmp_path, dataset="text_file", path=str(path)))
+    assert first.vocab.tokens == ("a", "b", "c")
+    assert second.vocab.tokens == ("x", "y", "z")
 
 
 def test_text_file_not_utf8_names_file_and_offset(tmp_path):
-    path = tmp_path / 'latin1.txt'
-    data = 'plain start, then '.encode() + 'café'.encode('latin-1')
+    path = tmp_path / "latin1.txt"
+    data = b"plain start, then " + "café".encode("latin-1")
     path.write_bytes(data)
-    config = make_config(tmp_path, dataset='text_file', path=str(path),
+    config = make_config(tmp_path, dataset="text_file", path=str(path),
                          valid_fraction=0.25, test_fraction=0.25)
     with pytest.raises(DataError) as err:
         load_text(config)
     message = str(err.value)
-    assert str(path) in message and f'offset {data.index(0xE9)}' in message
-    assert 'UTF-8' in message and '\n' not in message
-    assert not (tmp_path / 'tfds' / 'seqgen_text_file').exists()
+    assert str(path) in message and f"offset {data.index(0xE9)}" in message
+    assert "UTF-8" in message and "\n" not in message
+    assert not (tmp_path / "tfds" / "seqgen_text_file").exists()
     # The byte level reads it.
-    config = ml_collections.ConfigDict({**config.to_dict(), 'level': 'byte'})
+    config = ml_collections.ConfigDict({**config.to_dict(), "level": "byte"})
     splits = load_text(config)
     ids = np.concatenate([splits.train, splits.valid, splits.test])
     assert bytes(decode_ids(splits.vocab, ids)) == data
 
 
 def test_text_file_empty_or_missing(tmp_path):
-    empty = tmp_path / 'empty.txt'
-    empty.write_bytes(b'')
-    with pytest.raises(DataError, match=f'{empty}.*empty'):
-        load_text(make_config(tmp_path, dataset='text_file', path=str(empty)))
-    with pytest.raises(DataError, match='does not exist'):
-        load_text(make_config(tmp_path, dataset='text_file', path=str(tmp_path / 'no')))
-    with pytest.raises(DataError, match='needs data_config.path'):
-        load_text(make_config(tmp_path, dataset='text_file'))
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    with pytest.raises(DataError, match=f"{empty}.*empty"):
+        load_text(make_config(tmp_path, dataset="text_file", path=str(empty)))
+    with pytest.raises(DataError, match="does not exist"):
+        load_text(make_config(tmp_path, dataset="text_file", path=str(tmp_path / "no")))
+    with pytest.raises(DataError, match="needs data_config.path"):
+        load_text(make_config(tmp_path, dataset="text_file"))
 
 
 def test_bad_settings(tmp_path):
-    with pytest.raises(DataError, match='dataset=.imagenet.'):
-        load_text(make_config(tmp_path, dataset='imagenet'))
-    with pytest.raises(DataError, match='valid_fraction'):
+    with pytest.raises(DataError, match="dataset=.imagenet."):
+        load_text(make_config(tmp_path, dataset="imagenet"))
+    with pytest.raises(DataError, match="valid_fraction"):
         load_text(make_config(tmp_path, valid_fraction=0.6, test_fraction=0.5))
     with pytest.raises(DataError, match="split='random'"):
-        load_text(make_config(tmp_path, dataset='enwik8', split='random'))
+        load_text(make_config(tmp_path, dataset="enwik8", split="random"))
 
 
-def test_failed_preparation_leaves_nothing_and_keeps_prepared_data(tmp_path, monkeypatch):
+def test_failed_preparation_leaves_nothing_and_keeps_prepared_data(tmp_path,
+                                                                   monkeypatch):
     config = make_config(tmp_path)
     before = load_text(config)  # prepared shakespeare must survive
-    path = tmp_path / 'big.txt'
-    path.write_text('0123456789\n' * 1000)
+    path = tmp_path / "big.txt"
+    path.write_text("0123456789\n" * 1000)
     real_records = text._records
 
     def failing_records(chunks):
         yield from itertools.islice(real_records(chunks), 3)
-        raise OSError('disk full')
+        raise OSError("disk full")
 
-    monkeypatch.setattr(text, '_records', failing_records)
-    with pytest.raises(OSError, match='disk full'):
-        load_text(make_config(tmp_path, dataset='text_file', path=str(path)))
-    data_dir = tmp_path / 'tfds'
+    monkeypatch.setattr(text, "_records", failing_records)
+    with pytest.raises(OSError, match="disk full"):
+        load_text(make_config(tmp_path, dataset="text_file", path=str(path)))
+    data_dir = tmp_path / "tfds"
     assert no_incomplete_files(data_dir)
-    assert not (data_dir / 'seqgen_text_file').exists()
-    monkeypatch.setattr(text, '_records', real_records)
+    assert not (data_dir / "seqgen_text_file").exists()
+    monkeypatch.setattr(text, "_records", real_records)
     np.testing.assert_array_equal(load_text(config).train, before.train)
 
 
@@ -170,14 +173,15 @@ def test_failed_preparation_leaves_nothing_and_keeps_prepared_data(tmp_path, mon
 
 def enwik8_content(size=20_000) -> bytes:
     rng = np.random.default_rng(0)
-    words = ['<page>', 'the', 'Wikipedia', 'Zürich', '東京', '&amp;', '[[link]]', '\n']
-    data = ' '.join(rng.choice(words, size)).encode('utf-8')[:size]
+    words = ["<page>", "the", "Wikipedia", "Zürich", "東京", "&amp;", "[[link]]", "\n"]
+    data = " ".join(rng.choice(words, size)).encode("utf-8")[:size]
     return data
 
 
-def write_zip(path: Path, member: str, data: bytes, method=zipfile.ZIP_DEFLATED) -> bytes:
+def write_zip(path: Path, member: str, data: bytes,
+              method=zipfile.ZIP_DEFLATED) -> bytes:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, 'w', method) as zf:
+    with zipfile.ZipFile(path, "w", method) as zf:
         zf.writestr(member, data)
     return path.read_bytes()
 
@@ -186,29 +190,29 @@ def write_zip(path: Path, member: str, data: bytes, method=zipfile.ZIP_DEFLATED)
 def enwik8(tmp_path, monkeypatch):
     """A small enwik8.zip in manual_dir, with the module's checks set to it."""
     data = enwik8_content()
-    archive = write_zip(tmp_path / 'manual' / 'enwik8.zip', 'enwik8', data)
-    monkeypatch.setattr(text, 'ENWIK8_BYTES', len(data))
-    monkeypatch.setattr(text, 'ENWIK8_SHA256', sha256(data))
-    monkeypatch.setattr(text, 'ENWIK8_ZIP_SHA256', sha256(archive))
+    archive = write_zip(tmp_path / "manual" / "enwik8.zip", "enwik8", data)
+    monkeypatch.setattr(text, "ENWIK8_BYTES", len(data))
+    monkeypatch.setattr(text, "ENWIK8_SHA256", sha256(data))
+    monkeypatch.setattr(text, "ENWIK8_ZIP_SHA256", sha256(archive))
     return data
 
 
 def test_enwik8_standard_split_is_byte_ids(tmp_path, enwik8):
-    splits = load_text(make_config(tmp_path, dataset='enwik8'))
+    splits = load_text(make_config(tmp_path, dataset="enwik8"))
     values = sorted(set(enwik8))
-    assert splits.vocab.level == 'byte' and list(splits.vocab.tokens) == values
+    assert splits.vocab.level == "byte" and list(splits.vocab.tokens) == values
     assert splits.train.dtype == np.uint8
     n = len(enwik8)
     assert (splits.train.size, splits.valid.size, splits.test.size) == (
         n * 90 // 100, n * 5 // 100, n * 5 // 100)
     ids = np.concatenate([splits.train, splits.valid, splits.test])
     assert bytes(decode_ids(splits.vocab, ids)) == enwik8
-    meta_file = next((tmp_path / 'tfds' / 'seqgen_enwik8').rglob('metadata.json'))
+    meta_file = next((tmp_path / "tfds" / "seqgen_enwik8").rglob("metadata.json"))
     assert sha256(enwik8) in meta_file.read_text()
 
 
 def test_enwik8_graves_split_reuses_valid_as_test(tmp_path, enwik8):
-    splits = load_text(make_config(tmp_path, dataset='enwik8', split='graves'))
+    splits = load_text(make_config(tmp_path, dataset="enwik8", split="graves"))
     n = len(enwik8)
     assert splits.train.size == n * 96 // 100 and splits.valid.size == n - n * 96 // 100
     np.testing.assert_array_equal(splits.test, splits.valid)
@@ -216,73 +220,76 @@ def test_enwik8_graves_split_reuses_valid_as_test(tmp_path, enwik8):
 
 
 def test_enwik8_wrong_size(tmp_path, enwik8, monkeypatch):
-    monkeypatch.setattr(text, 'ENWIK8_BYTES', len(enwik8) + 1)
+    monkeypatch.setattr(text, "ENWIK8_BYTES", len(enwik8) + 1)
     with pytest.raises(DataError) as err:
-        load_text(make_config(tmp_path, dataset='enwik8'))
+        load_text(make_config(tmp_path, dataset="enwik8"))
     message = str(err.value)
-    assert str(tmp_path / 'manual' / 'enwik8.zip') in message and 'delete' in message
-    assert f'{len(enwik8)} bytes' in message and '\n' not in message
+    assert str(tmp_path / "manual" / "enwik8.zip") in message and "delete" in message
+    assert f"{len(enwik8)} bytes" in message and "\n" not in message
 
 
 def test_enwik8_truncated_zip(tmp_path, enwik8):
-    path = tmp_path / 'manual' / 'enwik8.zip'
+    path = tmp_path / "manual" / "enwik8.zip"
     archive = path.read_bytes()
     path.write_bytes(archive[:len(archive) // 2])
-    with pytest.raises(DataError, match='truncated or corrupt.*delete'):
-        load_text(make_config(tmp_path, dataset='enwik8'))
-    assert not (tmp_path / 'tfds').exists()
+    with pytest.raises(DataError, match="truncated or corrupt.*delete"):
+        load_text(make_config(tmp_path, dataset="enwik8"))
+    assert not (tmp_path / "tfds").exists()
 
 
 def test_enwik8_corrupt_member_fails_its_crc(tmp_path, enwik8):
-    path = tmp_path / 'manual' / 'enwik8.zip'
-    raw = bytearray(write_zip(path, 'enwik8', enwik8, zipfile.ZIP_STORED))
+    path = tmp_path / "manual" / "enwik8.zip"
+    raw = bytearray(write_zip(path, "enwik8", enwik8, zipfile.ZIP_STORED))
     raw[raw.index(enwik8[:50]) + 10] ^= 0xFF  # one byte of the stored content
     path.write_bytes(bytes(raw))
-    with pytest.raises(DataError, match=f'{path}.*corrupt'):
-        load_text(make_config(tmp_path, dataset='enwik8'))
+    with pytest.raises(DataError, match=f"{path}.*corrupt"):
+        load_text(make_config(tmp_path, dataset="enwik8"))
 
 
 def test_enwik8_offline_names_url_and_path(tmp_path, enwik8, monkeypatch):
-    (tmp_path / 'manual' / 'enwik8.zip').unlink()
+    (tmp_path / "manual" / "enwik8.zip").unlink()
 
     def offline(url, dest):
-        Path(dest).write_bytes(b'partial')
-        raise OSError('Network is unreachable')
+        Path(dest).write_bytes(b"partial")
+        raise OSError("Network is unreachable")
 
-    monkeypatch.setattr(text, '_download', offline)
+    monkeypatch.setattr(text, "_download", offline)
     with pytest.raises(DataError) as err:
-        load_text(make_config(tmp_path, dataset='enwik8'))
+        load_text(make_config(tmp_path, dataset="enwik8"))
     message = str(err.value)
     assert text.ENWIK8_URL in message
-    assert str(tmp_path / 'manual' / 'enwik8.zip') in message
-    assert 'Network is unreachable' in message
+    assert str(tmp_path / "manual" / "enwik8.zip") in message
+    assert "Network is unreachable" in message
     assert no_incomplete_files(tmp_path)
-    assert not (tmp_path / 'tfds').exists()
+    assert not (tmp_path / "tfds").exists()
 
 
 def test_enwik8_download(tmp_path, enwik8, monkeypatch):
-    zip_path = tmp_path / 'manual' / 'enwik8.zip'
+    zip_path = tmp_path / "manual" / "enwik8.zip"
     archive = zip_path.read_bytes()
     zip_path.unlink()
-    monkeypatch.setattr(text, '_download', lambda url, dest: Path(dest).write_bytes(archive))
-    splits = load_text(make_config(tmp_path, dataset='enwik8', manual_dir=''))
+    monkeypatch.setattr(text, "_download",
+                        lambda url, dest: Path(dest).write_bytes(archive))
+    splits = load_text(make_config(tmp_path, dataset="enwik8", manual_dir=""))
     assert splits.train.size == len(enwik8) * 90 // 100
-    assert (tmp_path / 'tfds' / 'downloads' / 'manual' / 'enwik8.zip').read_bytes() == archive
+    default_manual = tmp_path / "tfds" / "downloads" / "manual"
+    assert (default_manual / "enwik8.zip").read_bytes() == archive
 
     # A download that is not the published file is deleted, not kept.
-    monkeypatch.setattr(text, '_download', lambda url, dest: Path(dest).write_bytes(b'junk'))
-    with pytest.raises(DataError, match='sha256'):
-        load_text(make_config(tmp_path / 'other', dataset='enwik8'))
-    assert not (tmp_path / 'other' / 'manual' / 'enwik8.zip').exists()
+    monkeypatch.setattr(text, "_download",
+                        lambda url, dest: Path(dest).write_bytes(b"junk"))
+    with pytest.raises(DataError, match="sha256"):
+        load_text(make_config(tmp_path / "other", dataset="enwik8"))
+    assert not (tmp_path / "other" / "manual" / "enwik8.zip").exists()
 
 
 # ------------------------------------------------------------------------ PTB
 
 PTB_LINES = {
-    'train': ['the cat sat on the mat', 'a <unk> sat N times', 'the dog ran',
-              'cats and dogs', 'on and on'] * 30,
-    'valid': ['the cat ran', 'a dog sat on N mats'],  # 'mats' is not in train
-    'test': ['the <unk> and the cat'],
+    "train": ["the cat sat on the mat", "a <unk> sat N times", "the dog ran",
+              "cats and dogs", "on and on"] * 30,
+    "valid": ["the cat ran", "a dog sat on N mats"],  # 'mats' is not in train
+    "test": ["the <unk> and the cat"],
 }
 
 
@@ -290,33 +297,33 @@ def ptb_files() -> dict[str, bytes]:
     files = {}
     for split, lines in PTB_LINES.items():
         # Mikolov's layout: a space before and after each line.
-        files[f'ptb.{split}.txt'] = ''.join(f' {line} \n' for line in lines).encode()
-        chars = [' '.join('_'.join(line.split())) for line in lines]
-        files[f'ptb.char.{split}.txt'] = ''.join(f' {c} \n' for c in chars).encode()
+        files[f"ptb.{split}.txt"] = "".join(f" {line} \n" for line in lines).encode()
+        chars = [" ".join("_".join(line.split())) for line in lines]
+        files[f"ptb.char.{split}.txt"] = "".join(f" {c} \n" for c in chars).encode()
     return files
 
 
 @pytest.fixture
 def ptb_checksums(monkeypatch):
     files = ptb_files()
-    monkeypatch.setattr(text, 'PTB_SHA256', {n: sha256(d) for n, d in files.items()
-                                             if 'char' not in n})
+    monkeypatch.setattr(text, "PTB_SHA256", {n: sha256(d) for n, d in files.items()
+                                             if "char" not in n})
     return files
 
 
 def write_ptb(tmp_path, layout):
     files = ptb_files()
-    manual = tmp_path / 'manual'
-    if layout == 'flat':
+    manual = tmp_path / "manual"
+    if layout == "flat":
         folder = manual
-    elif layout == 'unpacked':
-        folder = manual / 'simple-examples' / 'data'
+    elif layout == "unpacked":
+        folder = manual / "simple-examples" / "data"
     else:
         manual.mkdir(parents=True)
-        with tarfile.open(manual / 'simple-examples.tgz', 'w:gz') as tar:
-            members = {'./simple-examples/1-train/README': b'other files',
+        with tarfile.open(manual / "simple-examples.tgz", "w:gz") as tar:
+            members = {"./simple-examples/1-train/README": b"other files",
                        # Not in split order, as in a real archive.
-                       **{f'./simple-examples/data/{n}': d
+                       **{f"./simple-examples/data/{n}": d
                           for n, d in sorted(files.items(), reverse=True)}}
             for name, data in members.items():
                 info = tarfile.TarInfo(name)
@@ -328,53 +335,54 @@ def write_ptb(tmp_path, layout):
         (folder / name).write_bytes(data)
 
 
-@pytest.mark.parametrize('layout', ['flat', 'unpacked', 'tgz'])
+@pytest.mark.parametrize("layout", ["flat", "unpacked", "tgz"])
 def test_ptb_word(tmp_path, layout, ptb_checksums):
     write_ptb(tmp_path, layout)
-    splits = load_text(make_config(tmp_path, dataset='ptb_word'))
+    splits = load_text(make_config(tmp_path, dataset="ptb_word"))
     vocab = splits.vocab
-    assert vocab.level == 'word' and splits.train.dtype == np.uint8
-    train_words = {w for line in PTB_LINES['train'] for w in line.split()}
-    assert set(vocab.tokens) == train_words | {'<eos>'}
-    for split in ('train', 'valid', 'test'):
-        expected = [w if w in train_words | {'<eos>'} else '<unk>'
-                    for line in PTB_LINES[split] for w in line.split() + ['<eos>']]
+    assert vocab.level == "word" and splits.train.dtype == np.uint8
+    train_words = {w for line in PTB_LINES["train"] for w in line.split()}
+    assert set(vocab.tokens) == train_words | {"<eos>"}
+    for split in ("train", "valid", "test"):
+        expected = [w if w in train_words | {"<eos>"} else "<unk>"
+                    for line in PTB_LINES[split] for w in line.split() + ["<eos>"]]
         assert decode_ids(vocab, getattr(splits, split)) == expected
 
 
-@pytest.mark.parametrize('layout', ['flat', 'tgz'])
+@pytest.mark.parametrize("layout", ["flat", "tgz"])
 def test_ptb_char(tmp_path, layout, ptb_checksums):
     write_ptb(tmp_path, layout)
-    splits = load_text(make_config(tmp_path, dataset='ptb_char'))
-    assert splits.vocab.level == 'char'
-    for split in ('train', 'valid', 'test'):
-        expected = ''.join(line + '\n' for line in PTB_LINES[split])
-        assert ''.join(decode_ids(splits.vocab, getattr(splits, split))) == expected
-    assert set(splits.vocab.tokens) == set(''.join(PTB_LINES['train'])) | {'\n'}
+    splits = load_text(make_config(tmp_path, dataset="ptb_char"))
+    assert splits.vocab.level == "char"
+    for split in ("train", "valid", "test"):
+        expected = "".join(line + "\n" for line in PTB_LINES[split])
+        assert "".join(decode_ids(splits.vocab, getattr(splits, split))) == expected
+    assert set(splits.vocab.tokens) == set("".join(PTB_LINES["train"])) | {"\n"}
 
 
 def test_ptb_checksum_mismatch_names_the_file(tmp_path, ptb_checksums, monkeypatch):
-    write_ptb(tmp_path, 'flat')
-    monkeypatch.setitem(text.PTB_SHA256, 'ptb.valid.txt', '0' * 64)
-    with pytest.raises(DataError, match=r'ptb\.valid\.txt.*sha256'):
-        load_text(make_config(tmp_path, dataset='ptb_word'))
+    write_ptb(tmp_path, "flat")
+    monkeypatch.setitem(text.PTB_SHA256, "ptb.valid.txt", "0" * 64)
+    with pytest.raises(DataError, match=r"ptb\.valid\.txt.*sha256"):
+        load_text(make_config(tmp_path, dataset="ptb_word"))
 
 
 def test_ptb_truncated_tgz(tmp_path, ptb_checksums):
-    write_ptb(tmp_path, 'tgz')
-    tgz = tmp_path / 'manual' / 'simple-examples.tgz'
+    write_ptb(tmp_path, "tgz")
+    tgz = tmp_path / "manual" / "simple-examples.tgz"
     tgz.write_bytes(tgz.read_bytes()[:200])
-    with pytest.raises(DataError, match=f'{tgz}.*(truncated|not simple-examples).*delete'):
-        load_text(make_config(tmp_path, dataset='ptb_word'))
+    with pytest.raises(DataError,
+                       match=f"{tgz}.*(truncated|not simple-examples).*delete"):
+        load_text(make_config(tmp_path, dataset="ptb_word"))
     assert tgz.exists()  # the user's file: reported, not deleted
 
 
 def test_ptb_offline_names_url_and_path(tmp_path, monkeypatch):
     def offline(url, dest):
-        raise OSError('Name or service not known')
+        raise OSError("Name or service not known")
 
-    monkeypatch.setattr(text, '_download', offline)
+    monkeypatch.setattr(text, "_download", offline)
     with pytest.raises(DataError) as err:
-        load_text(make_config(tmp_path, dataset='ptb_char'))
+        load_text(make_config(tmp_path, dataset="ptb_char"))
     assert text.PTB_URL in str(err.value)
-    assert str(tmp_path / 'manual' / 'simple-examples.tgz') in str(err.value)
+    assert str(tmp_path / "manual" / "simple-examples.tgz") in str(err.value)

@@ -26,28 +26,28 @@ def _check_sizes(batch_size: int, seq_len: int, process_index: int,
                  process_count: int) -> int:
     """Validates the shape settings and returns the per-process batch size."""
     if batch_size <= 0 or seq_len <= 0:
-        raise ValueError(f'batch_size={batch_size} and seq_len={seq_len} must be '
-                         f'positive.')
+        raise ValueError(f"batch_size={batch_size} and seq_len={seq_len} must be "
+                         f"positive.")
     if process_count <= 0 or not 0 <= process_index < process_count:
-        raise ValueError(f'process_index={process_index} must be in '
-                         f'[0, process_count={process_count}).')
+        raise ValueError(f"process_index={process_index} must be in "
+                         f"[0, process_count={process_count}).")
     if batch_size % process_count:
         raise ValueError(
-            f'batch_size={batch_size} is not divisible by process_count='
-            f'{process_count}: use a multiple of {process_count} (e.g. '
-            f'{(batch_size // process_count + 1) * process_count}).')
+            f"batch_size={batch_size} is not divisible by process_count="
+            f"{process_count}: use a multiple of {process_count} (e.g. "
+            f"{(batch_size // process_count + 1) * process_count}).")
     return batch_size // process_count
 
 
 def _check_tokens(tokens: np.ndarray, split: str) -> np.ndarray:
     tokens = np.asarray(tokens)
     if tokens.ndim != 1:
-        raise ValueError(f'The {split} tokens must be a 1-D array, got shape '
-                         f'{tokens.shape}.')
+        raise ValueError(f"The {split} tokens must be a 1-D array, got shape "
+                         f"{tokens.shape}.")
     if tokens.size < 2:
-        raise ValueError(f'The {split} split has {tokens.size} token(s); at least 2 '
-                         f'are needed for one prediction: check the data settings '
-                         f'(split fractions, file).')
+        raise ValueError(f"The {split} split has {tokens.size} token(s); at least 2 "
+                         f"are needed for one prediction: check the data settings "
+                         f"(split fractions, file).")
     return tokens
 
 
@@ -63,13 +63,13 @@ class TBPTTBatcher:
 
     def __init__(self, tokens: np.ndarray, batch_size: int, seq_len: int, *,
                  seed: int, reset_every: int = 0, process_index: int = 0,
-                 process_count: int = 1, split: str = 'train'):
+                 process_count: int = 1, split: str = "train"):
         self.tokens = _check_tokens(tokens, split)
         self.local_batch_size = _check_sizes(batch_size, seq_len, process_index,
                                              process_count)
         if reset_every < 0:
-            raise ValueError(f'reset_every={reset_every} must be >= 0 (0: reset only '
-                             f'at the start of an epoch).')
+            raise ValueError(f"reset_every={reset_every} must be >= 0 (0: reset only "
+                             f"at the start of an epoch).")
         self.batch_size = batch_size
         self.seq_len = seq_len
         self.seed = int(seed)
@@ -80,10 +80,11 @@ class TBPTTBatcher:
         predictions = self.tokens.size - 1  # every token but the first is a target
         if batch_size * seq_len > predictions:
             raise ValueError(
-                f'The {split} split has {self.tokens.size} tokens, too few for '
-                f'batch_size={batch_size} streams of seq_len={seq_len} (needs at least '
-                f'{batch_size * seq_len + 1}): use seq_len <= '
-                f'{predictions // batch_size} or batch_size <= {predictions // seq_len}.')
+                f"The {split} split has {self.tokens.size} tokens, too few for "
+                f"batch_size={batch_size} streams of seq_len={seq_len} (needs at least "
+                f"{batch_size * seq_len + 1}): use seq_len <= "
+                f"{predictions // batch_size} or batch_size <= "
+                f"{predictions // seq_len}.")
         # Keep at least one window of slack so that the random start offset
         # changes the segment boundaries between epochs; a split too small for
         # that gets the windows instead and identical epochs.
@@ -102,7 +103,7 @@ class TBPTTBatcher:
 
     def batch(self, step: int) -> dict[str, np.ndarray]:
         if step < 0:
-            raise ValueError(f'step={step} must be >= 0.')
+            raise ValueError(f"step={step} must be >= 0.")
         epoch, window = divmod(step, self.windows_per_epoch)
         starts = self.epoch_offset(epoch) + self._row_starts + window * self.seq_len
         # One gather of T + 1 tokens per row: inputs and targets share T of them.
@@ -110,17 +111,17 @@ class TBPTTBatcher:
         chunk_bxt1 = self.tokens[idx_bxt1].astype(np.int32)
         reset = window == 0 or (self.reset_every > 0 and window % self.reset_every == 0)
         return {
-            'inputs': chunk_bxt1[:, :-1],
-            'targets': chunk_bxt1[:, 1:],
-            'reset': np.full(self.local_batch_size, reset, dtype=bool),
+            "inputs": chunk_bxt1[:, :-1],
+            "targets": chunk_bxt1[:, 1:],
+            "reset": np.full(self.local_batch_size, reset, dtype=bool),
         }
 
 
 def num_eval_batches(num_tokens: int, batch_size: int, seq_len: int) -> int:
     """How many batches `eval_batches` yields for a split of `num_tokens`."""
     if num_tokens < 2:
-        raise ValueError(f'A split of {num_tokens} token(s) has no prediction to '
-                         f'evaluate: check the data settings.')
+        raise ValueError(f"A split of {num_tokens} token(s) has no prediction to "
+                         f"evaluate: check the data settings.")
     _check_sizes(batch_size, seq_len, 0, 1)
     longest_row = -(-(num_tokens - 1) // batch_size)
     return -(-longest_row // seq_len)
@@ -128,7 +129,7 @@ def num_eval_batches(num_tokens: int, batch_size: int, seq_len: int) -> int:
 
 def eval_batches(tokens: np.ndarray, batch_size: int, seq_len: int, *,
                  process_index: int = 0, process_count: int = 1,
-                 split: str = 'eval') -> Iterator[dict[str, np.ndarray]]:
+                 split: str = "eval") -> Iterator[dict[str, np.ndarray]]:
     """Every prediction of `tokens` exactly once, with state carried across windows.
 
     The len(tokens) - 1 predictions are cut into `batch_size` contiguous
@@ -151,8 +152,8 @@ def eval_batches(tokens: np.ndarray, batch_size: int, seq_len: int, *,
         # Padded positions read token 0 and are masked out.
         pos_bxt = np.where(valid_bxt, pos_bxt, 0)
         yield {
-            'inputs': np.where(valid_bxt, tokens[pos_bxt], 0).astype(np.int32),
-            'targets': np.where(valid_bxt, tokens[pos_bxt + 1], 0).astype(np.int32),
-            'mask': valid_bxt.astype(np.float32),
-            'reset': np.full(b, k == 0, dtype=bool),
+            "inputs": np.where(valid_bxt, tokens[pos_bxt], 0).astype(np.int32),
+            "targets": np.where(valid_bxt, tokens[pos_bxt + 1], 0).astype(np.int32),
+            "mask": valid_bxt.astype(np.float32),
+            "reset": np.full(b, k == 0, dtype=bool),
         }

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-LEVELS = ('byte', 'char', 'word')
-EOS = '<eos>'
-UNK = '<unk>'
+LEVELS = ("byte", "char", "word")
+EOS = "<eos>"
+UNK = "<unk>"
 # Error messages list at most this many unknown symbols, to stay one line.
 _MAX_LISTED = 20
 
@@ -33,25 +33,26 @@ class Vocab:
 
     def __init__(self, level: str, tokens: Iterable[Any]):
         if level not in LEVELS:
-            raise ValueError(f'Vocab level {level!r} is not one of {LEVELS}.')
-        tokens = tuple(int(t) for t in tokens) if level == 'byte' else tuple(tokens)
+            raise ValueError(f"Vocab level {level!r} is not one of {LEVELS}.")
+        tokens = tuple(int(t) for t in tokens) if level == "byte" else tuple(tokens)
         if not tokens:
-            raise ValueError(f'Vocab: a {level} vocabulary needs at least one token.')
-        if level == 'byte' and not all(0 <= t < 256 for t in tokens):
-            raise ValueError('Vocab: byte tokens must be integers in [0, 255].')
-        if level == 'char' and not all(isinstance(t, str) and len(t) == 1 for t in tokens):
-            raise ValueError('Vocab: char tokens must be one-character strings.')
-        if level == 'word' and not all(isinstance(t, str) and t for t in tokens):
-            raise ValueError('Vocab: word tokens must be non-empty strings.')
+            raise ValueError(f"Vocab: a {level} vocabulary needs at least one token.")
+        if level == "byte" and not all(0 <= t < 256 for t in tokens):
+            raise ValueError("Vocab: byte tokens must be integers in [0, 255].")
+        if level == "char" and not all(
+                isinstance(t, str) and len(t) == 1 for t in tokens):
+            raise ValueError("Vocab: char tokens must be one-character strings.")
+        if level == "word" and not all(isinstance(t, str) and t for t in tokens):
+            raise ValueError("Vocab: word tokens must be non-empty strings.")
         if len(set(tokens)) != len(tokens):
-            raise ValueError(f'Vocab: the {level} tokens contain duplicates.')
+            raise ValueError(f"Vocab: the {level} tokens contain duplicates.")
         self.level = level
         self.tokens = tokens
         self._index = {t: i for i, t in enumerate(tokens)}
-        if level in ('byte', 'char'):
+        if level in ("byte", "char"):
             # Sorted symbol codes and their ids: encoding is a searchsorted over
             # the whole text instead of a Python loop per character.
-            codes = np.array(tokens if level == 'byte' else [ord(t) for t in tokens],
+            codes = np.array(tokens if level == "byte" else [ord(t) for t in tokens],
                              dtype=np.int64)
             order = np.argsort(codes)
             self._codes = codes[order]
@@ -72,31 +73,31 @@ class Vocab:
         return hash((self.level, self.tokens))
 
     def __repr__(self) -> str:
-        return f'Vocab(level={self.level!r}, size={self.size})'
+        return f"Vocab(level={self.level!r}, size={self.size})"
 
     # -- encoding ---------------------------------------------------------------
 
     def encode(self, text: str) -> np.ndarray:
         """Text -> int32 ids. Symbols outside the vocabulary raise ValueError."""
-        if self.level == 'word':
+        if self.level == "word":
             return self._encode_words(text)
-        if self.level == 'byte':
-            codes = np.frombuffer(text.encode('utf-8'), dtype=np.uint8)
+        if self.level == "byte":
+            codes = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
         else:
-            codes = np.frombuffer(text.encode('utf-32-le'), dtype=np.uint32)
+            codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
         return self.encode_codes(codes)
 
     def encode_codes(self, codes: np.ndarray) -> np.ndarray:
         """Byte values (byte level) or code points (char level) -> int32 ids."""
-        if self.level == 'word':
-            raise ValueError('Vocab.encode_codes is for byte and char vocabularies.')
+        if self.level == "word":
+            raise ValueError("Vocab.encode_codes is for byte and char vocabularies.")
         codes = np.asarray(codes)
         pos = np.searchsorted(self._codes, codes)
         pos = np.minimum(pos, len(self._codes) - 1)
         known = self._codes[pos] == codes
         if not known.all():
             missing = np.unique(codes[~known])
-            shown = [m if self.level == 'byte' else chr(m) for m in missing.tolist()]
+            shown = [m if self.level == "byte" else chr(m) for m in missing.tolist()]
             raise ValueError(self._unknown_message(shown))
         return self._ids[pos]
 
@@ -104,7 +105,7 @@ class Vocab:
         unk = self._index.get(UNK)
         has_eos = EOS in self._index
         words: list[str] = []
-        lines = text.split('\n')
+        lines = text.split("\n")
         for i, line in enumerate(lines):
             words.extend(line.split())
             # A line break becomes <eos>; the piece after the last '\n' has none.
@@ -112,16 +113,17 @@ class Vocab:
                 words.append(EOS)
         ids = [self._index.get(w, unk) for w in words]
         if unk is None and None in ids:
-            missing = sorted({w for w, i in zip(words, ids) if i is None})
+            missing = sorted({w for w, i in zip(words, ids, strict=True) if i is None})
             raise ValueError(self._unknown_message(missing))
         return np.array(ids, dtype=np.int32)
 
     def _unknown_message(self, missing: list) -> str:
-        listed = ', '.join(repr(m) for m in missing[:_MAX_LISTED])
-        more = f' and {len(missing) - _MAX_LISTED} more' if len(missing) > _MAX_LISTED else ''
-        return (f'{len(missing)} symbol(s) not in the {self.level} vocabulary '
-                f'(size {self.size}): {listed}{more}; build the vocabulary from text '
-                f'that contains them.')
+        listed = ", ".join(repr(m) for m in missing[:_MAX_LISTED])
+        more = (f" and {len(missing) - _MAX_LISTED} more"
+                if len(missing) > _MAX_LISTED else "")
+        return (f"{len(missing)} symbol(s) not in the {self.level} vocabulary "
+                f"(size {self.size}): {listed}{more}; build the vocabulary from text "
+                f"that contains them.")
 
     # -- decoding ---------------------------------------------------------------
 
@@ -129,13 +131,13 @@ class Vocab:
         """Ids -> text. Inverse of `encode` on text made of known symbols."""
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
         if ids.size and (ids.min() < 0 or ids.max() >= self.size):
-            raise ValueError(f'Vocab.decode: ids must be in [0, {self.size}), '
-                             f'got min {ids.min()} max {ids.max()}.')
-        if self.level == 'byte':
+            raise ValueError(f"Vocab.decode: ids must be in [0, {self.size}), "
+                             f"got min {ids.min()} max {ids.max()}.")
+        if self.level == "byte":
             table = np.array(self.tokens, dtype=np.uint8)
-            return table[ids].tobytes().decode('utf-8', errors='replace')
-        if self.level == 'char':
-            return ''.join(self.tokens[i] for i in ids.tolist())
+            return table[ids].tobytes().decode("utf-8", errors="replace")
+        if self.level == "char":
+            return "".join(self.tokens[i] for i in ids.tolist())
         lines: list[list[str]] = [[]]
         for i in ids.tolist():
             token = self.tokens[i]
@@ -143,30 +145,31 @@ class Vocab:
                 lines.append([])
             else:
                 lines[-1].append(token)
-        return '\n'.join(' '.join(line) for line in lines)
+        return "\n".join(" ".join(line) for line in lines)
 
     # -- serialisation ----------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict; `Vocab.from_dict` rebuilds an equal Vocab."""
-        return {'level': self.level, 'tokens': list(self.tokens)}
+        return {"level": self.level, "tokens": list(self.tokens)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Vocab:
-        return cls(d['level'], d['tokens'])
+        return cls(d["level"], d["tokens"])
 
     # -- construction -----------------------------------------------------------
 
     @classmethod
-    def from_text(cls, text: str, level: str = 'char') -> Vocab:
+    def from_text(cls, text: str, level: str = "char") -> Vocab:
         """The sorted set of bytes or characters that occur in `text`."""
-        if level == 'byte':
-            counts = np.bincount(np.frombuffer(text.encode('utf-8'), np.uint8), minlength=256)
-            return cls('byte', np.flatnonzero(counts).tolist())
-        if level == 'char':
-            return cls('char', sorted(set(text)))
-        raise ValueError('Vocab.from_text builds byte or char vocabularies; '
-                         'for words use Vocab.from_words.')
+        if level == "byte":
+            raw = np.frombuffer(text.encode("utf-8"), np.uint8)
+            counts = np.bincount(raw, minlength=256)
+            return cls("byte", np.flatnonzero(counts).tolist())
+        if level == "char":
+            return cls("char", sorted(set(text)))
+        raise ValueError("Vocab.from_text builds byte or char vocabularies; "
+                         "for words use Vocab.from_words.")
 
     @classmethod
     def from_words(cls, words: Iterable[str]) -> Vocab:
@@ -174,4 +177,4 @@ class Vocab:
         counts: dict[str, int] = {}
         for w in words:
             counts[w] = counts.get(w, 0) + 1
-        return cls('word', sorted(counts, key=lambda w: (-counts[w], w)))
+        return cls("word", sorted(counts, key=lambda w: (-counts[w], w)))
