@@ -46,6 +46,16 @@ def no_incomplete_files(root: Path) -> bool:
                 if "incomplete" in p.name or p.suffix == ".part"]
 
 
+def test_records_regroup_any_chunking_in_order():
+    rng = np.random.default_rng(0)
+    ids = np.arange(10_500, dtype=np.uint16)
+    cuts = np.sort(rng.choice(np.arange(1, ids.size), 40, replace=False))
+    chunks = [ids[:0], *np.split(ids, cuts), ids[:0]]
+    records = list(text._records(iter(chunks)))
+    assert [r.size for r in records] == [1000] * 10 + [500]
+    np.testing.assert_array_equal(np.concatenate(records), ids)
+
+
 # ---------------------------------------------------------------- shakespeare
 
 def provenance_table():
@@ -143,6 +153,13 @@ def test_bad_settings(tmp_path):
         load_text(make_config(tmp_path, dataset="imagenet"))
     with pytest.raises(DataError, match="valid_fraction"):
         load_text(make_config(tmp_path, valid_fraction=0.6, test_fraction=0.5))
+    with pytest.raises(DataError, match="test split would get 0"):
+        load_text(make_config(tmp_path, test_fraction=1e-9))
+    path = tmp_path / "tiny.txt"
+    path.write_text("abc")
+    with pytest.raises(DataError, match="train split would get 1 of 3"):
+        load_text(make_config(tmp_path, dataset="text_file", path=str(path),
+                              valid_fraction=0.3, test_fraction=0.3))
     with pytest.raises(DataError, match="split='random'"):
         load_text(make_config(tmp_path, dataset="enwik8", split="random"))
 

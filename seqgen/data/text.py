@@ -203,15 +203,24 @@ logging.getLogger("absl").addFilter(_QuietCustomConfig())
 
 def _records(chunks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
     """Regroups id chunks of any size into records of RECORD_TOKENS ids."""
-    pending: list[np.ndarray] = []
+    pending: list[np.ndarray] = []  # less than one record, carried over
     size = 0
     for chunk in chunks:
-        pending.append(chunk)
-        size += chunk.size
-        while size >= RECORD_TOKENS:
-            joined = np.concatenate(pending)
-            yield joined[:RECORD_TOKENS]
-            pending, size = [joined[RECORD_TOKENS:]], size - RECORD_TOKENS
+        start = 0
+        if pending:
+            start = RECORD_TOKENS - size
+            pending.append(chunk[:start])
+            size += pending[-1].size
+            if size < RECORD_TOKENS:
+                continue
+            yield np.concatenate(pending)
+            pending, size = [], 0
+        # Slices of the chunk itself: no copy of what is still to come.
+        while chunk.size - start >= RECORD_TOKENS:
+            yield chunk[start:start + RECORD_TOKENS]
+            start += RECORD_TOKENS
+        if start < chunk.size:
+            pending, size = [chunk[start:]], chunk.size - start
     if size:
         yield np.concatenate(pending)
 
@@ -313,7 +322,7 @@ def _download(url: str, dest: Path) -> None:
         shutil.copyfileobj(response, f, 1 << 20)
 
 
-def _fetch(name: str, url: str, dest: Path) -> None:
+def _fetch(name: str, url: str, dest: Path, alternative: str = "") -> None:
     """Downloads a missing archive to `dest` (via a .part file), or explains."""
     created = [p for p in (dest.parent, *dest.parent.parents) if not p.exists()]
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -328,7 +337,7 @@ def _fetch(name: str, url: str, dest: Path) -> None:
                 path.rmdir()
         raise DataError(f"{name}: {dest} is missing and downloading {url} failed "
                         f"({_one_line(err)}); download it by hand and put it at "
-                        f"{dest}.") from None
+                        f"{dest}{alternative}.") from None
     part.rename(dest)
 
 
@@ -393,7 +402,8 @@ def _ptb_files(level: str, manual_dir: Path) -> tuple[dict[str, bytes], str]:
     tgz = manual_dir / "simple-examples.tgz"
     downloaded = not tgz.exists()
     if downloaded:
-        _fetch(f"ptb_{level}", PTB_URL, tgz)
+        _fetch(f"ptb_{level}", PTB_URL, tgz,
+               f" (or put the unpacked {', '.join(names)} in {manual_dir})")
     fix = f"delete {tgz} and download {PTB_URL} again to that path"
     files: dict[str, bytes] = {}
     try:
@@ -428,7 +438,7 @@ def _verify_ptb(files: dict[str, bytes], where: str, fix: str) -> None:
         expected = PTB_SHA256.get(name)
         if expected and _sha256(data) != expected:
             raise DataError(f"ptb: {name} in {where} has sha256 {_sha256(data)}, "
-                            f'Mikolov\'s has {expected}: {fix}.')
+                            f"Mikolov's has {expected}: {fix}.")
 
 
 def _decode(data: bytes, where: str, fix: str) -> str:
@@ -536,13 +546,17 @@ def _get(config: Any, name: str, default: Any) -> Any:
     return default if value is None else value
 
 
+def _fractions(data_config: Any, name: str) -> tuple[float, float]:
+    valid = float(_get(data_config, "valid_fraction", 0.05))
+    test = float(_get(data_config, "test_fraction", 0.05))
+    if not (valid >= 0 and test >= 0 and valid + test < 1):
+        raise DataError(f"{name}: valid_fraction={valid} and test_fraction={test} "
+                        f"must be >= 0 with a sum below 1 (e.g. 0.05 and 0.05).")
+    return valid, test
+
+
 def _tail_split(tokens: np.ndarray, valid_fraction: float, test_fraction: float,
                 name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    if not (0 <= valid_fraction < 1 and 0 <= test_fraction < 1
-            and valid_fraction + test_fraction < 1):
-        raise DataError(f"{name}: valid_fraction={valid_fraction} and test_fraction="
-                        f"{test_fraction} must be >= 0 with a sum below 1 (e.g. 0.05 "
-                        f"and 0.05).")
     n = tokens.size
     n_test = round(n * test_fraction)
     n_valid = round(n * valid_fraction)
@@ -605,6 +619,7 @@ def load_text(data_config: Any) -> TextSplits:
                                        lambda: _ptb_source(level, manual_dir))
         train, valid, test = (arrays[s] for s in PTB_SPLITS)
     elif dataset in ("shakespeare", "text_file"):
+        fractions = _fractions(data_config, dataset)  # before any work
         if dataset == "shakespeare":
             level, data = "char", shakespeare_text().encode("utf-8")
             cls, where = SeqgenShakespeare, "third_party/shakespeare"
@@ -617,9 +632,7 @@ def load_text(data_config: Any) -> TextSplits:
 
         arrays, vocab = _load_prepared(cls, data_dir, config,
                                        lambda: _text_source(data, level, where, sha))
-        train, valid, test = _tail_split(
-            arrays["full"], float(_get(data_config, "valid_fraction", 0.05)),
-            float(_get(data_config, "test_fraction", 0.05)), dataset)
+        train, valid, test = _tail_split(arrays["full"], *fractions, dataset)
     else:
         raise DataError(f"data_config.dataset={dataset!r} is not one of {DATASETS}: "
                         f"pick one of them.")
