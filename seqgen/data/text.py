@@ -26,9 +26,11 @@ data_config fields:
 Vocabularies: enwik8 is byte level over the byte values that occur in the file
 (205); ptb_word has the 10k words of the training file, each line ending in
 '<eos>'; ptb_char has the characters of the training file, where the file's
-'_' word separator becomes ' ' and each line end becomes '\n' (one token per
-character plus one per line, the usual PTB-char count); 'shakespeare' and
-'text_file' have the characters of the whole text.
+'_' word separator becomes ' ' and each line end becomes a newline token (one
+token per character plus one per line, the usual PTB-char count);
+'shakespeare' and 'text_file' have the characters of the whole text. Id
+arrays use the smallest unsigned dtype that fits the vocabulary (uint8 for
+all but ptb_word) and are read-only: splits may share memory.
 
 Prepared data lives in <data_dir>/seqgen_<name>/<config>/<version>/. A builder
 VERSION changes whenever preparation changes; the Shakespeare and text_file
@@ -37,8 +39,10 @@ anew rather than read stale. Sources are verified (published sha256 where one
 exists, else size and structure) and the sha256 of every input is recorded in
 the dataset metadata. A failed preparation leaves no partial files behind.
 With several processes sharing a data_dir, prepare once before the launch
-(e.g. `python -c "from seqgen.data import text; ..."`), since concurrent
-preparations of the same dataset race.
+(call load_text in one process), since concurrent preparations of the same
+dataset race. The Shakespeare files are found beside the package
+(third_party/ in the repository), which an editable install
+(`pip install -e .`) provides; a plain wheel install does not ship them.
 """
 from __future__ import annotations
 
