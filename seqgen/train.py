@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import pathlib
 import time
 from typing import Any
@@ -23,8 +22,8 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 import optax
-from absl import logging
 from flax import nnx
+from jax.experimental import multihost_utils
 
 from seqgen import checkpoint, config_checks, kinds, optim, parallel
 from seqgen.metrics_log import MetricLog
@@ -64,7 +63,7 @@ def train_step(graphdef, tx, kind, state: TrainState, batch: dict
         state.params)
     updates, opt_state = tx.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
-    metrics = dict(sums, loss=loss, grad_norm=optax.global_norm(grads))
+    metrics = dict(sums, loss=loss, grad_norm=optax.tree.norm(grads))
     state = state.replace(step=state.step + 1, params=params,
                           opt_state=opt_state, carry=carry)
     return state, metrics
@@ -120,7 +119,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     parallel.check_batch_size(config.eval_batch_size, mesh, "config.eval_batch_size")
 
     kind = kinds.make(config)
-    kind.load_data()
+    # Process 0 prepares the data first, so processes sharing a data dir do
+    # not race to write it; the barrier is a no-op in a single process.
+    if is_chief:
+        kind.load_data()
+    multihost_utils.sync_global_devices("seqgen: data prepared")
+    if not is_chief:
+        kind.load_data()
     log.info("data: %s", json.dumps({k: v for k, v in kind.meta.items()
                                      if k != "vocab"}))
 
@@ -151,8 +156,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     if latest is not None:
         train_items = {"opt_state": state.opt_state, "carry": state.carry,
                        "step": state.step, "rng": state.rng}
-        params, train_items, saved = ckpt.restore(latest, state.params, train_items)
-        config_checks.check_same_model(saved["config"], config, workdir)
+        config_checks.check_same_model(ckpt.restore_meta(latest)["config"], config,
+                                       workdir)
+        params, train_items, _ = ckpt.restore(latest, state.params, train_items)
         state = TrainState(params=params, **train_items)
         log.info("resumed from %s/checkpoints at step %d", workdir, latest)
 

@@ -137,7 +137,9 @@ def test_forget_bias_and_no_peephole_variant():
 
 def test_clip_gradient_clips_only_the_derivative():
     x = jnp.array([0.5, -2.0, 3.0])
-    f = lambda x: jnp.sum(lstm.clip_gradient(x, 1.0) * jnp.array([0.3, -5.0, 7.0]))
+    def f(x):
+        return jnp.sum(lstm.clip_gradient(x, 1.0) * jnp.array([0.3, -5.0, 7.0]))
+
     np.testing.assert_allclose(jax.grad(f)(x), [0.3, -1.0, 1.0])
     np.testing.assert_allclose(lstm.clip_gradient(x, 1.0), x)
 

@@ -17,7 +17,7 @@ def test_graves_rmsprop_matches_the_paper():
     grads = rng.normal(size=(steps, 5))
     w = rng.normal(size=5)
     # Graves eqs. 38-41, written out.
-    n = np.zeros(5); g = np.zeros(5); d = np.zeros(5); w_np = w.copy()
+    n, g, d, w_np = np.zeros(5), np.zeros(5), np.zeros(5), w.copy()
     for eps in grads:
         n = 0.95 * n + 0.05 * eps ** 2
         g = 0.95 * g + 0.05 * eps

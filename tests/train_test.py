@@ -101,7 +101,7 @@ def test_resume_is_bit_identical(tmp_path, monkeypatch):
     s1, p1 = final_params(tmp_path / "straight", c)
     s2, p2 = final_params(tmp_path / "resumed", c)
     assert s1 == s2 == 24
-    for a, b in zip(p1, p2):
+    for a, b in zip(p1, p2, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

@@ -80,7 +80,7 @@ def project(parts: tuple[jax.Array, ...], sizes: tuple[int, ...], w_DxG: jax.Arr
             dtype: str) -> jax.Array:
     """sum_k part_k @ W_x[rows of part k]; integer parts are one-hot ids."""
     out, row = None, 0
-    for x, d in zip(parts, sizes):
+    for x, d in zip(parts, sizes, strict=True):
         w = w_DxG[row:row + d]
         row += d
         if jnp.issubdtype(x.dtype, jnp.integer):

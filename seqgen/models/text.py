@@ -18,8 +18,9 @@ class TextModel(nnx.Module):
 
     def __init__(self, vocab_size: int, *, hidden: int, num_layers: int,
                  embed_dim: int = 0, skip: bool = True,
-                 opts: lstm.LSTMOptions = lstm.LSTMOptions(),
+                 opts: lstm.LSTMOptions | None = None,
                  clip_outputs: float | None = None, rngs: nnx.Rngs):
+        opts = opts or lstm.LSTMOptions()
         self.vocab_size = vocab_size
         self.clip_outputs = clip_outputs
         self.matmul_dtype = opts.matmul_dtype
