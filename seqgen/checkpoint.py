@@ -22,6 +22,8 @@ import ml_collections
 import orbax.checkpoint as ocp
 from flax import nnx
 
+from seqgen.errors import UserError
+
 
 def _directory(workdir: str) -> pathlib.Path:
     return pathlib.Path(workdir).absolute() / "checkpoints"
@@ -80,13 +82,13 @@ def load_run_info(workdir: str, step: int | None = None
     ckpt = Checkpointer(workdir, keep=1, every=1, read_only=True)
     steps = ckpt.manager.all_steps()
     if not steps:
-        raise FileNotFoundError(
+        raise UserError(
             f"no checkpoint under {_directory(workdir)}; train first with "
             f"python -m seqgen.main --config=... --workdir={workdir}")
     if step is None:
         step = max(steps)
     elif step not in steps:
-        raise FileNotFoundError(f"no checkpoint for step {step} under "
+        raise UserError(f"no checkpoint for step {step} under "
                                 f"{_directory(workdir)}; available: {sorted(steps)}")
     meta = ckpt.restore_meta(step)
     ckpt.close()

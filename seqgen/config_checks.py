@@ -12,6 +12,8 @@ import pathlib
 
 import ml_collections
 
+from seqgen.errors import ConfigError
+
 # (dotted field, lowest allowed value)
 POSITIVE = (
     ("model.num_layers", 1), ("model.hidden", 1), ("model.embed_dim", 0),
@@ -36,10 +38,10 @@ def validate(config: ml_collections.ConfigDict) -> None:
         except (KeyError, AttributeError):
             continue  # not every kind has every field
         if value < lowest:
-            raise ValueError(f"config.{field}={value} is impossible; it must be "
+            raise ConfigError(f"config.{field}={value} is impossible; it must be "
                              f">= {lowest}")
     if config.model.matmul_dtype not in ("float32", "bfloat16"):
-        raise ValueError(f"config.model.matmul_dtype={config.model.matmul_dtype!r}; "
+        raise ConfigError(f"config.model.matmul_dtype={config.model.matmul_dtype!r}; "
                          "use 'float32' or 'bfloat16'")
 
 
@@ -48,10 +50,10 @@ def ensure_writable(workdir: str) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise OSError(f"cannot create workdir {workdir}: {e.strerror}; pass a "
+        raise ConfigError(f"cannot create workdir {workdir}: {e.strerror}; pass a "
                       "--workdir you can write to") from None
     if not os.access(path, os.W_OK):
-        raise OSError(f"workdir {workdir} is not writable; pass a --workdir you "
+        raise ConfigError(f"workdir {workdir} is not writable; pass a --workdir you "
                       "can write to")
 
 
@@ -66,6 +68,6 @@ def check_same_model(saved: dict, config: ml_collections.ConfigDict,
         if saved.get(k) != now[k]:
             diffs.append(f"{k}: {saved.get(k)!r} -> {now[k]!r}")
     if diffs:
-        raise ValueError(
+        raise ConfigError(
             f"{workdir} holds checkpoints of a different run ({'; '.join(diffs)}); "
             "use a new --workdir or the original config")

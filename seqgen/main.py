@@ -13,6 +13,8 @@ import sys
 from absl import app, flags, logging
 from ml_collections import config_flags
 
+from seqgen.errors import UserError
+
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", None, "Config file (configs/*.py[:arg]).",
                                 lock_config=True)
@@ -50,7 +52,10 @@ def main(argv):
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
     logging.info("JAX %s, process %d/%d, devices: %s", jax.__version__,
                  jax.process_index(), jax.process_count(), jax.devices())
-    train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
+    try:
+        train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
+    except UserError as e:  # bad input: one line, no traceback
+        sys.exit(f"FATAL {e}")
 
 
 def parse_flags(argv: list[str]) -> list[str]:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import ml_collections
 import optax
 
+from seqgen.errors import ConfigError
+
 
 def learning_rate_schedule(config: ml_collections.ConfigDict,
                            total_steps: int) -> optax.Schedule:
@@ -32,7 +34,7 @@ def learning_rate_schedule(config: ml_collections.ConfigDict,
     elif c.schedule == "linear":
         main = optax.linear_schedule(c.learning_rate, 0.0, decay_steps)
     else:
-        raise ValueError(f"config.optim.schedule={c.schedule!r} is unknown; use "
+        raise ConfigError(f"config.optim.schedule={c.schedule!r} is unknown; use "
                          "'constant', 'cosine' or 'linear'")
     if not c.warmup_steps:
         return main
@@ -67,7 +69,7 @@ def make_optimizer(config: ml_collections.ConfigDict,
     elif c.name == "sgd":
         tx = optax.sgd(lr, momentum=c.momentum or None)
     else:
-        raise ValueError(f"config.optim.name={c.name!r} is unknown; use "
+        raise ConfigError(f"config.optim.name={c.name!r} is unknown; use "
                          "'graves_rmsprop', 'adam' or 'sgd'")
     if c.clip_norm:
         tx = optax.chain(optax.clip_by_global_norm(c.clip_norm), tx)

@@ -19,6 +19,8 @@ from absl import logging
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
+from seqgen.errors import ConfigError
+
 DATA = "data"
 
 
@@ -65,7 +67,7 @@ def check_batch_size(batch_size: int, mesh: jax.sharding.Mesh, name: str) -> Non
     if batch_size % n:
         lo, hi = (batch_size // n) * n, (batch_size // n + 1) * n
         hint = f"{lo} or {hi}" if lo else f"{hi}"
-        raise ValueError(
+        raise ConfigError(
             f"{name}={batch_size} is not divisible by the {n} devices of the "
             f"mesh; set {name} to a multiple of {n} (e.g. {hint})")
 

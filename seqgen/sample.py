@@ -21,6 +21,8 @@ import numpy as np
 from absl import app, flags
 from flax import nnx
 
+from seqgen.errors import UserError
+
 
 @functools.partial(jax.jit, static_argnums=(0, 4))
 def _generate(graphdef, params, prime_BxP, rng, length, temperature):
@@ -49,7 +51,7 @@ def sample_text(model: nnx.Module, vocab, prime: str, length: int,
                 ) -> np.ndarray:
     """Continue `prime` by `length` sampled symbols: int32[num_samples, length]."""
     if not prime:
-        raise ValueError("--prime is empty; give at least one symbol to start from")
+        raise UserError("--prime is empty; give at least one symbol to start from")
     prime_P = vocab.encode(prime)
     prime_BxP = jnp.asarray(np.tile(prime_P[None], (num_samples, 1)), jnp.int32)
     graphdef, params = nnx.split(model)
@@ -87,16 +89,16 @@ def main(argv):
     del argv
     from seqgen import checkpoint, kinds  # only the CLI needs them
 
-    config, meta, step = checkpoint.load_run_info(FLAGS.workdir, FLAGS.step)
-    kind = kinds.make(config, meta)
-    model = kind.build_model(nnx.Rngs(0))
-    checkpoint.restore_params(FLAGS.workdir, step, model)
-    prime = FLAGS.prime or newline_or_first_symbol(kind.vocab)
     try:
+        config, meta, step = checkpoint.load_run_info(FLAGS.workdir, FLAGS.step)
+        kind = kinds.make(config, meta)
+        model = kind.build_model(nnx.Rngs(0))
+        checkpoint.restore_params(FLAGS.workdir, step, model)
+        prime = FLAGS.prime or newline_or_first_symbol(kind.vocab)
         ids = sample_text(model, kind.vocab, prime, FLAGS.length, FLAGS.temperature,
                           jax.random.key(FLAGS.seed), FLAGS.num_samples)
-    except ValueError as e:
-        sys.exit(f"error: {e}")
+    except UserError as e:
+        sys.exit(f"FATAL {e}")
     for i, row in enumerate(ids):
         if FLAGS.num_samples > 1:
             print(f"=== sample {i} (step {step}) ===")

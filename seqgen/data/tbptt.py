@@ -21,18 +21,20 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from seqgen.errors import ConfigError
+
 
 def _check_sizes(batch_size: int, seq_len: int, process_index: int,
                  process_count: int) -> int:
     """Validates the shape settings and returns the per-process batch size."""
     if batch_size <= 0 or seq_len <= 0:
-        raise ValueError(f"batch_size={batch_size} and seq_len={seq_len} must be "
+        raise ConfigError(f"batch_size={batch_size} and seq_len={seq_len} must be "
                          f"positive.")
     if process_count <= 0 or not 0 <= process_index < process_count:
-        raise ValueError(f"process_index={process_index} must be in "
+        raise ConfigError(f"process_index={process_index} must be in "
                          f"[0, process_count={process_count}).")
     if batch_size % process_count:
-        raise ValueError(
+        raise ConfigError(
             f"batch_size={batch_size} is not divisible by process_count="
             f"{process_count}: use a multiple of {process_count} (e.g. "
             f"{(batch_size // process_count + 1) * process_count}).")
@@ -42,10 +44,10 @@ def _check_sizes(batch_size: int, seq_len: int, process_index: int,
 def _check_tokens(tokens: np.ndarray, split: str) -> np.ndarray:
     tokens = np.asarray(tokens)
     if tokens.ndim != 1:
-        raise ValueError(f"The {split} tokens must be a 1-D array, got shape "
+        raise ConfigError(f"The {split} tokens must be a 1-D array, got shape "
                          f"{tokens.shape}.")
     if tokens.size < 2:
-        raise ValueError(f"The {split} split has {tokens.size} token(s); at least 2 "
+        raise ConfigError(f"The {split} split has {tokens.size} token(s); at least 2 "
                          f"are needed for one prediction: check the data settings "
                          f"(split fractions, file).")
     return tokens
@@ -68,7 +70,7 @@ class TBPTTBatcher:
         self.local_batch_size = _check_sizes(batch_size, seq_len, process_index,
                                              process_count)
         if reset_every < 0:
-            raise ValueError(f"reset_every={reset_every} must be >= 0 (0: reset only "
+            raise ConfigError(f"reset_every={reset_every} must be >= 0 (0: reset only "
                              f"at the start of an epoch).")
         self.batch_size = batch_size
         self.seq_len = seq_len
@@ -79,7 +81,7 @@ class TBPTTBatcher:
 
         predictions = self.tokens.size - 1  # every token but the first is a target
         if batch_size * seq_len > predictions:
-            raise ValueError(
+            raise ConfigError(
                 f"The {split} split has {self.tokens.size} tokens, too few for "
                 f"batch_size={batch_size} streams of seq_len={seq_len} (needs at least "
                 f"{batch_size * seq_len + 1}): use seq_len <= "
@@ -103,7 +105,7 @@ class TBPTTBatcher:
 
     def batch(self, step: int) -> dict[str, np.ndarray]:
         if step < 0:
-            raise ValueError(f"step={step} must be >= 0.")
+            raise ConfigError(f"step={step} must be >= 0.")
         epoch, window = divmod(step, self.windows_per_epoch)
         starts = self.epoch_offset(epoch) + self._row_starts + window * self.seq_len
         # One gather of T + 1 tokens per row: inputs and targets share T of them.
@@ -120,7 +122,7 @@ class TBPTTBatcher:
 def num_eval_batches(num_tokens: int, batch_size: int, seq_len: int) -> int:
     """How many batches `eval_batches` yields for a split of `num_tokens`."""
     if num_tokens < 2:
-        raise ValueError(f"A split of {num_tokens} token(s) has no prediction to "
+        raise ConfigError(f"A split of {num_tokens} token(s) has no prediction to "
                          f"evaluate: check the data settings.")
     _check_sizes(batch_size, seq_len, 0, 1)
     longest_row = -(-(num_tokens - 1) // batch_size)

@@ -63,6 +63,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from seqgen.data.vocab import EOS, Vocab
+from seqgen.errors import UserError
 
 DATASETS = ("shakespeare", "enwik8", "ptb_char", "ptb_word", "text_file")
 
@@ -99,7 +100,7 @@ RECORD_TOKENS = 1 << 16
 log = logging.getLogger(__name__)
 
 
-class DataError(ValueError):
+class DataError(UserError):
     """One-line message naming the file or setting and the fix."""
 
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from seqgen.errors import UserError
+
 LEVELS = ("byte", "char", "word")
 EOS = "<eos>"
 UNK = "<unk>"
@@ -98,7 +100,7 @@ class Vocab:
         if not known.all():
             missing = np.unique(codes[~known])
             shown = [m if self.level == "byte" else chr(m) for m in missing.tolist()]
-            raise ValueError(self._unknown_message(shown))
+            raise UserError(self._unknown_message(shown))
         return self._ids[pos]
 
     def _encode_words(self, text: str) -> np.ndarray:
@@ -114,7 +116,7 @@ class Vocab:
         ids = [self._index.get(w, unk) for w in words]
         if unk is None and None in ids:
             missing = sorted({w for w, i in zip(words, ids, strict=True) if i is None})
-            raise ValueError(self._unknown_message(missing))
+            raise UserError(self._unknown_message(missing))
         return np.array(ids, dtype=np.int32)
 
     def _unknown_message(self, missing: list) -> str:

@@ -27,11 +27,13 @@ import importlib
 
 import ml_collections
 
+from seqgen.errors import ConfigError
+
 KINDS = ("text",)
 
 
 def make(config: ml_collections.ConfigDict, meta: dict | None = None):
     if config.kind not in KINDS:
-        raise ValueError(f"config.kind={config.kind!r} is unknown; use one of {KINDS}")
+        raise ConfigError(f"config.kind={config.kind!r} is unknown; use one of {KINDS}")
     module = importlib.import_module(f"seqgen.kinds.{config.kind}")
     return module.Kind(config, meta)
