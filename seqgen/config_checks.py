@@ -65,8 +65,8 @@ def check_same_model(saved: dict, config: ml_collections.ConfigDict,
              for section in ("model", "data") for k, v in now[section].items()
              if saved.get(section, {}).get(k) != v]
     for k in ("kind", "batch_size", "seq_len"):
-        if saved.get(k) != now[k]:
-            diffs.append(f"{k}: {saved.get(k)!r} -> {now[k]!r}")
+        if saved.get(k) != now.get(k):
+            diffs.append(f"{k}: {saved.get(k)!r} -> {now.get(k)!r}")
     if diffs:
         raise ConfigError(
             f"{workdir} holds checkpoints of a different run ({'; '.join(diffs)}); "

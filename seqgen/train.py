@@ -187,7 +187,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
 
     # --- The loop ---------------------------------------------------------------
     step = int(jax.device_get(state.step))
-    units_per_step = config.batch_size * config.seq_len
     pending = None  # (step, summed metrics) fetched one step late
     acc, acc_steps = None, 0
     t_window, train_rate, rates = None, 0.0, []
@@ -198,19 +197,19 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
         nonlocal t_window, train_rate
         sums = jax.device_get(sums)
         now = time.time()
-        if t_window is not None:
-            train_rate = n * units_per_step / (now - t_window)
+        if t_window is not None:  # symbols or points per second, padding excluded
+            train_rate = float(sums["count"]) / (now - t_window)
             rates.append(train_rate)
         t_window = now
         m = {**kind.report(sums), "loss": float(sums["loss"]) / n,
              "grad_norm": float(sums["grad_norm"]) / n,
              f"{kind.units}_per_s": train_rate}
         log.write(at_step, "train", m)
-        left = (config.num_steps - at_step) * units_per_step
-        eta = _fmt_time(left / train_rate) if train_rate else "-"
-        headline = "bpc" if "bpc" in m else "ppl"
-        log.info("step %d/%d | loss %.4f | %s %.4f | %s/s %s | ETA %s", at_step,
-                 config.num_steps, m["loss"], headline, m[headline], kind.units,
+        eta = _fmt_time((config.num_steps - at_step) * float(sums["count"]) / n / train_rate
+                        ) if train_rate else "-"
+        reported = " ".join(f"{k} {v:.4g}" for k, v in kind.report(sums).items())
+        log.info("step %d/%d | loss %.4f | %s | %s/s %s | ETA %s", at_step,
+                 config.num_steps, m["loss"], reported, kind.units,
                  f"{train_rate:,.0f}" if train_rate else "-", eta)
 
     try:

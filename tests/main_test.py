@@ -33,7 +33,7 @@ def test_train_then_sample_from_the_command_line(tmp_path):
     config, _, step = checkpoint.load_run_info(str(workdir))
     assert (config.model.num_layers, step) == (3, 10)  # the override took
     out = run("seqgen.sample", f"--workdir={workdir}", "--prime=ROMEO:", "--length=60",
-              "--temperature=0.8")
+              "--temperature=0.8", "--num=1")
     assert out.returncode == 0, out.stderr[-2000:]
     text = out.stdout.rstrip("\n")
     assert text.startswith("ROMEO:")

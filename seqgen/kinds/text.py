@@ -124,6 +124,17 @@ class Kind:
             return self.vocab.decode(self.splits.valid[:PRIME_FROM_VALID])
         return self.vocab.decode([0])
 
+    def sample_command(self, model: TextModel, opts: dict) -> str:
+        """`python -m seqgen.sample` for text: the prime and its continuations."""
+        prime = opts["prime"] or sample.newline_or_first_symbol(self.vocab)
+        length = opts["length"] or self.config.sample.length
+        ids = sample.sample_text(model, self.vocab, prime, length, opts["temperature"],
+                                 jax.random.key(opts["seed"]), num_samples=opts["num"])
+        texts = [prime + self.vocab.decode(row) for row in ids]
+        if len(texts) == 1:
+            return texts[0]
+        return "\n".join(f"=== sample {i} ===\n{t}" for i, t in enumerate(texts))
+
     def write_samples(self, model: TextModel, workdir: str, step: int,
                       rng: jax.Array) -> str:
         c = self.config.sample
