@@ -318,7 +318,7 @@ def clean(strokes: Sequence[np.ndarray], *, max_jump: float,
             counts["dropped_strokes"] += 1
             continue
         first, last = np.flatnonzero(valid_N)[[0, -1]]
-        counts["dropped_points"] += len(s_Nx2) - (last - first + 1)
+        counts["dropped_points"] += int(len(s_Nx2) - (last - first + 1))
         s_Nx2, valid_N = s_Nx2[first:last + 1], valid_N[first:last + 1]
         if not valid_N.all():
             index_N = np.arange(len(s_Nx2))

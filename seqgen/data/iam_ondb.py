@@ -1,0 +1,477 @@
+"""IAM-OnDB online handwriting lines as stroke arrays (Graves 2013, section 4).
+
+`load_iam_ondb(data_config)` returns `HandwritingSplits` (strokes.py) of raw-unit
+lines: float32 (T, 3) rows (dx, dy, eos), x right, y UP, row 0 = (0, 0) (each
+line is translated so that its first point is the origin), eos = 1 on the last
+point of every stroke. The first call prepares a TFDS dataset (array_record,
+read back without TensorFlow); later calls only read it.
+
+The data needs registration, so it is never downloaded. Put in manual_dir:
+  lineStrokes-all.tar.gz  or its unpacked lineStrokes/ folder
+      lineStrokes/a01/a01-000/a01-000u-01.xml: one XML file (ISO-8859-1) per line,
+      WhiteboardCaptureSession/StrokeSet/Stroke/Point@x,@y,@time, y pointing down;
+  ascii-all.tar.gz  or its unpacked ascii/ folder
+      ascii/a01/a01-000/a01-000u.txt: a form's text; the lines after the 'CSR:'
+      line are its text lines, and the i-th non-empty one is the transcription
+      of <form>-<ii>.xml (ii = 01, 02, ...);
+  trainset.txt, testset_v.txt, testset_t.txt, testset_f.txt: form ids, one a line;
+  optionally original-xml-all.tar.gz (or -part, or the unpacked original/ folder):
+      only the writer ids are read from it (General/Form@writerID).
+An unpacked folder is preferred to its archive when both are present.
+
+data_config fields (a ConfigDict; missing optional fields take the defaults):
+  data_dir:   TFDS data dir; '' means $SEQGEN_DATA_DIR, else ~/tensorflow_datasets.
+  manual_dir: where the files above are; '' means <data_dir>/downloads/manual/iam_ondb.
+  split:      'standard' (default): train = trainset, valid = testset_v,
+              test = testset_f; testset_t (the IAM-OnDB-t1 second validation set)
+              is not used. 'graves' (Graves 2013 §4: training set, test set and
+              the larger validation set for training, the smaller for early
+              stopping): train = trainset + testset_t + testset_f, valid =
+              testset_v, and test = testset_v too, since no data is left over.
+  max_jump:   IAM whiteboard units, default 500: a step longer than this inside a
+              stroke is a tracking glitch, split there by strokes.clean(). Real
+              pen steps are tens of units (letters are a few hundred units tall);
+              500 is also the offset limit of the widely used write-rnn-tensorflow
+              loader. Each value is a separate prepared dataset.
+
+What preparation does to each line file of a listed form: its transcription is
+looked up; the XML is parsed with defusedxml (no DTDs, entities or external
+references); y is negated; readings whose x or y is missing or not a number are
+NaN and strokes.clean(max_jump) interpolates or drops them and splits long
+jumps. A line is skipped, and counted in the info under the reason, when:
+  skipped_no_transcription  its form has no ascii file or fewer text lines;
+  skipped_bad_xml           the XML does not parse or is not a capture session;
+  skipped_unsafe_xml        the XML has a DTD, entities or external references;
+  skipped_too_large         the file exceeds MAX_FILE_BYTES (real ones are < 1 MB);
+  skipped_no_strokes        it holds no Point;
+  skipped_bad_points        no valid reading is left after clean().
+Also counted: missing_forms (listed forms with no line file, per split file),
+transcriptions_without_strokes, unlisted_line_files, forms_in_several_split_files,
+and clean()'s repairs. Lines keep the order of the split files (forms in listed
+order, lines by number). The offset statistics of the train lines of both splits
+are computed at preparation and stored with the dataset, as are the sha256 of
+the archives and split files. A failed preparation leaves no partial files, and
+an already prepared dataset is never touched.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import hashlib
+import io
+import logging
+import math
+import os
+import re
+import tarfile
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import ParseError
+
+import defusedxml
+import defusedxml.ElementTree as safe_xml
+import numpy as np
+import tensorflow_datasets as tfds
+
+from seqgen.data import strokes
+from seqgen.data.strokes import HandwritingSplits, OffsetStats, StrokeDataError, StrokeSet
+from seqgen.data.text import _prepare, resolve_dirs
+
+URL = "https://fki.tic.heia-fr.ch/databases/iam-on-line-handwriting-database"
+SPLIT_FILES = ("trainset", "testset_v", "testset_t", "testset_f")
+SPLITS = {  # split -> split files of (train, valid, test)
+    "standard": (("trainset",), ("testset_v",), ("testset_f",)),
+    "graves": (("trainset", "testset_t", "testset_f"), ("testset_v",), ("testset_v",)),
+}
+DEFAULT_MAX_JUMP = 500.0
+MAX_FILE_BYTES = 16 << 20
+SKIP_REASONS = ("no_transcription", "bad_xml", "unsafe_xml", "too_large", "no_strokes",
+                "bad_points")
+
+_LINE_FILE = re.compile(r"^(?P<form>[A-Za-z0-9]+-[A-Za-z0-9]+)-(?P<line>\d+)\.xml$")
+_ASCII_FILE = re.compile(r"^(?P<form>[A-Za-z0-9]+-[A-Za-z0-9]+)\.txt$")
+_ORIGINAL_FILE = re.compile(r"^strokes(?P<letter>[A-Za-z]?)\.xml$")
+
+log = logging.getLogger(__name__)
+
+
+# ----------------------------------------------------------------------------
+# Locating the inputs.
+# ----------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class _Source:
+    manual_dir: Path
+    line_strokes: Path  # folder or .tar.gz
+    ascii: Path
+    original: Path | None
+    split_files: dict[str, Path]
+    max_jump: float
+
+
+def _locate(manual_dir: Path, max_jump: float) -> _Source:
+    """The input files, or one error listing every missing one and where it goes."""
+    found: dict[str, Path] = {}
+    missing = []
+    for folder, archive in (("lineStrokes", "lineStrokes-all.tar.gz"),
+                            ("ascii", "ascii-all.tar.gz")):
+        if (manual_dir / folder).is_dir():
+            found[folder] = manual_dir / folder
+        elif (manual_dir / archive).is_file():
+            found[folder] = manual_dir / archive
+        else:
+            missing.append(f"{archive} (or its unpacked {folder}/)")
+    for name in SPLIT_FILES:
+        if (manual_dir / f"{name}.txt").is_file():
+            found[name] = manual_dir / f"{name}.txt"
+        else:
+            missing.append(f"{name}.txt")
+    if missing:
+        raise StrokeDataError(
+            f"iam_ondb: missing {', '.join(missing)} in {manual_dir}: IAM-OnDB needs "
+            f"registration, so seqgen never downloads it; register at {URL}, download "
+            f"those files and put them in {manual_dir} (or set data_config.manual_dir).")
+    original = next((p for p in (manual_dir / "original",
+                                 manual_dir / "original-xml-all.tar.gz",
+                                 manual_dir / "original-xml-part.tar.gz") if p.exists()), None)
+    return _Source(manual_dir, found["lineStrokes"], found["ascii"], original,
+                   {name: found[name] for name in SPLIT_FILES}, max_jump)
+
+
+def _walk(root: Path) -> Iterator[tuple[tuple[str, ...], int, Callable[[], bytes]]]:
+    """(path parts, size, read) of the regular files in a folder or a .tar.gz.
+
+    Archives are read in order and never extracted to disk; links are ignored.
+    `read` is valid only until the next item.
+    """
+    if root.is_dir():
+        for dirpath, dirnames, names in os.walk(root):
+            dirnames.sort()
+            for name in sorted(names):
+                path = Path(dirpath) / name
+                if not path.is_symlink() and path.is_file():
+                    yield path.relative_to(root).parts, path.stat().st_size, path.read_bytes
+        return
+    try:
+        with tarfile.open(root, "r:gz") as tar:
+            for member in tar:
+                if member.isfile():
+                    parts = tuple(p for p in member.name.split("/") if p)
+                    yield parts, member.size, lambda m=member: _read_member(tar, m, root)
+    except _ARCHIVE_ERRORS as err:
+        raise _corrupt(root, err) from None
+
+
+_ARCHIVE_ERRORS = (tarfile.TarError, zlib.error, EOFError, OSError)
+
+
+def _read_member(tar: tarfile.TarFile, member: tarfile.TarInfo, root: Path) -> bytes:
+    try:
+        return tar.extractfile(member).read()
+    except _ARCHIVE_ERRORS as err:
+        raise _corrupt(root, err) from None
+
+
+def _corrupt(root: Path, err: BaseException) -> StrokeDataError:
+    message = " ".join(str(err).split()) or type(err).__name__
+    return StrokeDataError(f"iam_ondb: {root} is truncated or corrupt ({message}): download "
+                           f"it again from {URL} (or put the unpacked folder beside it).")
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+# ----------------------------------------------------------------------------
+# Parsing one file.
+# ----------------------------------------------------------------------------
+
+class _Skip(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _decode_text(data: bytes) -> str:
+    # IAM-OnDB is ISO-8859-1; a file re-saved as UTF-8 is read as such (valid
+    # UTF-8 with non-ASCII bytes is practically never Latin-1 text).
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _transcriptions(data: bytes) -> list[str] | None:
+    """The non-empty lines after the 'CSR:' line, or None if there is none."""
+    # Some files run a '%%%%%%%%%%%' separator into a line; other readers of
+    # IAM-OnDB treat it as a line break, and so do we.
+    lines = [s.strip() for s in _decode_text(data).replace("%" * 11, "\n").splitlines()]
+    if "CSR:" not in lines:
+        return None
+    return [s for s in lines[lines.index("CSR:") + 1:] if s]
+
+
+def _xml_root(data: bytes) -> Any:
+    try:
+        # The encoding comes from the XML prolog (ISO-8859-1 in IAM-OnDB).
+        return safe_xml.fromstring(data, forbid_dtd=True)
+    except defusedxml.DefusedXmlException:
+        raise _Skip("unsafe_xml") from None
+    except (ParseError, ValueError, LookupError):
+        raise _Skip("bad_xml") from None
+
+
+def _number(value: str | None) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan  # a missing reading: clean() interpolates or drops it
+
+
+def _parse_line(data: bytes) -> tuple[list[np.ndarray], str | None]:
+    """Strokes (absolute points, y up) and the writer id if the file names one."""
+    root = _xml_root(data)
+    if root.tag != "WhiteboardCaptureSession":
+        raise _Skip("bad_xml")
+    out = []
+    for stroke in root.iterfind("StrokeSet/Stroke"):
+        points = [(_number(p.get("x")), -_number(p.get("y"))) for p in stroke.iterfind("Point")]
+        if points:
+            out.append(np.array(points, np.float64))
+    if not out:
+        raise _Skip("no_strokes")
+    form = root.find("General/Form")
+    return out, (form.get("writerID") if form is not None else None)
+
+
+def _original_writer(data: bytes) -> str | None:
+    """General/Form@writerID of an original form file, reading only up to it."""
+    try:
+        for _, elem in safe_xml.iterparse(io.BytesIO(data), forbid_dtd=True):
+            if elem.tag == "Form" and elem.get("writerID"):
+                return elem.get("writerID")
+            if elem.tag in ("General", "StrokeSet"):
+                return None
+    except (defusedxml.DefusedXmlException, ParseError, ValueError, LookupError):
+        return None
+    return None
+
+
+# ----------------------------------------------------------------------------
+# Reading everything.
+# ----------------------------------------------------------------------------
+
+def _split_lists(source: _Source, counts: collections.Counter) -> dict[str, list[str]]:
+    lists, seen = {}, collections.Counter()
+    for name, path in source.split_files.items():
+        forms = [s.strip() for s in _decode_text(path.read_bytes()).splitlines()]
+        lists[name] = list(dict.fromkeys(f for f in forms if f))  # order kept, duplicates out
+        seen.update(lists[name])
+    counts["forms_in_several_split_files"] = sum(n > 1 for n in seen.values())
+    return lists
+
+
+def _read(source: _Source) -> tuple[dict[str, list[dict]], dict[str, Any]]:
+    """Examples per split file, and the facts for the dataset metadata."""
+    counts: collections.Counter = collections.Counter()
+    repairs: collections.Counter = collections.Counter()
+    lists = _split_lists(source, counts)
+    wanted = {form for forms in lists.values() for form in forms}
+
+    texts: dict[str, list[str] | None] = {}
+    for parts, _, read in _walk(source.ascii):
+        match = _ASCII_FILE.match(parts[-1])
+        if match and match["form"] in wanted:
+            texts[match["form"]] = _transcriptions(read())
+
+    writers: dict[str, str] = {}
+    if source.original is not None:
+        for parts, size, read in _walk(source.original):
+            match = _ORIGINAL_FILE.match(parts[-1])
+            form = f"{parts[-2]}{match['letter']}" if match and len(parts) > 1 else ""
+            if form in wanted and size <= MAX_FILE_BYTES and (writer := _original_writer(read())):
+                writers[form] = writer
+
+    lines: dict[str, dict[int, dict]] = collections.defaultdict(dict)
+    seen_lines: dict[str, set[int]] = {}
+    for parts, size, read in _walk(source.line_strokes):
+        match = _LINE_FILE.match(parts[-1])
+        if not match:
+            continue
+        form, number = match["form"], int(match["line"])
+        if form not in wanted:
+            counts["unlisted_line_files"] += 1
+            continue
+        seen_lines.setdefault(form, set()).add(number)
+        try:
+            text = texts.get(form)
+            if text is None or not 1 <= number <= len(text):
+                raise _Skip("no_transcription")
+            if size > MAX_FILE_BYTES:
+                raise _Skip("too_large")
+            raw, writer = _parse_line(read())
+            cleaned = strokes.clean(raw, max_jump=source.max_jump, counts=repairs)
+            if not cleaned:
+                raise _Skip("bad_points")
+        except _Skip as skip:
+            counts[f"skipped_{skip.reason}"] += 1
+            continue
+        origin = cleaned[0][0]
+        lines[form][number] = {
+            "line": strokes.strokes_to_line([s - origin for s in cleaned]),
+            "text": text[number - 1], "id": f"{form}-{number:02d}",
+            "writer": writer or writers.get(form) or form}
+
+    for form, text in texts.items():
+        counts["transcriptions_without_strokes"] += sum(
+            i not in seen_lines.get(form, ()) for i in range(1, len(text or ()) + 1))
+    examples = {name: [lines[f][i] for f in forms for i in sorted(lines.get(f, ()))]
+                for name, forms in lists.items()}
+    inputs = {"manual_dir": os.fspath(source.manual_dir)}
+    for path in (source.line_strokes, source.ascii, source.original,
+                 *source.split_files.values()):
+        if path is not None:
+            inputs[path.name] = _sha256_file(path) if path.is_file() else "folder"
+    info = {
+        **{f"skipped_{r}": counts[f"skipped_{r}"] for r in SKIP_REASONS},
+        **{k: counts[k] for k in ("transcriptions_without_strokes", "unlisted_line_files",
+                                  "forms_in_several_split_files")},
+        "missing_forms": {n: sum(f not in seen_lines for f in forms)
+                          for n, forms in lists.items()},
+        "repairs": {k: int(repairs[k]) for k in ("interpolated_points", "dropped_points",
+                                            "dropped_strokes", "split_jumps")},
+        "num_lines": {n: len(ex) for n, ex in examples.items()},
+        "writers_from": "original" if writers else "form_id",
+        "max_jump": source.max_jump, "inputs": inputs, "source": URL,
+    }
+    return examples, info
+
+
+def _split_stats(examples: dict[str, list[dict]]) -> dict[str, dict]:
+    out = {}
+    for split, (train, _, _) in SPLITS.items():
+        lines = [ex["line"] for name in train for ex in examples[name]]
+        if not lines:
+            raise StrokeDataError(f"iam_ondb: no usable line in {', '.join(train)} (split "
+                                  f"{split!r}); check the files in the manual_dir.")
+        out[split] = strokes.compute_stats(lines).to_dict()
+    return out
+
+
+# ----------------------------------------------------------------------------
+# The TFDS builder.
+# ----------------------------------------------------------------------------
+
+def _config_name(max_jump: float) -> str:
+    return f"max_jump_{max_jump:g}".replace(".", "p").replace("+", "")
+
+
+class SeqgenIamOndb(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+    """IAM-OnDB lines (float32 (T, 3) raw units, y up), text, id, writer; one split per file."""
+
+    VERSION = tfds.core.Version("1.0.0")
+    RELEASE_NOTES = {"1.0.0": "Lines cleaned by strokes.clean, y flipped, first point at "
+                              "the origin; splits trainset/testset_v/testset_t/testset_f."}
+    # Other max_jump values are custom configs (TFDS logs that it uses one).
+    BUILDER_CONFIGS = [tfds.core.BuilderConfig(
+        name=_config_name(DEFAULT_MAX_JUMP),
+        description=f"strokes.clean(max_jump={DEFAULT_MAX_JUMP:g})")]
+    source: _Source | None = None
+
+    def _info(self) -> tfds.core.DatasetInfo:
+        return tfds.core.DatasetInfo(
+            builder=self, description=self.__doc__, homepage=URL,
+            features=tfds.features.FeaturesDict({
+                "line": tfds.features.Tensor(shape=(None, 3), dtype=np.float32,
+                                             encoding=tfds.features.Encoding.BYTES),
+                "text": tfds.features.Text(), "id": tfds.features.Text(),
+                "writer": tfds.features.Text()}),
+            disable_shuffling=True, metadata=tfds.core.MetadataDict())
+
+    def _split_generators(self, dl_manager: Any) -> dict[str, Iterator]:
+        del dl_manager  # the inputs are located before preparation
+        assert self.source is not None, "set builder.source before preparing"
+        examples, info = _read(self.source)
+        self.info.metadata.update(info, stats=_split_stats(examples))
+        # TFDS cannot write an empty split; the reader treats a missing one as empty.
+        return {name: self._generate_examples(ex) for name, ex in examples.items() if ex}
+
+    def _generate_examples(self, examples: list[dict]) -> Iterator[tuple[int, dict]]:
+        yield from enumerate(examples)
+
+
+# ----------------------------------------------------------------------------
+# The entry point.
+# ----------------------------------------------------------------------------
+
+def _get(config: Any, name: str, default: Any) -> Any:
+    value = config.get(name, default) if hasattr(config, "get") else getattr(
+        config, name, default)
+    return default if value is None else value
+
+
+def _read_split(builder: SeqgenIamOndb, name: str, count: int) -> list[dict]:
+    if count == 0:
+        return []
+    records = builder.as_data_source(name)
+    out = [records[i] for i in range(len(records))]
+    if len(out) != count:
+        raise StrokeDataError(f"iam_ondb: {builder.data_dir} split {name!r} holds {len(out)} "
+                              f"lines, its metadata says {count}; delete that directory to "
+                              f"prepare it again.")
+    return out
+
+
+def _stroke_set(records: list[dict]) -> StrokeSet:
+    return StrokeSet(lines=tuple(np.asarray(r["line"], np.float32) for r in records),
+                     texts=tuple(r["text"].decode("utf-8") for r in records),
+                     ids=tuple(r["id"].decode("utf-8") for r in records),
+                     writers=tuple(r["writer"].decode("utf-8") for r in records))
+
+
+def load_iam_ondb(data_config: Any) -> HandwritingSplits:
+    """IAM-OnDB splits of `data_config` (see the module docstring), preparing on first use."""
+    split = _get(data_config, "split", "") or "standard"
+    if split not in SPLITS:
+        raise StrokeDataError(f"data_config.split={split!r} for iam_ondb: use 'standard' "
+                              f"(trainset / testset_v / testset_f) or 'graves'.")
+    max_jump = float(_get(data_config, "max_jump", 0) or DEFAULT_MAX_JUMP)
+    if not max_jump > 0:
+        raise StrokeDataError(f"data_config.max_jump={max_jump}: use a positive distance in "
+                              f"IAM units (default {DEFAULT_MAX_JUMP:g}).")
+    data_dir, _ = resolve_dirs(data_config)
+    manual = _get(data_config, "manual_dir", "")
+    manual_dir = (Path(manual).expanduser() if manual
+                  else data_dir / "downloads" / "manual" / "iam_ondb")
+    name = _config_name(max_jump)
+    config = name if max_jump == DEFAULT_MAX_JUMP else tfds.core.BuilderConfig(
+        name=name, description=f"strokes.clean(max_jump={max_jump:g})")
+
+    def make() -> SeqgenIamOndb:
+        return SeqgenIamOndb(data_dir=os.fspath(data_dir), config=config,
+                             file_format="array_record")
+
+    builder = make()
+    if not (Path(builder.data_dir) / "dataset_info.json").is_file():
+        log.info("Preparing iam_ondb (max_jump=%g) in %s from %s (first use).",
+                 max_jump, data_dir, manual_dir)
+        _prepare(builder, _locate(manual_dir, max_jump))
+        builder = make()
+    meta = builder.info.metadata
+    records = {name: _read_split(builder, name, meta["num_lines"][name]) for name in SPLIT_FILES}
+    train, valid, test = (_stroke_set([r for name in names for r in records[name]])
+                          for names in SPLITS[split])
+    info = {k: v for k, v in meta.items() if k != "stats"}
+    info.update(split=split, split_files={"train": list(SPLITS[split][0]),
+                                          "valid": list(SPLITS[split][1]),
+                                          "test": list(SPLITS[split][2])})
+    return HandwritingSplits(train=train, valid=valid, test=test,
+                             stats=OffsetStats.from_dict(meta["stats"][split]),
+                             name="iam_ondb", info=info)
