@@ -158,7 +158,6 @@ def test_augment_equals_explicit_matrix_on_absolute_points():
 
 
 def test_augment_jitter_moves_each_point_independently():
-    rng = np.random.default_rng(4)
     n = 20_000
     line = np.zeros((n, 3), np.float32)
     line[1:, 0] = 1.0
@@ -170,7 +169,6 @@ def test_augment_jitter_moves_each_point_independently():
     # Independent per point: neighbouring displacements are uncorrelated.
     assert abs(np.corrcoef(noise[1:, 0], noise[:-1, 0])[0, 1]) < 0.03
     np.testing.assert_array_equal(out[:, 2], line[:, 2])
-    del rng
 
 
 def test_random_augment_identity_ranges_and_determinism():

@@ -25,7 +25,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -227,7 +226,7 @@ def resample(strokes: Sequence[np.ndarray], spacing: float) -> list[np.ndarray]:
             raise StrokeDataError(f"resample: stroke {i} has NaN or infinite points; "
                                   f"clean() the strokes first.")
         arc_N = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(s_Nx2, axis=0).T))])
-        length = arc_N[-1] if len(arc_N) else 0.0
+        length = arc_N[-1]
         if len(s_Nx2) <= 1 or length == 0:
             out.append(s_Nx2[:1].copy())
             continue
@@ -354,10 +353,3 @@ def pad_batch(lines: Sequence[np.ndarray], max_len: int) -> tuple[np.ndarray, np
         mask_BxL[b, :len(line)] = 1
     return x_BxLx3, mask_BxL
 
-
-def stroke_set_from_records(records: Sequence[dict[str, Any]]) -> StrokeSet:
-    """StrokeSet from dicts with 'line', 'text', 'id' and 'writer'."""
-    return StrokeSet(lines=tuple(np.asarray(r["line"], np.float32) for r in records),
-                     texts=tuple(r["text"] for r in records),
-                     ids=tuple(r["id"] for r in records),
-                     writers=tuple(r["writer"] for r in records))
