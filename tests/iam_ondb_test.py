@@ -205,25 +205,23 @@ def test_standard_split_from_folders(tmp_path):
     assert info["repairs"]["interpolated_points"] == 1
     assert info["repairs"]["split_jumps"] == 1
     assert info["num_lines"] == {"trainset": 4, "testset_v": 2, "testset_t": 1, "testset_f": 2}
-    assert info["split"] == "standard" and info["writers_from"] == "original"
+    assert info["split"] == "standard" and info["forms_with_writer_id"] == 1
 
 
 def test_archives_match_folders_and_graves_split(tmp_path):
     manual = make_manual(tmp_path)
     pack(manual)
+    with tarfile.open(manual / "original-xml-all.tar.gz", "w:gz") as tar:
+        tar.add(manual / "original", arcname="original")
     shutil.rmtree(manual / "original")
     data = iam_ondb.load_iam_ondb(config(tmp_path, manual, split="graves"))
-    WRITERS.pop("a01-000u")  # no original files: writers are form ids
-    try:
-        check_set(data.train, TRAIN + TESTSET_T + TESTSET_F)
-        check_set(data.valid, VALID)
-        check_set(data.test, VALID)
-    finally:
-        WRITERS["a01-000u"] = "10039"
+    check_set(data.train, TRAIN + TESTSET_T + TESTSET_F)
+    check_set(data.valid, VALID)
+    check_set(data.test, VALID)
     mean, std = numpy_stats(data.train)
     np.testing.assert_allclose(data.stats.mean, mean, rtol=1e-6)
     np.testing.assert_allclose(data.stats.std, std, rtol=1e-6)
-    assert data.info["split"] == "graves" and data.info["writers_from"] == "form_id"
+    assert data.info["split"] == "graves" and data.info["forms_with_writer_id"] == 1
     assert data.info["inputs"]["lineStrokes-all.tar.gz"] != "folder"
     # The same prepared dataset serves the standard split, without the inputs.
     shutil.rmtree(manual)
@@ -282,3 +280,18 @@ def test_jump_threshold_is_a_separate_dataset(tmp_path):
     np.testing.assert_array_equal(line[:, 2], [0, 0, 0, 0, 0, 1])  # no split
     assert data.info["max_jump"] == 10_000.0
     assert (tmp_path / "tfds" / "seqgen_iam_ondb" / "max_jump_10000").is_dir()
+
+
+def test_oversized_file_is_skipped_and_empty_train_is_an_error(tmp_path, monkeypatch):
+    manual = make_manual(tmp_path)
+    big = manual / "lineStrokes" / "a01" / "a01-000" / "a01-000u-02.xml"
+    monkeypatch.setattr(iam_ondb, "MAX_FILE_BYTES", big.stat().st_size - 1)
+    data = iam_ondb.load_iam_ondb(config(tmp_path, manual))
+    assert data.info["skipped_too_large"] == 1
+    assert "a01-000u-02" not in data.train.ids and len(data.train) == len(TRAIN) - 1
+
+    (manual / "trainset.txt").write_text("e05-040z\n")  # only a form without files
+    with pytest.raises(StrokeDataError, match="no usable line in trainset"):
+        iam_ondb.load_iam_ondb(config(tmp_path, manual, max_jump=250.0))
+    assert not (tmp_path / "tfds" / "seqgen_iam_ondb" / "max_jump_250").exists()
+    assert not list((tmp_path / "tfds").rglob("incomplete*"))
