@@ -287,10 +287,11 @@ def _split_lists(source: _Source, counts: collections.Counter) -> dict[str, list
 
 def _read_texts(root: Path, wanted: set[str]) -> dict[str, list[str] | None]:
     texts = {}
-    for parts, _, read in _walk(root):
+    for parts, size, read in _walk(root):
         match = _ASCII_FILE.match(parts[-1])
         if match and match["form"] in wanted:
-            texts[match["form"]] = _transcriptions(read())
+            # An oversized file counts as none: its lines are skipped as untranscribed.
+            texts[match["form"]] = _transcriptions(read()) if size <= MAX_FILE_BYTES else None
     return texts
 
 
