@@ -1,0 +1,703 @@
+"""Drawn handwriting: real text lines written with single-line fonts, IAM-like.
+
+`load_drawn(data_config)` returns `HandwritingSplits` (name 'drawn') of
+(strokes, text) lines that anyone can generate: no registration, no network.
+Fonts (FONTS): Hershey script (PyPI Hershey-Fonts, MIT) and the EMS SVG fonts
+Allure, Elfin and Nixish Italic (vendored in third_party/fonts, SIL OFL 1.1).
+
+Text. Lines of the vendored Shakespeare corpus (`text.shakespeare_text()`),
+wrapped at word boundaries to a length drawn uniformly from
+[max_chars // 2, max_chars] characters (max_chars = 50 by default gives 30.6
+characters a line on average, 5-95% range 9-46; IAM-OnDB lines average
+~30-45). Source lines that are only a speaker's name ('Ham.', 'LADY
+MACBETH.') or have no lowercase letter (titles, 'ACT I.', sonnet numbers) are
+skipped; a text line never spans a blank or skipped source line (a paragraph
+or a change of speaker) and never holds a word longer than max_chars (such
+words are skipped and counted). The wrapping has its own constant seed, so
+the pools of text lines do not depend on data_config.seed. Train, valid and
+test lines come from disjoint stretches of the corpus, the same as the
+'shakespeare' text dataset's: characters [0, 90%) train, [90%, 95%) valid,
+[95%, 100%) test (a line crossing a boundary is dropped); valid lines whose
+text also occurs in train (e.g. '[Exit.]') and test lines whose text occurs
+in train or valid are dropped too, so validation text was never seen in
+training and the splits share no text.
+
+Drawing. Each line has one font, its "writer" (lines cycle through
+data_config.fonts in order), and a `Style` drawn by `sample_style`. Glyphs are
+measured in x-heights (baseline and x-height: medians over the lowercase
+letters without ascenders or descenders) and placed along the baseline, each
+advance varied by `letter_spacing` and `tracking`. A word space is the font's
+space advance (clipped to WORD_SPACE_RANGE x-heights) times `word_space`,
+crossed with the pen up. A glyph's first stroke continues the previous
+glyph's last stroke (one pen-down stroke, as in cursive writing) when their
+nominal ends are within JOIN_TOLERANCE x-heights; words never join. Then:
+baseline drift (a slow sine wander along the line), slant (shear), aspect (x
+scale), tilt (rotation), scale to `x_height` raw units (X_HEIGHT_UNITS = 150
+median: IAM-OnDB x-heights are roughly 100-200 of its units; offsets are
+normalised with the train statistics later anyway), arc-length resampling
+(`strokes.resample`) and per-point Gaussian jitter.
+
+Point density. The resampling spacing of a font is set from its ink length
+and strokes per character, counted over the corpus's characters, so that a
+line gets TARGET_POINTS_PER_CHAR = 25 points per character of its text
+(spaces included; Graves 2013 reports ~25 for IAM-OnDB) on average, times
+the line's `speed`. Measured over the default 6,000 training lines: 25.5
+points per character (by font 25.2-25.8; slant and aspect lengthen the ink a
+little), 782 points a line on average (90th percentile 1,158; 23% of lines
+have more than 1,000 points).
+
+Missing glyphs. A character the line's font lacks is drawn with the first
+font of FONTS after it (cyclically) that has it and counted as a fallback; a
+character no font has is left out of both ink and text and counted as
+missing (the Hershey-Fonts package itself skips unknown characters
+silently). Neither ever raises; info['fallback_glyphs'] and
+info['missing_glyphs'] count them per font. The vendored corpus is ASCII and
+every font covers it, so both are 0 there. A line with nothing to draw at
+all is skipped and counted.
+
+Lines follow seqgen.data.strokes: float32 (T, 3) rows (dx, dy, eos), y up;
+row 0 = (0, 0) (each line is translated so that its first point is the
+origin); eos = 1 on the last point of every stroke, so each word ends with
+eos = 1 and the next row is the pen-up move over the space.
+
+Determinism. Line i of split s (0, 1, 2 = train, valid, test) is drawn with
+its own generator `np.random.default_rng([seed, s, i])`: the same seed gives
+identical arrays, and asking for more lines keeps the first ones. Which pool
+lines are used is drawn from `default_rng([seed, s])`: a random subset
+without repetition while the pool lasts (27,731 train, ~1,500 valid and test
+lines), then further rounds of the same texts, drawn differently
+(info['lines_reused']).
+
+Caching: none. Generating the default 6,000 + 300 + 300 lines takes ~11 s
+on this 2-core machine (about 1 s of it once per process: parsing the fonts,
+wrapping the corpus; most of the rest is resampling, ~30 strokes a line).
+Reading them back from a TFDS dataset would save seconds once per run at the
+cost of a cache that can go stale, so the lines are generated in memory on
+every call, and data_config.data_dir is unused.
+GENERATION_VERSION changes whenever the generated lines change; info records
+it with the sha256 of the sources (corpus, SVG fonts, Hershey-Fonts version).
+
+data_config fields (read with defaults, so a minimal ConfigDict or dict works):
+  seed: int >= 0, default 0.
+  num_train, num_valid, num_test: lines per split, default 6000, 300, 300.
+  fonts: names from FONTS (a sequence or a comma-separated string), default all.
+  max_chars: longest text line in characters, default 50 (>= 10).
+  data_dir: accepted like the other loaders' configs; unused (no cache).
+
+Dimension letters: T points of a line, N points of a stroke or polyline.
+"""
+from __future__ import annotations
+
+import collections
+import dataclasses
+import functools
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from defusedxml import ElementTree
+
+from seqgen.data.strokes import (
+    HandwritingSplits,
+    StrokeDataError,
+    StrokeSet,
+    affine_matrix,
+    compute_stats,
+    resample,
+    strokes_to_line,
+)
+
+# Editable installs find the fonts beside the package; see PROVENANCE.md there.
+FONTS_DIR = Path(__file__).resolve().parents[2] / "third_party" / "fonts"
+SVG_FONT_FILES = {"ems_allure": "EMSAllure.svg", "ems_elfin": "EMSElfin.svg",
+                  "ems_nixish_italic": "EMSNixishItalic.svg"}
+HERSHEY_FONTS = {"hershey_script": "scripts"}  # seqgen name -> Hershey-Fonts name
+FONTS = ("hershey_script", "ems_allure", "ems_elfin", "ems_nixish_italic")
+
+# Lowercase letters without ascenders or descenders: their median top and
+# bottom define a font's x-height and baseline (the SVG fonts' declared
+# x-height="300" and baseline 0 are off by 20-70%).
+X_HEIGHT_LETTERS = "acemnorsuvwxz"
+CUBIC_SEGMENTS = 8  # straight pieces per cubic Bezier (resampled afterwards anyway)
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Glyph:
+    """One character: pen-down polylines and the advance to the next origin."""
+
+    strokes: tuple[np.ndarray, ...]  # each float64 (N, 2): x right, y up
+    advance: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Font:
+    """Glyphs in x-heights: baseline at y = 0, x-height at y = 1, origin x = 0."""
+
+    name: str
+    glyphs: Mapping[str, Glyph]
+    x_height: float  # in the source's own units, as measured
+    baseline: float  # in the source's own units, as measured
+
+
+# ----------------------------------------------------------------------------
+# Reading fonts.
+# ----------------------------------------------------------------------------
+
+_PATH_TOKEN = re.compile(r"([A-Za-z])|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
+_PATH_ARGS = {"M": 2, "L": 2, "H": 1, "V": 1, "C": 6, "Z": 0}
+
+
+def parse_svg_path(d: str, where: str = "path") -> list[np.ndarray]:
+    """An SVG path `d` -> polylines (float64 (N, 2)), one per subpath, in its own axes.
+
+    Handles M, L, H, V, C, Z, absolute and relative (lowercase), with the
+    SVG rules that extra pairs after M/m are line-tos and that commands repeat
+    while numbers follow. Cubic Beziers become CUBIC_SEGMENTS straight pieces.
+    Other commands (Q, S, T, A) raise StrokeDataError naming `where`.
+    """
+    tokens = []
+    pos = 0
+    for m in _PATH_TOKEN.finditer(d):
+        if d[pos:m.start()].strip(" \t\r\n,"):
+            raise StrokeDataError(f"{where}: unreadable path data {d[pos:m.start()]!r} at "
+                                  f"offset {pos}; the file is not a valid SVG font.")
+        tokens.append(m.group(1) or float(m.group(2)))
+        pos = m.end()
+    if d[pos:].strip(" \t\r\n,"):
+        raise StrokeDataError(f"{where}: unreadable path data {d[pos:]!r} at offset {pos}; "
+                              f"the file is not a valid SVG font.")
+    polylines: list[list[tuple[float, float]]] = []
+    cur = np.zeros(2)
+    start = np.zeros(2)
+    cmd = ""
+    i = 0
+    while i < len(tokens):
+        if isinstance(tokens[i], str):
+            cmd = tokens[i]
+            i += 1
+            if cmd.upper() not in _PATH_ARGS:
+                raise StrokeDataError(f"{where}: path command {cmd!r} is not supported "
+                                      f"(only M, L, H, V, C, Z); use a font without it.")
+        elif not cmd:
+            raise StrokeDataError(f"{where}: path data starts with a number, not a "
+                                  f"command; the file is not a valid SVG font.")
+        upper, relative = cmd.upper(), cmd.islower()
+        n = _PATH_ARGS[upper]
+        args = tokens[i:i + n]
+        if len(args) < n or any(isinstance(a, str) for a in args):
+            raise StrokeDataError(f"{where}: command {cmd!r} needs {n} numbers; the "
+                                  f"path data is truncated.")
+        i += n
+        base = cur if relative else np.zeros(2)
+        if upper == "M":
+            cur = base + args
+            start = cur
+            polylines.append([tuple(cur)])
+            cmd = "l" if relative else "L"  # further pairs are line-tos
+            continue
+        if not polylines:
+            polylines.append([tuple(cur)])  # drawing before any moveto starts at (0, 0)
+        if upper == "Z":
+            cur = start
+            polylines[-1].append(tuple(cur))
+            if i < len(tokens) and not isinstance(tokens[i], str):
+                raise StrokeDataError(f"{where}: numbers after Z; the path data is "
+                                      f"malformed.")
+            continue
+        if upper == "L":
+            cur = base + args
+        elif upper == "H":
+            cur = np.array([base[0] + args[0], cur[1]])
+        elif upper == "V":
+            cur = np.array([cur[0], base[1] + args[0]])
+        else:  # C: control points c1, c2 and the end point
+            p0 = cur
+            c1, c2, p3 = (base + args[0:2], base + args[2:4], base + args[4:6])
+            t = np.linspace(0, 1, CUBIC_SEGMENTS + 1)[1:, None]
+            pts = ((1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * c1
+                   + 3 * (1 - t) * t ** 2 * c2 + t ** 3 * p3)
+            polylines[-1].extend(map(tuple, pts[:-1]))
+            cur = p3
+        polylines[-1].append(tuple(cur))
+    return [np.array(p, np.float64) for p in polylines if len(p) > 1]
+
+
+def read_svg_font(path: Path) -> dict[str, Glyph]:
+    """The glyphs of an SVG font file in its own units (y up, as in the file).
+
+    Glyphs whose `unicode` is missing or more than one character (ligatures)
+    are left out. A glyph without `horiz-adv-x` takes the font's.
+    """
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (OSError, ElementTree.ParseError) as err:
+        raise StrokeDataError(f"{path}: cannot read the SVG font ({err}); restore it from "
+                              f"the package named in PROVENANCE.md beside it.") from None
+    font = next((e for e in root.iter() if _local(e.tag) == "font"), None)
+    if font is None:
+        raise StrokeDataError(f"{path}: no <font> element; it is not an SVG font.")
+    default_advance = font.get("horiz-adv-x")
+    glyphs = {}
+    for element in font.iter():
+        if _local(element.tag) != "glyph":
+            continue
+        char = element.get("unicode")
+        if char is None or len(char) != 1:
+            continue
+        where = f"{path}: glyph {char!r}"
+        advance = element.get("horiz-adv-x", default_advance)
+        try:
+            advance = float(advance)
+        except (TypeError, ValueError):
+            raise StrokeDataError(f"{where} has no numeric horiz-adv-x ({advance!r}) and "
+                                  f"the <font> gives none; the file is malformed.") from None
+        strokes = parse_svg_path(element.get("d", ""), where)
+        glyphs[char] = Glyph(strokes=tuple(strokes), advance=advance)
+    if not glyphs:
+        raise StrokeDataError(f"{path}: the <font> holds no glyphs.")
+    return glyphs
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _hershey_glyphs(name: str) -> dict[str, Glyph]:
+    """Hershey-Fonts glyphs in font units, y flipped to point up."""
+    from HersheyFonts import HersheyFonts  # noqa: PLC0415  (a heavy import, only here)
+
+    font = HersheyFonts()
+    font.load_default_font(name)
+    glyphs = {}
+    for char, g in font.all_glyphs.items():
+        strokes = tuple(np.array([(x - g.left_offset, -y) for x, y in s], np.float64)
+                        for s in g.strokes if len(s))
+        glyphs[char] = Glyph(strokes=strokes, advance=float(g.char_width))
+    return glyphs
+
+
+def normalise_font(name: str, glyphs: Mapping[str, Glyph]) -> Font:
+    """Glyphs scaled to x-heights, with the baseline moved to y = 0.
+
+    Baseline and x-height are the medians of the bottoms and tops of the
+    X_HEIGHT_LETTERS the font has.
+    """
+    tops, bottoms = [], []
+    for c in X_HEIGHT_LETTERS:
+        if c in glyphs and glyphs[c].strokes:
+            y = np.concatenate([s[:, 1] for s in glyphs[c].strokes])
+            tops.append(y.max())
+            bottoms.append(y.min())
+    if len(tops) < 3:
+        raise StrokeDataError(f"font {name!r}: fewer than 3 of the letters "
+                              f"{X_HEIGHT_LETTERS!r}, so its size cannot be measured; "
+                              f"use a font with lowercase letters.")
+    baseline = float(np.median(bottoms))
+    x_height = float(np.median(tops)) - baseline
+    offset = np.array([0.0, baseline])
+    scaled = {c: Glyph(strokes=tuple((s - offset) / x_height for s in g.strokes),
+                       advance=g.advance / x_height)
+              for c, g in glyphs.items()}
+    return Font(name=name, glyphs=scaled, x_height=x_height, baseline=baseline)
+
+
+@functools.cache
+def load_font(name: str) -> Font:
+    """One of FONTS, in x-heights (cached)."""
+    if name in HERSHEY_FONTS:
+        return normalise_font(name, _hershey_glyphs(HERSHEY_FONTS[name]))
+    if name in SVG_FONT_FILES:
+        path = FONTS_DIR / SVG_FONT_FILES[name]
+        if not path.is_file():
+            raise StrokeDataError(f"font {name!r}: {path} not found; the fonts ship in the "
+                                  f"repository's third_party/fonts: install seqgen from a "
+                                  f"clone with pip install -e . or drop {name!r} from "
+                                  f"data_config.fonts.")
+        return normalise_font(name, read_svg_font(path))
+    raise StrokeDataError(f"font {name!r} is unknown: data_config.fonts takes names from "
+                          f"{FONTS}.")
+
+
+def available_fonts() -> tuple[str, ...]:
+    """The font names load_drawn and draw_line accept."""
+    return FONTS
+
+
+# ----------------------------------------------------------------------------
+# Text lines from the corpus.
+# ----------------------------------------------------------------------------
+
+SPLITS = ("train", "valid", "test")
+SPLIT_FRACTIONS = (0.90, 0.05, 0.05)  # contiguous: train, then valid, then test
+WRAP_SEED = 20130804  # fixed: the text pools do not depend on data_config.seed
+_SPEAKER = re.compile(r"[A-Z][A-Za-z']*(?: [A-Z][A-Za-z']*){0,2}\.")
+_LOWER = re.compile(r"[a-z]")
+
+
+@dataclasses.dataclass(frozen=True)
+class TextPools:
+    """Candidate text lines of each split, in corpus order."""
+
+    lines: Mapping[str, tuple[str, ...]]  # split -> lines
+    skipped: Mapping[str, int]  # reason -> count
+
+
+def wrap_corpus(corpus: str, max_chars: int) -> TextPools:
+    """The corpus as text lines of each split (see the module docstring)."""
+    if max_chars < 10:
+        raise StrokeDataError(f"data_config.max_chars={max_chars}: use 10 or more "
+                              f"(IAM-OnDB lines have ~30-45 characters).")
+    n = len(corpus)
+    n_test = round(n * SPLIT_FRACTIONS[2])
+    n_valid = round(n * SPLIT_FRACTIONS[1])
+    bounds = (0, n - n_valid - n_test, n - n_test, n)  # the same as text.py's tail split
+    rng = np.random.default_rng(WRAP_SEED)
+    skipped: collections.Counter = collections.Counter()
+    pools: dict[str, list[str]] = {s: [] for s in SPLITS}
+
+    def emit(words: list[tuple[int, str]]) -> None:
+        start, end = words[0][0], words[-1][0] + len(words[-1][1])
+        k = int(np.searchsorted(bounds, start, side="right")) - 1
+        if end > bounds[k + 1]:
+            skipped["lines_across_split_boundary"] += 1
+        else:
+            pools[SPLITS[k]].append(" ".join(w for _, w in words))
+
+    offset = 0
+    words: list[tuple[int, str]] = []  # (corpus offset, word) of the line being filled
+    length = target = 0  # characters in `words` joined by spaces; the line's goal
+    for source_line in corpus.split("\n"):
+        stripped = source_line.strip()
+        skip = bool(stripped) and (_SPEAKER.fullmatch(stripped) is not None
+                                   or _LOWER.search(stripped) is None)
+        skipped["source_lines_name_or_heading"] += skip
+        if not stripped or skip:  # a paragraph or a speech ends: so does the text line
+            if words:
+                emit(words)
+            words = []
+        else:
+            for m in re.finditer(r"\S+", source_line):
+                word = m.group()
+                if len(word) > max_chars:
+                    skipped["words_longer_than_max_chars"] += 1
+                    continue
+                if words and length + 1 + len(word) > target:
+                    emit(words)
+                    words = []
+                if not words:
+                    length = -1
+                    target = int(rng.integers(max_chars // 2, max_chars + 1))
+                words.append((offset + m.start(), word))
+                length += 1 + len(word)
+        offset += len(source_line) + 1
+    if words:
+        emit(words)
+    seen = set(pools["train"])
+    for split in SPLITS[1:]:
+        kept = [t for t in pools[split] if t not in seen]
+        skipped[f"{split}_lines_seen_before"] = len(pools[split]) - len(kept)
+        pools[split] = kept
+        seen.update(kept)
+    return TextPools(lines={s: tuple(v) for s, v in pools.items()}, skipped=dict(skipped))
+
+
+# ----------------------------------------------------------------------------
+# Drawing a line.
+# ----------------------------------------------------------------------------
+
+TARGET_POINTS_PER_CHAR = 25.0  # mean points per character of the text (Graves 2013 §4: ~25)
+X_HEIGHT_UNITS = 150.0  # median x-height in raw units (IAM-OnDB: roughly 100-200)
+JOIN_TOLERANCE = 0.1  # x-heights: nominal gap under which consecutive glyphs join
+WORD_SPACE_RANGE = (0.6, 1.2)  # x-heights: a font's space advance is clipped to it
+
+
+@dataclasses.dataclass(frozen=True)
+class Style:
+    """How one line is written. The defaults draw the font plainly, without noise."""
+
+    x_height: float = X_HEIGHT_UNITS  # raw units
+    slant: float = 0.0  # radians; > 0 leans upright strokes to the right
+    aspect: float = 1.0  # x scale relative to y
+    tilt: float = 0.0  # radians, counter-clockwise rotation of the baseline's direction
+    drift_amplitude: float = 0.0  # x-heights, of the baseline's sine wander
+    drift_wavelength: float = 15.0  # x-heights
+    drift_phase: float = 0.0  # radians
+    letter_spacing: float = 0.0  # std of the relative change of each glyph's advance
+    tracking: float = 0.0  # x-heights added to each glyph's advance
+    word_space: float = 1.0  # factor on the font's space advance
+    speed: float = 1.0  # factor on the points per unit of ink (the sampling density)
+    jitter: float = 0.0  # x-heights, std of the Gaussian noise on each point
+
+
+def sample_style(rng: np.random.Generator) -> Style:
+    """A random writer's style; the ranges give IAM-like variety across lines."""
+    return Style(
+        x_height=X_HEIGHT_UNITS * float(np.exp(rng.normal(0.0, 0.15))),  # ~110-200
+        slant=float(rng.normal(0.0, 0.15)),  # ~ +-9 degrees
+        aspect=float(np.exp(rng.normal(0.0, 0.08))),
+        tilt=float(rng.normal(0.0, 0.015)),  # ~ +-1 degree
+        drift_amplitude=float(rng.uniform(0.0, 0.25)),
+        drift_wavelength=float(rng.uniform(8.0, 25.0)),
+        drift_phase=float(rng.uniform(0.0, 2 * np.pi)),
+        letter_spacing=float(rng.uniform(0.02, 0.08)),
+        tracking=float(rng.uniform(-0.05, 0.12)),
+        word_space=float(rng.uniform(0.7, 1.3)),
+        # Mean 1: the points per character average TARGET_POINTS_PER_CHAR.
+        speed=float(np.exp(rng.normal(0.0, 0.15) - 0.15 ** 2 / 2)),
+        jitter=float(rng.uniform(0.005, 0.02)),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class DrawnLine:
+    line: np.ndarray  # float32 (T, 3)
+    text: str  # the text drawn: the input without characters no font has
+    fallback: int  # characters drawn with another font
+    missing: int  # characters left out
+
+
+def _find_glyph(char: str, font: str) -> tuple[Glyph | None, bool]:
+    """(glyph, is_fallback): the font's glyph, else the next font's in FONTS."""
+    glyph = load_font(font).glyphs.get(char)
+    if glyph is not None:
+        return glyph, False
+    k = FONTS.index(font)
+    for other in FONTS[k + 1:] + FONTS[:k]:
+        glyph = load_font(other).glyphs.get(char)
+        if glyph is not None:
+            return glyph, True
+    return None, False
+
+
+def _layout(text: str, font: str, rng: np.random.Generator, style: Style
+            ) -> tuple[list[np.ndarray], str, int, int]:
+    """Glyph strokes placed along the baseline, in x-heights (before any transform)."""
+    space = load_font(font).glyphs.get(" ")
+    # The fonts' spaces range from 0.7 (Elfin) to 1.8 (Hershey) x-heights;
+    # handwriting's word gaps are about one x-height.
+    space_advance = float(np.clip(space.advance if space is not None else 1.0,
+                                  *WORD_SPACE_RANGE))
+    strokes: list[np.ndarray] = []
+    kept: list[str] = []
+    fallback = missing = 0
+    x = 0.0
+    previous: Glyph | None = None  # the glyph before, within the word
+    for char in text:
+        if char.isspace():
+            x += space_advance * style.word_space
+            kept.append(" ")
+            previous = None
+            continue
+        glyph, is_fallback = _find_glyph(char, font)
+        if glyph is None:
+            missing += 1
+            continue
+        fallback += is_fallback
+        kept.append(char)
+        for k, s in enumerate(glyph.strokes):
+            placed = s + (x, 0.0)
+            if (k == 0 and previous is not None and previous.strokes and np.hypot(
+                    *(previous.strokes[-1][-1] - s[0] - (previous.advance, 0.0)))
+                    < JOIN_TOLERANCE):
+                strokes[-1] = np.concatenate([strokes[-1], placed])
+            else:
+                strokes.append(placed)
+        step = glyph.advance * (1.0 + style.letter_spacing * rng.standard_normal())
+        x += max(step, 0.0) + style.tracking
+        previous = glyph if glyph.strokes else None
+    # A left-out character may leave two spaces in a row: the text gets one.
+    return strokes, " ".join("".join(kept).split()), fallback, missing
+
+
+@functools.cache
+def _ink_rates(font: str) -> tuple[float, float]:
+    """(ink length, strokes) per character of the corpus, in x-heights, for `font`."""
+    from seqgen.data.text import shakespeare_text  # noqa: PLC0415  (reads 1 MB)
+
+    # Single spaces, as in the text lines: indentation and blank lines would
+    # inflate the character count.
+    counts = collections.Counter(" ".join(shakespeare_text().split()))
+    ink = n_strokes = 0.0
+    for char, count in counts.items():
+        glyph = None if char.isspace() else _find_glyph(char, font)[0]
+        if glyph is not None:
+            ink += count * sum(float(np.hypot(*np.diff(s, axis=0).T).sum())
+                               for s in glyph.strokes)
+            n_strokes += count * len(glyph.strokes)
+    total = sum(counts.values())
+    return ink / total, n_strokes / total
+
+
+def render_line(text: str, font: str, rng: np.random.Generator, style: Style) -> DrawnLine:
+    """`text` written in `font` with `style`; see the module docstring."""
+    strokes, drawn, fallback, missing = _layout(text, font, rng, style)
+    if not strokes:
+        raise StrokeDataError(f"draw_line: {text!r} has nothing to draw in font {font!r} "
+                              f"(no glyph has ink); give text with letters.")
+    points_Nx2 = np.concatenate(strokes)
+    x, y = points_Nx2[:, 0], points_Nx2[:, 1]
+    y = y + style.drift_amplitude * np.sin(2 * np.pi * x / style.drift_wavelength
+                                           + style.drift_phase)
+    matrix = affine_matrix(slant=style.slant, scale=(style.aspect, 1.0), rotation=style.tilt)
+    points_Nx2 = np.stack([x, y], axis=1) @ matrix.T * style.x_height
+    ends = np.cumsum([len(s) for s in strokes])[:-1]
+    ink, n_strokes = _ink_rates(font)
+    # A stroke of length S gets about S / spacing + 1 points: solve for the target.
+    per_char = max(TARGET_POINTS_PER_CHAR * style.speed - n_strokes, 1.0)
+    spacing = style.x_height * ink / per_char
+    resampled = resample(np.split(points_Nx2, ends), spacing)
+    if style.jitter > 0:
+        sd = style.jitter * style.x_height
+        resampled = [s + rng.normal(0.0, sd, s.shape) for s in resampled]
+    origin = resampled[0][0].copy()
+    line = strokes_to_line([s - origin for s in resampled])
+    return DrawnLine(line=line, text=drawn, fallback=fallback, missing=missing)
+
+
+def draw_line(text: str, font: str, rng: np.random.Generator, **style: float) -> np.ndarray:
+    """`text` written in `font` as a float32 (T, 3) line, in a style drawn from `rng`.
+
+    Keyword arguments (fields of `Style`) fix those style parameters; the
+    others are drawn by `sample_style(rng)` (always all of them, so the
+    random stream does not depend on which are given). Characters without a
+    glyph fall back as the module docstring says; nothing raises for them.
+    """
+    unknown = set(style) - {f.name for f in dataclasses.fields(Style)}
+    if unknown:
+        raise StrokeDataError(f"draw_line: unknown style parameter(s) {sorted(unknown)}; "
+                              f"use fields of seqgen.data.drawn.Style.")
+    if font not in FONTS:
+        raise StrokeDataError(f"draw_line: font {font!r} is unknown; use one of {FONTS}.")
+    chosen = dataclasses.replace(sample_style(rng), **style)
+    return render_line(text, font, rng, chosen).line
+
+
+# ----------------------------------------------------------------------------
+# The dataset.
+# ----------------------------------------------------------------------------
+
+GENERATION_VERSION = "1.0.0"  # change whenever the generated lines change
+DEFAULT_COUNTS = {"train": 6000, "valid": 300, "test": 300}
+DEFAULT_MAX_CHARS = 50
+
+
+def _get(config: Any, name: str, default: Any) -> Any:
+    value = config.get(name, default) if hasattr(config, "get") else getattr(
+        config, name, default)
+    return default if value is None else value
+
+
+def _config(data_config: Any) -> tuple[int, dict[str, int], tuple[str, ...], int]:
+    """(seed, lines per split, fonts, max_chars), checked."""
+    def integer(name: str, default: int, low: int) -> int:
+        value = _get(data_config, name, default)
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise StrokeDataError(f"data_config.{name}={value!r}: must be an integer >= {low}.")
+        return int(value)
+
+    seed = integer("seed", 0, 0)
+    counts = {s: integer(f"num_{s}", DEFAULT_COUNTS[s], 1 if s == "train" else 0)
+              for s in SPLITS}
+    fonts = _get(data_config, "fonts", FONTS)
+    if isinstance(fonts, str):
+        fonts = tuple(f.strip() for f in fonts.split(",") if f.strip())
+    fonts = tuple(fonts)
+    unknown = [f for f in fonts if f not in FONTS]
+    if not fonts or unknown:
+        raise StrokeDataError(f"data_config.fonts={fonts!r}: give one or more of {FONTS}"
+                              f"{f' ({unknown[0]!r} is unknown)' if unknown else ''}.")
+    return seed, counts, fonts, integer("max_chars", DEFAULT_MAX_CHARS, 10)
+
+
+def _source_sha256() -> str:
+    """sha256 over what the lines are made of: corpus, SVG fonts, Hershey-Fonts version."""
+    import HersheyFonts  # noqa: PLC0415
+
+    from seqgen.data.text import shakespeare_text  # noqa: PLC0415
+
+    h = hashlib.sha256(shakespeare_text().encode("utf-8"))
+    for name in sorted(SVG_FONT_FILES):
+        h.update((FONTS_DIR / SVG_FONT_FILES[name]).read_bytes())
+    h.update(f"Hershey-Fonts {HersheyFonts.__version__}".encode())
+    return h.hexdigest()
+
+
+def load_drawn(data_config: Any) -> HandwritingSplits:
+    """Drawn handwriting splits (name 'drawn'), generated in memory; see the module docstring."""
+    from seqgen.data.text import shakespeare_text  # noqa: PLC0415
+
+    seed, counts, fonts, max_chars = _config(data_config)
+    start = time.perf_counter()
+    for font in fonts:
+        load_font(font)  # a missing font file fails here, before any work
+    pools = wrap_corpus(shakespeare_text(), max_chars)
+    fallback: collections.Counter = collections.Counter()
+    missing: collections.Counter = collections.Counter()
+    sets = {}
+    points = {s: 0 for s in SPLITS}
+    chars = {s: 0 for s in SPLITS}
+    by_font: dict[str, list[int]] = {f: [0, 0] for f in fonts}  # train points, chars
+    nothing_to_draw = 0
+    for k, split in enumerate(SPLITS):
+        pool = pools.lines[split]
+        n = counts[split]
+        if n and not pool:
+            raise StrokeDataError(f"drawn: the corpus gives no {split} lines with "
+                                  f"max_chars={max_chars}; raise data_config.max_chars.")
+        choice_rng = np.random.default_rng([seed, k])
+        rounds = -(-n // len(pool)) if n else 0
+        order = np.concatenate([choice_rng.permutation(len(pool)) for _ in range(rounds)]
+                               or [np.zeros(0, np.int64)])[:n]
+        lines, texts, ids, writers = [], [], [], []
+        for i, j in enumerate(order):
+            font = fonts[i % len(fonts)]
+            rng = np.random.default_rng([seed, k, i])
+            try:
+                result = render_line(pool[j], font, rng, sample_style(rng))
+            except StrokeDataError:  # no character of the text has a glyph anywhere
+                nothing_to_draw += 1
+                continue
+            fallback[font] += result.fallback
+            missing[font] += result.missing
+            lines.append(result.line)
+            texts.append(result.text)
+            ids.append(f"drawn-{split}-{i:06d}")
+            writers.append(font)
+            points[split] += len(result.line)
+            chars[split] += len(result.text)
+            if split == "train":
+                by_font[font][0] += len(result.line)
+                by_font[font][1] += len(result.text)
+        sets[split] = StrokeSet(lines=tuple(lines), texts=tuple(texts), ids=tuple(ids),
+                                writers=tuple(writers))
+    stats = compute_stats(sets["train"].lines)
+    info = {
+        "generation_version": GENERATION_VERSION,
+        "source_sha256": _source_sha256(),
+        "seed": seed,
+        "fonts": list(fonts),
+        "max_chars": max_chars,
+        "x_height_units": X_HEIGHT_UNITS,
+        "num_lines": {s: len(sets[s]) for s in SPLITS},
+        "pool_lines": {s: len(pools.lines[s]) for s in SPLITS},
+        "lines_reused": {s: max(0, counts[s] - len(pools.lines[s])) for s in SPLITS},
+        "skipped": {**pools.skipped, "lines_with_nothing_to_draw": nothing_to_draw},
+        "fallback_glyphs": {f: fallback[f] for f in fonts},
+        "missing_glyphs": {f: missing[f] for f in fonts},
+        "mean_points_per_char": {s: points[s] / max(chars[s], 1) for s in SPLITS},
+        "train_points_per_char_by_font": {f: p / max(c, 1) for f, (p, c) in by_font.items()},
+        "mean_chars_per_line": {s: chars[s] / max(len(sets[s]), 1) for s in SPLITS},
+        "generation_seconds": round(time.perf_counter() - start, 2),
+    }
+    log.info("drawn: %s lines in %.1f s, %.1f points per character (train).",
+             info["num_lines"], info["generation_seconds"],
+             info["mean_points_per_char"]["train"])
+    return HandwritingSplits(train=sets["train"], valid=sets["valid"], test=sets["test"],
+                             stats=stats, name="drawn", info=info)
