@@ -190,6 +190,23 @@ def test_missing_glyphs_are_counted_in_the_dataset_info(monkeypatch):
     assert all("\u2603" not in t and "\u00e9" in t for t in splits.train.texts)
 
 
+def test_more_lines_than_the_pool_reuse_its_texts_drawn_anew(monkeypatch):
+    corpus = "\n\n".join(f"Arms and the man {i} I sing" for i in range(100))
+    monkeypatch.setattr(text, "shakespeare_text", lambda: corpus)
+    drawn._ink_rates.cache_clear()
+    try:
+        splits = drawn.load_drawn({"num_train": 4, "num_valid": 12, "num_test": 1,
+                                   "max_chars": 60})
+    finally:
+        drawn._ink_rates.cache_clear()
+    # Paragraphs 90-94 are the valid stretch: 5 texts, used in rounds of 5.
+    assert sorted(set(splits.valid.texts)) == [f"Arms and the man {i} I sing"
+                                               for i in range(90, 95)]
+    assert splits.info["lines_reused"]["valid"] == 7
+    first, again = splits.valid.texts.index(splits.valid.texts[5]), 5
+    assert first < 5 and len(splits.valid.lines[first]) != len(splits.valid.lines[again])
+
+
 def test_bad_settings_are_one_line_errors():
     for config, name in [({"fonts": ("comic_sans",)}, "fonts"), ({"num_train": 0}, "num_train"),
                          ({"max_chars": 5}, "max_chars"), ({"seed": -1}, "seed")]:
