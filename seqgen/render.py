@@ -1,0 +1,403 @@
+"""Strokes to SVG and PNG; the predictive density and the attention window.
+
+Input lines follow the seqgen stroke convention: float (T, 3) rows of
+(dx, dy, eos) in raw units, x right, y UP; point t is the sum of rows 0..t
+(row 0 is the offset from the line's origin, so a line starting with (0, 0)
+starts at the origin); eos[t] = 1 ends a stroke after point t, and the move
+to point t+1 is a pen-up that is never drawn.
+
+Page layout of lines_to_svg / save_lines (SVG user units = PNG pixels, y
+down). Line i, with absolute points (x, y) and bounding box
+[x0, x1] x [y0, y1] (w = x1 - x0, h = y1 - y0), is drawn at
+  X = MARGIN + (x - x0) * s_i,   Y = top_i + (line_height - h s_i) / 2 + (y1 - y) * s_i
+  s_i = line_height / max(h, w / MAX_ASPECT)
+so every line gets the same height, except that a very flat line (aspect
+above MAX_ASPECT) is fitted to the width MAX_ASPECT * line_height instead
+and centred vertically. top_0 = MARGIN; each row is line_height, then the
+caption (if any) under the line, then GAP. PNGs are drawn at twice the size
+and averaged down, which anti-aliases the pen.
+
+Pillow and numpy only (no matplotlib); the heat colour map is a small
+table (black -> purple -> red -> orange -> yellow -> pale yellow,
+luminance increasing, like matplotlib's 'inferno').
+
+Dimension letters: T points (time steps), M mixture components, U
+characters, H x W image rows x columns, P points of one stroke.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+MARGIN = 10.0  # page border, user units
+GAP = 12.0  # between rows
+MAX_ASPECT = 30.0  # flatter lines are fitted to width MAX_ASPECT * line_height
+DEFAULT_LINE_HEIGHT = 64.0
+SUPERSAMPLE = 2  # PNG drawn at 2x and averaged down
+PEN_RGB = (0, 0, 0)
+DENSITY_PEN_RGB = (0, 190, 255)  # the line over the heat map: off the colour map
+BLUR = 0.7  # std, in pixels, of the blur of each Gaussian in the density map
+_SMALL_PATCH = 4096  # patches up to this many pixels get their mass renormalised
+
+_HEAT_ANCHORS = np.array([  # (position, r, g, b)
+    (0.00, 0, 0, 4), (0.20, 40, 11, 84), (0.45, 159, 42, 99),
+    (0.70, 237, 105, 37), (0.88, 250, 193, 39), (1.00, 252, 255, 164)], np.float64)
+HEAT_256x3 = np.stack([np.interp(np.linspace(0, 1, 256), _HEAT_ANCHORS[:, 0],
+                                 _HEAT_ANCHORS[:, c]) for c in (1, 2, 3)],
+                      axis=-1).round().astype(np.uint8)
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class RenderError(ValueError):
+    """Input that cannot be drawn; the message names the argument and the fix."""
+
+
+# ----------------------------------------------------------------------------
+# Strokes
+
+
+def absolute(line_Tx3: np.ndarray, what: str = "line") -> tuple[np.ndarray, np.ndarray]:
+    """(points_Tx2, eos_T) in float64 from (dx, dy, eos) offsets."""
+    a = np.asarray(line_Tx3, np.float64)
+    if a.ndim != 2 or a.shape[1] != 3:
+        raise RenderError(f"{what} has shape {a.shape}; pass (T, 3) offsets (dx, dy, eos)")
+    bad = np.flatnonzero(~np.isfinite(a).all(axis=1))
+    if bad.size:
+        raise RenderError(f"{what} has non-finite values in {bad.size} rows (first row "
+                          f"{bad[0]}); drop or repair them (a diverged model samples NaN)")
+    return np.cumsum(a[:, :2], axis=0), a[:, 2] > 0.5
+
+
+def split_strokes(points_Tx2: np.ndarray, eos_T: np.ndarray | None) -> list[np.ndarray]:
+    """The pen-down pieces: a stroke ends at every point with eos = 1."""
+    points_Tx2 = np.asarray(points_Tx2, np.float64)
+    if eos_T is None:
+        return [points_Tx2] if len(points_Tx2) else []
+    ends = np.flatnonzero(np.asarray(eos_T) > 0.5) + 1
+    return [s for s in np.split(points_Tx2, ends) if len(s)]
+
+
+# ----------------------------------------------------------------------------
+# Page of lines: one layout, drawn as SVG and as PNG
+
+
+@dataclasses.dataclass
+class _Page:
+    width: int
+    height: int
+    stroke_width: float
+    font_size: float
+    rows: list[list[np.ndarray]]  # per line, its strokes in page coordinates
+    captions: list[tuple[float, float, str]]  # (x, baseline y, text)
+
+
+def _font(size: float) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, ValueError, OSError):  # Pillow without FreeType
+        return ImageFont.load_default()
+
+
+def _clean_text(text: str) -> str:
+    return _XML_ILLEGAL.sub("", str(text))
+
+
+def _layout(lines: Sequence[np.ndarray], texts: Sequence[str] | None,
+            line_height: float | None, stroke_width: float | None) -> _Page:
+    lh = float(line_height or DEFAULT_LINE_HEIGHT)
+    if not lh > 0:
+        raise RenderError(f"line_height={line_height}; it must be positive")
+    if texts is not None and len(texts) != len(lines):
+        raise RenderError(f"{len(texts)} texts for {len(lines)} lines; pass one caption per "
+                          "line or texts=None")
+    font_size = max(8.0, round(lh / 4))
+    caption_h = font_size * 1.5 if texts is not None else 0.0
+    font = _font(font_size)
+    rows, captions = [], []
+    top, right = MARGIN, MARGIN + lh
+    for i, line in enumerate(lines):
+        points, eos = absolute(line, f"line {i}")
+        strokes = []
+        if len(points):
+            (x0, y0), (x1, y1) = points.min(0), points.max(0)
+            w, h = x1 - x0, y1 - y0
+            extent = max(h, w / MAX_ASPECT)
+            s = lh / extent if extent > 0 else 1.0
+            page = np.stack([MARGIN + (points[:, 0] - x0) * s,
+                             top + (lh - h * s) / 2 + (y1 - points[:, 1]) * s], axis=-1)
+            strokes = split_strokes(page, eos)
+            right = max(right, MARGIN + w * s)
+        rows.append(strokes)
+        if texts is not None:
+            text = _clean_text(texts[i])
+            captions.append((MARGIN, top + lh + font_size * 1.2, text))
+            right = max(right, MARGIN + font.getlength(text))
+        top += lh + caption_h + GAP
+    return _Page(width=math.ceil(right + MARGIN), height=math.ceil(top - GAP + MARGIN),
+                 stroke_width=float(stroke_width or max(1.0, lh / 32)), font_size=font_size,
+                 rows=rows, captions=captions)
+
+
+def _svg(page: _Page) -> str:
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{page.width}" '
+           f'height="{page.height}" viewBox="0 0 {page.width} {page.height}">',
+           '<rect width="100%" height="100%" fill="white"/>']
+    for strokes in page.rows:
+        if not strokes:
+            continue
+        d = []
+        for st in strokes:
+            pts = st if len(st) > 1 else np.concatenate([st, st])  # a dot: round cap
+            d.append("M" + " L".join(f"{x:.2f} {y:.2f}" for x, y in pts))
+        out.append(f'<path d="{" ".join(d)}" fill="none" stroke="black" '
+                   f'stroke-width="{page.stroke_width:g}" stroke-linecap="round" '
+                   'stroke-linejoin="round"/>')
+    for x, y, text in page.captions:
+        out.append(f'<text x="{x:.2f}" y="{y:.2f}" font-family="sans-serif" '
+                   f'font-size="{page.font_size:g}" fill="#444">{escape(text)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _draw_strokes(draw: ImageDraw.ImageDraw, strokes: list[np.ndarray], width: float,
+                  rgb: tuple[int, int, int], scale: float = 1.0) -> None:
+    """Polylines with round ends; a one-point stroke is a dot."""
+    w = max(1, round(width * scale))
+    r = width * scale / 2
+    for st in strokes:
+        pts = [(float(x) * scale, float(y) * scale) for x, y in st]
+        if len(pts) > 1:
+            draw.line(pts, fill=rgb, width=w, joint="curve")
+        if w >= 3 or len(pts) == 1:
+            for x, y in (pts[0], pts[-1]):
+                draw.ellipse((x - r, y - r, x + r, y + r), fill=rgb)
+
+
+def _draw_text(draw: ImageDraw.ImageDraw, x: float, baseline: float, text: str,
+               font, rgb: tuple[int, int, int]) -> None:
+    if isinstance(font, ImageFont.FreeTypeFont):
+        draw.text((x, baseline), text, font=font, fill=rgb, anchor="ls")
+    else:  # the bitmap fallback font knows Latin-1 only and no anchors
+        text = text.encode("latin-1", "replace").decode("latin-1")
+        draw.text((x, baseline - 11), text, font=font, fill=rgb)
+
+
+def _png(page: _Page) -> Image.Image:
+    k = SUPERSAMPLE
+    im = Image.new("RGB", (page.width * k, page.height * k), "white")
+    draw = ImageDraw.Draw(im)
+    for strokes in page.rows:
+        _draw_strokes(draw, strokes, page.stroke_width, PEN_RGB, k)
+    font = _font(page.font_size * k)
+    for x, y, text in page.captions:
+        _draw_text(draw, x * k, y * k, text, font, (68, 68, 68))
+    return im.reduce(k)
+
+
+def lines_to_svg(lines: Sequence[np.ndarray], texts: Sequence[str] | None = None, *,
+                 line_height: float | None = None, stroke_width: float | None = None) -> str:
+    """One line per row of a page, pen-ups respected (an 'M' starts every
+    stroke), an optional caption under each line; layout in the module doc."""
+    return _svg(_layout(lines, texts, line_height, stroke_width))
+
+
+def _with_suffix(path: str | Path, suffix: str) -> Path:
+    path = Path(path)
+    if path.suffix.lower() in (".svg", ".png"):
+        return path.with_suffix(suffix)
+    return path.with_name(path.name + suffix)  # keep 'samples.step100' whole
+
+
+def save_lines(path: str | Path, lines: Sequence[np.ndarray],
+               texts: Sequence[str] | None = None, *, line_height: float | None = None,
+               stroke_width: float | None = None) -> tuple[Path, Path]:
+    """Writes path.svg and path.png (the same drawing); a .svg/.png suffix of
+    path is replaced. Returns (svg_path, png_path)."""
+    page = _layout(lines, texts, line_height, stroke_width)
+    svg_path, png_path = _with_suffix(path, ".svg"), _with_suffix(path, ".png")
+    svg_path.parent.mkdir(parents=True, exist_ok=True)
+    svg_path.write_text(_svg(page), encoding="utf-8")
+    _png(page).save(png_path)
+    return svg_path, png_path
+
+
+# ----------------------------------------------------------------------------
+# Predictive density (Graves fig. 4)
+
+
+def predictive_density(mu_TxMx2: np.ndarray, sigma_TxMx2: np.ndarray, rho_TxM: np.ndarray,
+                       log_pi_TxM: np.ndarray, *, x0: float, y1: float, pixel: float,
+                       shape: tuple[int, int], min_pi: float = 1e-4,
+                       max_evaluations: float = 3e7) -> np.ndarray:
+    """Probability mass per pixel of sum_t sum_j pi_tj N(mu_tj, Sigma_tj): HxW.
+
+    Pixel (r, c) is the square with top-left corner (x0 + c*pixel,
+    y1 - r*pixel) (y up). Each Gaussian is blurred by an isotropic one of
+    std BLUR pixels (covariance Sigma + (BLUR pixel)^2 I), so a component
+    narrower than a pixel still shows, and is evaluated at pixel centres
+    within 4 standard deviations of its mean; a component that small has
+    its pixel masses rescaled to sum to pi exactly. Components with
+    pi < min_pi are left out. When the patches would cost
+    more than max_evaluations density evaluations (wide components early in
+    training), the grid is computed coarser and repeated back to shape.
+    """
+    H, W = shape
+    mu = np.asarray(mu_TxMx2, np.float64).reshape(-1, 2)
+    sig = np.asarray(sigma_TxMx2, np.float64).reshape(-1, 2)
+    rho = np.asarray(rho_TxM, np.float64).reshape(-1)
+    pi = np.exp(np.asarray(log_pi_TxM, np.float64)).reshape(-1)
+    keep = (pi >= min_pi) & np.isfinite(mu).all(1) & np.isfinite(sig).all(1)
+    mu, sig, rho, pi = mu[keep], sig[keep], np.clip(rho[keep], -1, 1), pi[keep]
+    cost = np.sum(np.minimum(8 * np.sqrt(sig[:, 0] ** 2 + pixel ** 2) / pixel + 1, W)
+                  * np.minimum(8 * np.sqrt(sig[:, 1] ** 2 + pixel ** 2) / pixel + 1, H))
+    f = max(1, math.ceil(math.sqrt(cost / max_evaluations)))
+    px, Hc, Wc = pixel * f, math.ceil(H / f), math.ceil(W / f)
+    d_HxW = np.zeros((Hc, Wc))
+    a = sig[:, 0] ** 2 + (BLUR * px) ** 2
+    b = rho * sig[:, 0] * sig[:, 1]
+    c = sig[:, 1] ** 2 + (BLUR * px) ** 2
+    det = a * c - b * b  # >= (BLUR px)^4 > 0 even for |rho| = 1
+    for k in range(len(pi)):
+        hw_x, hw_y = 4 * math.sqrt(a[k]), 4 * math.sqrt(c[k])
+        c0 = math.floor((mu[k, 0] - hw_x - x0) / px)
+        c1 = math.ceil((mu[k, 0] + hw_x - x0) / px)
+        r0 = math.floor((y1 - mu[k, 1] - hw_y) / px)
+        r1 = math.ceil((y1 - mu[k, 1] + hw_y) / px)
+        small = (c1 - c0) * (r1 - r0) <= _SMALL_PATCH
+        if not small:  # evaluate only what is on the grid
+            c0, c1, r0, r1 = max(c0, 0), min(c1, Wc), max(r0, 0), min(r1, Hc)
+        if c0 >= Wc or c1 <= 0 or r0 >= Hc or r1 <= 0 or c0 >= c1 or r0 >= r1:
+            continue
+        dx = x0 + (np.arange(c0, c1) + 0.5) * px - mu[k, 0]
+        dy = y1 - (np.arange(r0, r1) + 0.5) * px - mu[k, 1]
+        q = (c[k] * dx[None, :] ** 2 - 2 * b[k] * dx[None, :] * dy[:, None]
+             + a[k] * dy[:, None] ** 2) / det[k]
+        g = np.exp(-0.5 * q)
+        if small:
+            # A few pixels wide: sampling at pixel centres misses a little
+            # mass depending on where the mean falls; rescale to exactly pi
+            # before cutting the patch to the grid.
+            g *= pi[k] / g.sum()
+            g = g[max(0, -r0):(r1 - r0) - max(0, r1 - Hc), max(0, -c0):(c1 - c0) - max(0, c1 - Wc)]
+            c0, c1, r0, r1 = max(c0, 0), min(c1, Wc), max(r0, 0), min(r1, Hc)
+        else:
+            g *= pi[k] * px * px / (2 * math.pi * math.sqrt(det[k]))
+        d_HxW[r0:r1, c0:c1] += g
+    if f > 1:
+        d_HxW = np.repeat(np.repeat(d_HxW, f, 0), f, 1)[:H, :W] / (f * f)
+    return d_HxW
+
+
+def heat_rgb(v_HxW: np.ndarray) -> np.ndarray:
+    """Values in [0, 1] to uint8 RGB through the heat table."""
+    i = np.clip(np.nan_to_num(v_HxW) * 255, 0, 255).round().astype(np.intp)
+    return HEAT_256x3[i]
+
+
+def density_png(path: str | Path, points_Tx2: np.ndarray, eos_T: np.ndarray,
+                mu_TxMx2: np.ndarray, sigma_TxMx2: np.ndarray, rho_TxM: np.ndarray,
+                log_pi_TxM: np.ndarray, *, resolution: int = 800,
+                decades: float = 4.0) -> Path:
+    """Graves' figure 4: the density of the NEXT point, summed over the time
+    steps of a line, as a heat map, with the line drawn on top.
+
+    Coordinates are absolute (mu = current point + predicted offset; the
+    caller converts, and denormalises if needed), y up. The view is the
+    line's bounding box plus 10%; resolution is the number of pixels along
+    its longer side. Colour is log10 of the mass per pixel over `decades`
+    decades below the maximum, so the faint spread stays visible.
+    """
+    points = np.asarray(points_Tx2, np.float64)
+    if points.ndim != 2 or points.shape[1] != 2 or not len(points):
+        raise RenderError(f"density_png: points have shape {points.shape}; pass (T, 2) "
+                          "absolute positions of at least one point")
+    (x0, y0), (x1, y1) = points.min(0), points.max(0)
+    pad = 0.1 * max(x1 - x0, y1 - y0, 1e-9)
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    pixel = max(x1 - x0, y1 - y0) / resolution
+    W, H = max(1, math.ceil((x1 - x0) / pixel)), max(1, math.ceil((y1 - y0) / pixel))
+    d_HxW = predictive_density(mu_TxMx2, sigma_TxMx2, rho_TxM, log_pi_TxM, x0=x0, y1=y1,
+                               pixel=pixel, shape=(H, W))
+    top = d_HxW.max()
+    v = np.zeros_like(d_HxW)
+    if top > 0:
+        with np.errstate(divide="ignore"):
+            v = np.clip(1 + np.log10(d_HxW / top) / decades, 0, 1)
+    im = Image.fromarray(heat_rgb(v), "RGB")
+    page = np.stack([(points[:, 0] - x0) / pixel, (y1 - points[:, 1]) / pixel], -1)
+    k = SUPERSAMPLE
+    big = im.resize((W * k, H * k), Image.NEAREST)
+    _draw_strokes(ImageDraw.Draw(big), split_strokes(page, eos_T), 1.5, DENSITY_PEN_RGB, k)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    big.reduce(k).save(path)
+    return path
+
+
+# ----------------------------------------------------------------------------
+# Attention window (Graves fig. 12)
+
+ALIGN_CELL = 14  # pixel rows per character
+ALIGN_LABEL = 18  # width of the character column
+ALIGN_STROKES = 120  # height of the strokes panel
+
+
+def alignment_png(path: str | Path, phi_TxU: np.ndarray, text: str, *,
+                  points_Tx2: np.ndarray | None = None, eos_T: np.ndarray | None = None
+                  ) -> Path:
+    """The window weights phi(t, u) as a heat map, characters down the left
+    (u = 0 at the top) and time to the right, over the written line.
+
+    Layout: the map is ALIGN_CELL pixel rows per character and
+    W = clip(T, 300, 1500) columns (column c shows step floor(c T / W)),
+    starting at x = ALIGN_LABEL; colour is phi / max(phi). U may be
+    len(text) or len(text) + 1 (the extra row is the end-of-text slot of the
+    stop rule, labelled '$'). With points_Tx2 the line (pen-ups from eos_T)
+    is drawn below, fitted into W x ALIGN_STROKES pixels.
+    """
+    phi = np.asarray(phi_TxU, np.float64)
+    if phi.ndim != 2 or phi.shape[1] not in (len(text), len(text) + 1) or not phi.shape[0]:
+        raise RenderError(f"alignment_png: phi has shape {phi.shape} for a text of "
+                          f"{len(text)} characters; pass (T, U) with U = len(text) or "
+                          "len(text) + 1")
+    T, U = phi.shape
+    W = int(np.clip(T, 300, 1500))
+    cols = np.minimum(np.arange(W) * T // W, T - 1)
+    top = np.nanmax(phi)
+    v_UxW = (phi[cols].T / top) if top > 0 else np.zeros((U, W))
+    heat = np.repeat(heat_rgb(v_UxW), ALIGN_CELL, axis=0)
+    strokes_h = ALIGN_STROKES + 2 * int(MARGIN) if points_Tx2 is not None else 0
+    im = Image.new("RGB", (ALIGN_LABEL + W, U * ALIGN_CELL + strokes_h), "white")
+    im.paste(Image.fromarray(heat, "RGB"), (ALIGN_LABEL, 0))
+    draw = ImageDraw.Draw(im)
+    font = _font(ALIGN_CELL - 2)
+    labels = list(text) + ["$"] * (U - len(text))
+    for u, ch in enumerate(labels):
+        _draw_text(draw, 3, (u + 1) * ALIGN_CELL - 3, _clean_text(ch), font, (0, 0, 0))
+    if points_Tx2 is not None:
+        points = np.asarray(points_Tx2, np.float64)
+        if points.ndim != 2 or points.shape[1] != 2:
+            raise RenderError(f"alignment_png: points have shape {points.shape}; pass (T, 2)")
+        if len(points):
+            (x0, y0), (x1, y1) = points.min(0), points.max(0)
+            span = max((x1 - x0) / W, (y1 - y0) / ALIGN_STROKES, 1e-12)
+            top_y = U * ALIGN_CELL + MARGIN + (ALIGN_STROKES - (y1 - y0) / span) / 2
+            page = np.stack([ALIGN_LABEL + (points[:, 0] - x0) / span,
+                             top_y + (y1 - points[:, 1]) / span], -1)
+            k = SUPERSAMPLE
+            big = im.resize((im.width * k, im.height * k), Image.NEAREST)
+            _draw_strokes(ImageDraw.Draw(big), split_strokes(page, eos_T), 1.5, PEN_RGB, k)
+            im = big.reduce(k)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im.save(path)
+    return path

@@ -1,0 +1,216 @@
+"""Rendering against the documented page transform re-derived here, parsed
+SVG, the PNG's pixels, and closed-form moments of a Gaussian's pixel mass."""
+
+import math
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy import stats
+
+from seqgen import render
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def offsets(points_Px2, ends):
+    """(dx, dy, eos) rows from absolute points; eos = 1 at the listed indices."""
+    p = np.asarray(points_Px2, np.float64)
+    eos = np.zeros(len(p))
+    eos[list(ends)] = 1
+    return np.column_stack([np.diff(np.vstack([[0, 0], p]), axis=0), eos]).astype(np.float32)
+
+
+def path_commands(svg):
+    root = ET.fromstring(svg)
+    return [[(c, float(x), float(y)) for c, x, y in
+             re.findall(r"([ML])\s*(-?[\d.]+) (-?[\d.]+)", p.get("d"))]
+            for p in root.iter(SVG + "path")]
+
+
+def dark(png_path):
+    """Boolean HxW: pixels visibly darker than the white page."""
+    return np.asarray(Image.open(png_path).convert("L")) < 200
+
+
+# Two letter-like lines: an "L" and a "+" with a dot, 3 and 3 strokes.
+LETTERS = [
+    offsets([[0, 10], [0, 0], [6, 0], [9, 4], [12, 4]], ends=[2, 4]),
+    offsets([[0, 0], [4, 0], [2, -2], [2, 2], [7, 1]], ends=[1, 3, 4]),
+]
+NUM_STROKES = [2, 3]
+
+
+def test_svg_is_xml_with_one_move_per_stroke_and_escaped_captions():
+    svg = render.lines_to_svg(LETTERS, ["a <b> & 'c'", "d\x01e"])
+    root = ET.fromstring(svg)
+    assert root.tag == SVG + "svg"
+    cmds = path_commands(svg)
+    assert [sum(c == "M" for c, _, _ in p) for p in cmds] == NUM_STROKES
+    assert [t.text for t in root.iter(SVG + "text")] == ["a <b> & 'c'", "de"]
+
+
+def test_svg_coordinates_follow_the_documented_transform():
+    lh = 50.0
+    svg = render.lines_to_svg(LETTERS, line_height=lh)
+    top = render.MARGIN
+    for line, cmds in zip(LETTERS, path_commands(svg), strict=True):
+        p = np.cumsum(line[:, :2].astype(np.float64), axis=0)  # to_absolute
+        (x0, y0), (x1, y1) = p.min(0), p.max(0)
+        s = lh / max(y1 - y0, (x1 - x0) / render.MAX_ASPECT)
+        want = np.column_stack([render.MARGIN + (p[:, 0] - x0) * s,
+                                top + (lh - (y1 - y0) * s) / 2 + (y1 - p[:, 1]) * s])
+        got = np.array([(x, y) for _, x, y in cmds])
+        # A one-point stroke (the dot) is written twice so the round cap shows.
+        got = np.array([g for i, g in enumerate(got) if i == 0 or cmds[i][0] == "M"
+                        or not np.array_equal(g, got[i - 1])])
+        np.testing.assert_allclose(got, want, atol=0.006)
+        top += lh + render.GAP
+
+
+def test_png_matches_svg_size_and_lights_a_horizontal_band(tmp_path):
+    line = offsets([[0, 0], [10, 0]], ends=[1])
+    svg_path, png_path = render.save_lines(tmp_path / "one.svg", [line], line_height=40)
+    assert (svg_path.name, png_path.name) == ("one.svg", "one.png")
+    root = ET.parse(svg_path).getroot()
+    # Flat line: fitted to width MAX_ASPECT * line_height, centred vertically.
+    w = 2 * render.MARGIN + render.MAX_ASPECT * 40
+    h = 2 * render.MARGIN + 40
+    assert (int(root.get("width")), int(root.get("height"))) == (math.ceil(w), math.ceil(h))
+    im = Image.open(png_path)
+    assert im.size == (math.ceil(w), math.ceil(h))
+    d = dark(png_path)
+    rows = np.flatnonzero(d.any(axis=1))
+    y = render.MARGIN + 20  # the band's centre
+    assert rows.min() >= y - 3 and rows.max() <= y + 3, rows
+    x0, x1 = int(render.MARGIN), int(render.MARGIN + render.MAX_ASPECT * 40)
+    assert d[:, x0 + 2:x1 - 2].any(axis=0).all()  # lit along the whole stroke
+    assert not d[:, :x0 - 3].any() and not d[:, x1 + 3:].any()
+
+
+def test_pen_up_leaves_the_gap_blank(tmp_path):
+    # Two strokes 20 units apart on one line, and a dot far below.
+    line = offsets([[0, 0], [10, 0], [30, 0], [40, 0]], ends=[1, 3])
+    _, png = render.save_lines(tmp_path / "gap", [line], line_height=40)
+    d = dark(png)
+    s = render.MAX_ASPECT * 40 / 40  # pixels per unit
+    X = lambda x: render.MARGIN + x * s  # noqa: E731
+    assert d[:, int(X(0)) + 2:int(X(10)) - 2].any(axis=0).all()
+    assert d[:, int(X(30)) + 2:int(X(40)) - 2].any(axis=0).all()
+    assert not d[:, int(X(10)) + 3:int(X(30)) - 3].any()
+    # Without the pen-up the gap is drawn: the check can fail.
+    _, png = render.save_lines(tmp_path / "nogap", [offsets(line[:, :2].cumsum(0), [3])],
+                               line_height=40)
+    assert dark(png)[:, int(X(10)) + 3:int(X(30)) - 3].any(axis=0).all()
+
+
+def test_save_lines_names_and_bad_input(tmp_path):
+    svg, png = render.save_lines(tmp_path / "sub" / "samples.step100", LETTERS)
+    assert (svg.name, png.name) == ("samples.step100.svg", "samples.step100.png")
+    assert svg.exists() and png.exists()
+    bad = LETTERS[1].copy()
+    bad[2, 0] = np.nan
+    with pytest.raises(render.RenderError, match="line 1 has non-finite"):
+        render.lines_to_svg([LETTERS[0], bad])
+    with pytest.raises(render.RenderError, match=r"line 0 has shape \(5, 2\)"):
+        render.lines_to_svg([LETTERS[0][:, :2]])
+    with pytest.raises(render.RenderError, match="1 texts for 2 lines"):
+        render.lines_to_svg(LETTERS, ["x"])
+    # An empty line is an empty row, not an error.
+    assert len(path_commands(render.lines_to_svg([np.zeros((0, 3)), LETTERS[0]]))) == 1
+
+
+@pytest.mark.parametrize("sigma", [(1.0, 0.6), (0.01, 0.02)])
+def test_pixel_mass_has_the_gaussians_moments(sigma):
+    """Mass sums to 1 with mean mu and covariance Sigma + (BLUR pixel)^2, also
+    for a Gaussian far narrower than a pixel."""
+    mu, rho, pixel = np.array([3.3, -1.2]), 0.7, 0.1
+    d = render.predictive_density(mu[None, None], np.array(sigma)[None, None],
+                                  np.array([[rho]]), np.zeros((1, 1)),
+                                  x0=-2.0, y1=4.0, pixel=pixel, shape=(100, 110))
+    cx = -2.0 + (np.arange(110) + 0.5) * pixel
+    cy = 4.0 - (np.arange(100) + 0.5) * pixel
+    X, Y = np.meshgrid(cx, cy)
+    assert abs(d.sum() - 1) < 2e-3
+    mean = np.array([(d * X).sum(), (d * Y).sum()])
+    np.testing.assert_allclose(mean, mu, atol=2e-3)
+    cov = np.cov(np.stack([X.ravel(), Y.ravel()]), aweights=d.ravel(), bias=True)
+    s1, s2 = sigma
+    want = (np.array([[s1 * s1, rho * s1 * s2], [rho * s1 * s2, s2 * s2]])
+            + (render.BLUR * pixel) ** 2 * np.eye(2))
+    # 4-sigma patches trim the variance by 0.1%; sub-pixel blobs alias a little.
+    np.testing.assert_allclose(cov, want, rtol=3e-3, atol=0.01 * pixel ** 2)
+    if sigma[0] > 0.5:  # a wide Gaussian: pixel mass = density at the centre * area
+        ref = stats.multivariate_normal(mu, want).pdf(np.dstack([X, Y])) * pixel ** 2
+        np.testing.assert_allclose(d, ref, atol=1e-6)
+
+
+def test_density_png_peaks_at_the_mixture_mean(tmp_path):
+    points = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 5.0]])
+    T = len(points)
+    mu = np.tile([[[3.0, 4.0]]], (T, 1, 1))  # one component, away from the line
+    res = 400
+    path = render.density_png(tmp_path / "d.png", points, np.array([0, 0, 1]), mu,
+                              np.full((T, 1, 2), 0.3), np.full((T, 1), 0.5),
+                              np.zeros((T, 1)), resolution=res)
+    rgb = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    pad = 0.1 * 10
+    pixel = (10 + 2 * pad) / res
+    assert rgb.shape[:2] == (math.ceil((5 + 2 * pad) / pixel), res)
+    r, c = np.unravel_index(rgb.sum(-1).argmax(), rgb.shape[:2])
+    want_c, want_r = (3.0 - (0 - pad)) / pixel, ((5 + pad) - 4.0) / pixel
+    assert abs(c + 0.5 - want_c) <= 1.5 and abs(r + 0.5 - want_r) <= 1.5, (r, c)
+    # Far from the mean the map is the colour map's black.
+    assert (rgb[-3:, :3] == render.HEAT_256x3[0]).all()
+    # The line is drawn on top, in its own colour.
+    assert (np.abs(rgb - render.DENSITY_PEN_RGB).sum(-1) < 60).any()
+
+
+def test_density_of_many_wide_components_is_quick():
+    """An untrained model's wide mixtures take the coarse path."""
+    import time
+
+    T, M = 700, 20
+    rng = np.random.default_rng(0)
+    t0 = time.perf_counter()
+    d = render.predictive_density(rng.normal(size=(T, M, 2)) * 20, np.full((T, M, 2), 30.0),
+                                  np.zeros((T, M)), np.full((T, M), -np.log(M)),
+                                  x0=-50, y1=50, pixel=0.125, shape=(800, 800))
+    assert time.perf_counter() - t0 < 10
+    assert d.shape == (800, 800) and np.isfinite(d).all() and d.sum() > 0
+
+
+def test_alignment_png_follows_the_diagonal(tmp_path):
+    text, T = "abcd", 400
+    u = np.arange(len(text) + 1)
+    centre = np.linspace(0, len(text), T)
+    phi = np.exp(-0.5 * ((u[None, :] - centre[:, None]) / 0.3) ** 2)
+    points = np.column_stack([np.linspace(0, 8, T), np.sin(np.linspace(0, 8, T))])
+    eos = np.zeros(T)
+    eos[[199, T - 1]] = 1
+    path = render.alignment_png(tmp_path / "a.png", phi, text, points_Tx2=points, eos_T=eos)
+    im = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    W = int(np.clip(T, 300, 1500))
+    cells = (len(text) + 1) * render.ALIGN_CELL
+    assert im.shape[:2] == (cells + render.ALIGN_STROKES + 2 * int(render.MARGIN),
+                            render.ALIGN_LABEL + W)
+    heat = im[:cells, render.ALIGN_LABEL:].sum(-1)
+    for k in range(len(text) + 1):
+        col = heat[k * render.ALIGN_CELL + render.ALIGN_CELL // 2].argmax()
+        want = np.argmin(np.abs(centre - k)) * W / T
+        assert abs(col - want) <= 3, (k, col, want)
+    assert (im[cells:].sum(-1) < 300).any()  # the strokes panel has ink
+    with pytest.raises(render.RenderError, match="U = len"):
+        render.alignment_png(tmp_path / "b.png", phi[:, :3], text)
+
+
+@pytest.mark.parametrize("sigma", [0.01, 0.5])
+def test_mass_off_the_grid_is_cut_not_moved(sigma):
+    """A Gaussian centred on the left edge keeps half its mass in view (and
+    rho = 1, a degenerate covariance, is drawn finite thanks to the blur)."""
+    d = render.predictive_density(np.array([[[0.0, 0.5]]]), np.full((1, 1, 2), sigma),
+                                  np.ones((1, 1)), np.zeros((1, 1)),
+                                  x0=0.0, y1=3.5, pixel=0.05, shape=(120, 60))
+    assert abs(d.sum() - 0.5) < 0.01
