@@ -21,6 +21,7 @@ POSITIVE = (
     ("log_every", 1), ("eval_every", 1), ("checkpoint_every", 1),
     ("keep_checkpoints", 1), ("sample.length", 1), ("sample.num_samples", 1),
     ("model.init_scale", 0), ("optim.learning_rate", 0), ("sample.temperature", 0),
+    ("model.num_mixtures", 1), ("data.max_points", 2), ("data.bucket", 1),
 )
 
 

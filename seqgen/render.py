@@ -37,6 +37,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from seqgen.errors import UserError
+
 MARGIN = 10.0  # page border, user units
 GAP = 12.0  # between rows
 MAX_ASPECT = 30.0  # flatter lines are fitted to width MAX_ASPECT * line_height
@@ -57,7 +59,7 @@ HEAT_256x3 = np.stack([np.interp(np.linspace(0, 1, 256), _HEAT_ANCHORS[:, 0],
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-class RenderError(ValueError):
+class RenderError(UserError):
     """Input that cannot be drawn; the message names the argument and the fix."""
 
 

@@ -127,7 +127,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     if not is_chief:
         kind.load_data()
     log.info("data: %s", json.dumps({k: v for k, v in kind.meta.items()
-                                     if k != "vocab"}))
+                                     if k not in ("vocab", "info")}))
 
     # --- Model, optimizer and state ---------------------------------------
     model = kind.build_model(nnx.Rngs(config.seed))

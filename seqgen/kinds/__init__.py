@@ -29,7 +29,7 @@ import ml_collections
 
 from seqgen.errors import ConfigError
 
-KINDS = ("text",)
+KINDS = ("text", "handwriting")
 
 
 def make(config: ml_collections.ConfigDict, meta: dict | None = None):

@@ -1,0 +1,55 @@
+"""Graves (2013) §4.2: handwriting prediction on IAM-OnDB, 3x400, M = 20.
+
+  python -m seqgen.main --config=configs/iam_prediction.py --workdir=/tmp/seqgen/iam
+
+Needs IAM-OnDB (registration at
+https://fki.tic.heia-fr.ch/databases/iam-on-line-handwriting-database):
+put lineStrokes-all.tar.gz, ascii-all.tar.gz and the split files in
+~/tensorflow_datasets/downloads/manual/iam_ondb/ (or set
+--config.data.manual_dir); the error message lists what is missing.
+Paper result: -1041.0 nats per line on the validation set (testset_v),
+without regularisation (-1057.7 with adaptive weight noise, issue 9).
+Expected time: about a day on a GPU; days on a CPU.
+Smoke variant: --config=configs/iam_prediction.py:smoke (needs the data).
+
+As Graves: 3 layers of 400 peephole cells with skip connections, 20
+mixture components, his centred RMSProp (lr 1e-4, momentum 0.9),
+derivatives clipped to [-10, 10] in the LSTM and [-100, 100] at the
+outputs, his split (train on trainset + testset_t + testset_f, validate on
+testset_v), offsets normalised to mean 0, std 1. Deviations and why:
+32 lines per update instead of one (throughput); the loss is the mean per
+point (his RMSProp normalises the scale); lines over 2,000 points are left
+out (counted; IAM has very few).
+"""
+
+from seqgen import handwriting_config
+
+
+def get_config(arg: str | None = None):
+    c = handwriting_config.base()
+    c.data.dataset = "iam_ondb"
+    c.data.split = "graves"
+    c.data.max_points = 2000
+    c.data.bucket = 200
+    c.model.num_layers = 3
+    c.model.hidden = 400
+    c.model.num_mixtures = 20
+    c.optim.name = "graves_rmsprop"
+    c.optim.learning_rate = 1e-4
+    c.optim.momentum = 0.9
+    c.optim.schedule = "constant"
+    c.batch_size = 32
+    c.num_steps = 50_000  # ~150 passes over the ~10,800 training lines
+    c.eval_every = 1_000
+    c.log_every = 100
+    c.checkpoint_every = 1_000
+    if arg == "smoke":
+        c = handwriting_config.smoke(c)
+    elif arg:
+        raise ValueError(f"unknown variant {arg!r} of configs/iam_prediction.py; use ':smoke'")
+    return c
+
+
+def sweep(add):
+    for clip in (10.0, 0.0):  # Graves' derivative clipping on / off
+        add(**{"model.clip_preactivations": clip})

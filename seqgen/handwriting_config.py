@@ -1,0 +1,73 @@
+"""The fields of a handwriting experiment, each with its unit or typical value.
+
+Config files (configs/handwriting.py, configs/iam_prediction.py) start from
+`base()`; model and optimizer fields mean what they mean for text
+(seqgen/text_config.py), the rest is here.
+"""
+
+from __future__ import annotations
+
+import ml_collections
+
+from seqgen import text_config
+
+
+def base() -> ml_collections.ConfigDict:
+    c = text_config.base()
+    c.kind = "handwriting"  # seqgen/kinds/handwriting.py: prediction (Graves §4)
+
+    c.data = ml_collections.ConfigDict()
+    c.data.dataset = "drawn"  # drawn (embedded: single-line fonts) | iam_ondb
+    c.data.data_dir = ""  # TFDS data dir; '' = $SEQGEN_DATA_DIR or ~/tensorflow_datasets
+    c.data.manual_dir = ""  # iam_ondb archives; '' = <data_dir>/downloads/manual/iam_ondb
+    c.data.split = "standard"  # iam_ondb: 'standard' or 'graves' (train + testset_t + testset_f)
+    c.data.max_jump = 0.0  # iam_ondb: split strokes at longer jumps (raw units); 0 = default
+    c.data.seed = 0  # drawn: generation seed (lines, fonts, styles)
+    c.data.num_train = 6000  # drawn: training lines (IAM-OnDB has ~5,400 in trainset)
+    c.data.num_valid = 300  # drawn: validation lines (text never seen in training)
+    c.data.num_test = 300  # drawn: test lines
+    c.data.max_chars = 50  # drawn: text lines of max_chars/2..max_chars characters
+    c.data.max_points = 1000  # longest line kept, points; longer lines are dropped and counted
+    c.data.bucket = 100  # padded batch lengths are multiples of this (few compiled shapes)
+    c.data.augment = False  # random slant/scale/rotation of training lines
+
+    c.model.num_layers = 3  # Graves: 3
+    c.model.hidden = 400  # Graves: 400
+    c.model.num_mixtures = 20  # M bivariate Gaussians (Graves: 20)
+    c.model.clip_preactivations = 10.0  # Graves: dL/d(LSTM pre-activations) in [-10, 10]
+    c.model.clip_outputs = 100.0  # Graves: dL/d(network outputs) in [-100, 100]
+
+    c.optim.name = "graves_rmsprop"
+    c.optim.learning_rate = 1e-4  # Graves' handwriting lr
+    c.optim.schedule = "constant"
+
+    c.batch_size = 32  # lines per update
+    c.eval_batch_size = 32  # lines per evaluation batch
+    del c["seq_len"]  # whole lines are the unit, not fixed windows
+    c.sample.length = 700  # points per sampled line (an IAM line has ~700)
+    c.sample.bias = 0.5  # sampling bias b at evaluations (Graves eqs. 61-62)
+    c.sample.num_samples = 4  # lines drawn at each evaluation
+    del c.sample["prime"]
+    del c.sample["temperature"]
+    return c
+
+
+def smoke(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """Seconds-long variant: tiny model, few lines, few steps."""
+    c.model.num_layers = 2
+    c.model.hidden = 32
+    c.model.num_mixtures = 3
+    c.data.num_train = 64
+    c.data.num_valid = 16
+    c.data.num_test = 16
+    c.data.max_points = 1000
+    c.data.max_chars = 20
+    c.batch_size = 8
+    c.eval_batch_size = 8
+    c.num_steps = 12
+    c.eval_every = 6
+    c.log_every = 3
+    c.checkpoint_every = 6
+    c.sample.length = 50
+    c.sample.num_samples = 2
+    return c

@@ -1,0 +1,155 @@
+"""Handwriting prediction (Graves §4): a mixture density over the next pen
+offset, trained on whole lines of IAM-OnDB or drawn handwriting.
+
+Metrics (Graves Table 3): the negative log-likelihood in nats per line (his
+headline: -1041.0 for 3x400 on IAM-OnDB validation) and per point, and the
+sum-squared error of the predicted mean offset per point, all in the units
+of the normalised offsets (mean 0, std 1 over the training points).
+
+Dimension letters: B lines, T time, K = 6M+1 mixture outputs, M components.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterator
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+from absl import logging
+from flax import nnx
+
+from seqgen import render, sample
+from seqgen.data import handwriting as hw_data
+from seqgen.data import strokes
+from seqgen.kinds.text import lstm_options
+from seqgen.models import mdn
+from seqgen.models.handwriting import PredictionModel
+
+
+class Kind:
+    units = "points"
+
+    def __init__(self, config: ml_collections.ConfigDict, meta: dict | None = None):
+        self.config = config
+        self.meta = meta or {}
+        self.splits: strokes.HandwritingSplits | None = None
+        if meta:
+            self.stats = strokes.OffsetStats.from_dict(meta["stats"])
+
+    # -- data ---------------------------------------------------------------
+
+    def load_data(self) -> None:
+        c = self.config
+        self.splits = hw_data.load_handwriting(c.data)
+        self.stats = self.splits.stats
+        self._batchers: dict = {}
+        dropped = {s: len(getattr(self.splits, s).lines) - len(hw_data.keep_short(
+            getattr(self.splits, s).lines, c.data.max_points)) for s in ("train", "valid", "test")}
+        if any(dropped.values()):
+            logging.warning("lines longer than config.data.max_points=%d are left out: %s",
+                            c.data.max_points, dropped)
+        self.meta = {
+            "stats": self.stats.to_dict(), "dataset": self.splits.name,
+            "lines": {s: len(getattr(self.splits, s).lines) for s in ("train", "valid", "test")},
+            "dropped_long_lines": dropped, "info": self.splits.info,
+        }
+
+    def _batcher(self, process_index: int, process_count: int) -> hw_data.LineBatcher:
+        key = (process_index, process_count)
+        if key not in self._batchers:
+            c = self.config
+            self._batchers[key] = hw_data.LineBatcher(
+                self.splits.train.lines, self.stats, c.batch_size,
+                max_points=c.data.max_points, bucket=c.data.bucket, seed=c.seed,
+                augment=c.data.augment, process_index=process_index,
+                process_count=process_count)
+        return self._batchers[key]
+
+    def train_batch(self, step: int, process_index: int, process_count: int
+                    ) -> dict[str, np.ndarray]:
+        return self._batcher(process_index, process_count).batch(step)
+
+    def windows_per_epoch(self) -> int:
+        return self._batcher(0, 1).windows_per_epoch
+
+    def eval_batches(self, split: str, batch_size: int, process_index: int,
+                     process_count: int) -> Iterator[dict[str, np.ndarray]]:
+        return hw_data.eval_batches(
+            getattr(self.splits, split).lines, self.stats, batch_size,
+            max_points=self.config.data.max_points, bucket=self.config.data.bucket,
+            process_index=process_index, process_count=process_count)
+
+    # -- model and loss -------------------------------------------------------
+
+    def build_model(self, rngs: nnx.Rngs) -> PredictionModel:
+        m = self.config.model
+        return PredictionModel(hidden=m.hidden, num_layers=m.num_layers,
+                               num_mixtures=m.num_mixtures, skip=m.skip, opts=lstm_options(m),
+                               clip_outputs=m.clip_outputs or None, rngs=rngs)
+
+    def loss_fn(self, model: PredictionModel, carry, batch: dict):
+        y_BxTxK, carry = model(batch["inputs"], carry)
+        targets_BxTx3, mask_BxT = batch["targets"], batch["mask"]
+        ll_BxT = mdn.log_likelihood(y_BxTxK, targets_BxTx3)
+        err_BxT = jnp.sum((mdn.mean_offset(y_BxTxK) - targets_BxTx3[..., :2]) ** 2, -1)
+        sums = {"nll": -jnp.sum(ll_BxT * mask_BxT), "count": jnp.sum(mask_BxT),
+                "sse": jnp.sum(err_BxT * mask_BxT),
+                "lines": jnp.sum(jnp.max(mask_BxT, axis=1))}
+        # Mean nats per point; Graves sums per line, his RMSProp normalises
+        # the scale away. Reported per line as well.
+        loss = sums["nll"] / jnp.maximum(sums["count"], 1.0)
+        return loss, (sums, carry)
+
+    def report(self, sums: dict) -> dict[str, float]:
+        count = max(float(sums["count"]), 1.0)
+        return {"nats_per_point": float(sums["nll"]) / count,
+                "nats_per_line": float(sums["nll"]) / max(float(sums["lines"]), 1.0),
+                "sse_per_point": float(sums["sse"]) / count}
+
+    # -- samples --------------------------------------------------------------
+
+    def generate(self, model: PredictionModel, num: int, length: int, bias: float,
+                 rng: jax.Array) -> list[np.ndarray]:
+        """`num` unconditional lines of `length` points, in raw units."""
+        start = strokes.normalise(np.zeros((1, 3), np.float32), self.stats)[0]
+        x_BxTx3 = sample.sample_strokes(model, start, num, length, bias, rng)
+        return [strokes.denormalise(np.concatenate([np.zeros((1, 3), np.float32), x]),
+                                    self.stats) for x in x_BxTx3]
+
+    def write_samples(self, model: PredictionModel, workdir: str, step: int,
+                      rng: jax.Array) -> str:
+        c = self.config.sample
+        out = pathlib.Path(workdir) / "samples"
+        out.mkdir(parents=True, exist_ok=True)
+        lines = self.generate(model, c.num_samples, c.length, c.bias, rng)
+        svg, _ = render.save_lines(out / f"step_{step:07d}", lines)
+        if self.splits is not None and len(self.splits.valid.lines):
+            self.write_density(model, self.splits.valid.lines[0],
+                               out / f"density_step_{step:07d}.png")
+        return f"{len(lines)} lines of {c.length} points (bias {c.bias}) in {svg}"
+
+    def write_density(self, model: PredictionModel, line_Tx3: np.ndarray,
+                      path: pathlib.Path) -> None:
+        """Graves' figure 4: the predicted density of each next point along a line."""
+        line_Tx3 = line_Tx3[: self.config.data.max_points]
+        x_1xTx3 = jnp.asarray(strokes.normalise(line_Tx3, self.stats)[None, :-1])
+        y_1xTxK, _ = model(x_1xTx3, model.init_carry(1))
+        mix = jax.device_get(mdn.mixture(y_1xTxK[0]))
+        mean, std = self.stats.mean, self.stats.std
+        points_Tx2 = strokes.to_absolute(line_Tx3)
+        # Offsets -> absolute positions of the next point, in raw units.
+        mu_TxMx2 = points_Tx2[:-1, None, :] + np.asarray(mix.mu) * std + mean
+        sigma_TxMx2 = np.exp(np.asarray(mix.log_sigma)) * std
+        render.density_png(path, points_Tx2, line_Tx3[:, 2], mu_TxMx2, sigma_TxMx2,
+                           np.asarray(mix.rho), np.asarray(mix.log_pi))
+
+    def sample_command(self, model: PredictionModel, opts: dict) -> str:
+        """`python -m seqgen.sample` for handwriting: lines to --out (SVG + PNG)."""
+        lines = self.generate(model, opts["num"], opts["length"] or self.config.sample.length,
+                              opts["bias"], jax.random.key(opts["seed"]))
+        out = opts["out"] or "samples"
+        svg, png = render.save_lines(pathlib.Path(out).with_suffix(""), lines)
+        return f"wrote {len(lines)} lines to {svg} and {png}"
