@@ -15,7 +15,20 @@ data_config fields used here (see seqgen/handwriting_config.py):
   bucket      padded lengths are multiples of this (e.g. 100)
   augment     random slant/scale/rotation of training lines (bool)
 
-Dimension letters: B lines in a batch, L padded length.
+Synthesis (Graves §5) adds the text of each line: given `texts` (aligned
+with the lines) and an `Alphabet` (seqgen/data/transcripts.py), a batch also
+holds chars_BxU (int32 ids, 0 = padding) and char_mask_BxU (float32, 1 on
+real characters). U is the longest text of the global batch rounded up to a
+multiple of `char_bucket`, like L, so all processes build the same shapes.
+Lines whose text is empty, or holds characters the alphabet cannot write,
+are dropped and counted like over-long lines (`keep_transcribed`); unseen
+characters that have a fallback are written as it, with one warning per
+batcher. Without texts, batches are exactly the prediction batches.
+
+data_config fields used for synthesis:
+  char_bucket  padded text lengths are multiples of this (e.g. 16)
+
+Dimension letters: B lines in a batch, L padded length, U padded text length.
 """
 
 from __future__ import annotations
@@ -27,6 +40,7 @@ import ml_collections
 import numpy as np
 
 from seqgen.data import strokes
+from seqgen.data.transcripts import Alphabet, TranscriptError, warn_fallbacks
 from seqgen.errors import ConfigError
 
 POOL = 16  # batches whose lines are sorted by length together
@@ -48,8 +62,71 @@ def keep_short(lines: Sequence[np.ndarray], max_points: int) -> list[int]:
     return [i for i, line in enumerate(lines) if 2 <= len(line) <= max_points]
 
 
+def encode_texts(texts: Sequence[str], alphabet: Alphabet, where: str = "texts"
+                 ) -> list[np.ndarray | None]:
+    """Each text's ids, or None when it is empty or cannot be written; one
+    warning for all the fallbacks used."""
+    encoded: list[np.ndarray | None] = []
+    subs: dict[str, str] = {}
+    for text in texts:
+        try:
+            ids, used = alphabet.encode_with_fallbacks(text)
+        except TranscriptError:
+            ids, used = None, {}
+        encoded.append(ids)
+        subs.update(used)
+    if subs:
+        warn_fallbacks(subs, where)
+    return encoded
+
+
+def keep_transcribed(lines: Sequence[np.ndarray], texts: Sequence[str], max_points: int,
+                     alphabet: Alphabet | None = None) -> list[int]:
+    """`keep_short`, less the lines whose text is empty (or, given the
+    alphabet, holds characters it cannot write)."""
+    _check_texts(lines, texts)
+    if alphabet is None:
+        writable = [bool(t.strip()) for t in texts]
+    else:
+        writable = [ids is not None for ids in encode_texts(texts, alphabet)]
+    return [i for i in keep_short(lines, max_points) if writable[i]]
+
+
+def _check_texts(lines: Sequence[np.ndarray], texts: Sequence[str] | None) -> None:
+    if texts is not None and len(texts) != len(lines):
+        raise ConfigError(f"{len(texts)} texts for {len(lines)} lines: the transcriptions "
+                          "must be aligned with the lines (one per line).")
+
+
 def _pad_length(longest: int, bucket: int) -> int:
     return max(bucket, int(math.ceil(longest / bucket)) * bucket)
+
+
+def pad_chars(encoded: Sequence[np.ndarray], pad_to: int) -> tuple[np.ndarray, np.ndarray]:
+    """Id arrays -> (chars_BxU int32 zero-padded, char_mask_BxU float32)."""
+    chars_BxU = np.zeros((len(encoded), pad_to), np.int32)
+    for b, ids in enumerate(encoded):
+        if len(ids) > pad_to:
+            raise ConfigError(f"text {b} has {len(ids)} characters, more than pad_to="
+                              f"{pad_to}; pad to the longest text of the batch.")
+        chars_BxU[b, :len(ids)] = ids
+    return chars_BxU, (chars_BxU > 0).astype(np.float32)
+
+
+def text_batch(texts: Sequence[str], alphabet: Alphabet, pad_to: int | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Texts to write -> (chars_BxU, char_mask_BxU); U = pad_to, or the longest
+    text. Unseen characters fall back with one warning; an empty text or one
+    with characters that cannot be written is a one-line TranscriptError."""
+    encoded, subs = [], {}
+    for text in texts:
+        ids, used = alphabet.encode_with_fallbacks(text)
+        encoded.append(ids)
+        subs.update(used)
+    if subs:
+        warn_fallbacks(subs)
+    longest = max((len(ids) for ids in encoded), default=1)
+    return pad_chars(encoded, longest if pad_to is None else pad_to)
 
 
 def make_batch(lines: Sequence[np.ndarray], stats: strokes.OffsetStats, pad_to: int
@@ -69,23 +146,36 @@ class LineBatcher:
     len // batch_size), in an order drawn from (seed, epoch), with lines of
     similar length batched together; a resumed run sees exactly the batches
     it would have seen.
-    The padded length is decided on the whole global batch, so all processes
-    build arrays of the same shape.
+    The padded lengths (L, and U with texts) are decided on the whole global
+    batch, so all processes build arrays of the same shape.
+    With `texts` and `alphabet`, batches also hold chars and char_mask (see
+    the module docstring); `dropped` counts all lines left out,
+    `dropped_long` those of the wrong length, `dropped_text` those whose text
+    is empty or cannot be written.
     """
 
     def __init__(self, lines: Sequence[np.ndarray], stats: strokes.OffsetStats,
                  batch_size: int, *, max_points: int, bucket: int, seed: int,
-                 augment: bool = False, process_index: int = 0, process_count: int = 1):
+                 augment: bool = False, process_index: int = 0, process_count: int = 1,
+                 texts: Sequence[str] | None = None, alphabet: Alphabet | None = None,
+                 char_bucket: int = 16):
         if batch_size % process_count:
             raise ConfigError(f"config.batch_size={batch_size} must be divisible by the "
                               f"{process_count} processes")
-        self.keep = keep_short(lines, max_points)
+        short = keep_short(lines, max_points)
+        self.encoded = _encode_kept(lines, short, texts, alphabet, char_bucket,
+                                    "training texts")
+        self.keep = short if self.encoded is None else [i for i in short if i in self.encoded]
         self.dropped = len(lines) - len(self.keep)
+        self.dropped_long = len(lines) - len(short)
+        self.dropped_text = len(short) - len(self.keep)
         if len(self.keep) < batch_size:
+            text = "" if texts is None else " and a writable text"
             raise ConfigError(
-                f"only {len(self.keep)} training lines have 2..{max_points} points, fewer "
-                f"than config.batch_size={batch_size}; lower the batch size or raise "
+                f"only {len(self.keep)} training lines have 2..{max_points} points{text}, "
+                f"fewer than config.batch_size={batch_size}; lower the batch size or raise "
                 "config.data.max_points")
+        self.char_bucket = char_bucket
         self.lines, self.stats, self.batch_size = lines, stats, batch_size
         self.bucket, self.seed, self.augment = bucket, seed, augment
         self.rows = slice(process_index * batch_size // process_count,
@@ -118,22 +208,57 @@ class LineBatcher:
         if self.augment:
             rng = np.random.default_rng([self.seed, step, 1])
             mine = [strokes.random_augment(line, rng) for line in mine]
-        return make_batch(mine, self.stats, _pad_length(longest, self.bucket))
+        batch = make_batch(mine, self.stats, _pad_length(longest, self.bucket))
+        if self.encoded is not None:
+            encoded = [self.encoded[i] for i in picked]
+            batch["chars"], batch["char_mask"] = pad_chars(
+                encoded[self.rows],
+                _pad_length(max(len(ids) for ids in encoded), self.char_bucket))
+        return batch
+
+
+def _encode_kept(lines: Sequence[np.ndarray], kept: Sequence[int], texts: Sequence[str] | None,
+                 alphabet: Alphabet | None, char_bucket: int, where: str
+                 ) -> dict[int, np.ndarray] | None:
+    """{line index: its text's ids} for the kept lines whose text can be
+    written; None without texts (prediction)."""
+    if texts is None and alphabet is None:
+        return None
+    if texts is None or alphabet is None:
+        raise ConfigError("synthesis batches need both texts and an alphabet; pass both, or "
+                          "neither for prediction batches")
+    _check_texts(lines, texts)
+    if char_bucket < 1:
+        raise ConfigError(f"config.data.char_bucket={char_bucket} must be >= 1 (e.g. 16)")
+    encoded = encode_texts([texts[i] for i in kept], alphabet, where)
+    return {i: ids for i, ids in zip(kept, encoded, strict=True) if ids is not None}
 
 
 def eval_batches(lines: Sequence[np.ndarray], stats: strokes.OffsetStats, batch_size: int,
                  *, max_points: int, bucket: int, process_index: int = 0,
-                 process_count: int = 1) -> Iterator[dict[str, np.ndarray]]:
-    """Every line of a split once, sorted by length so padding stays small;
-    the last batch is filled up with empty rows (mask 0)."""
-    keep = sorted(keep_short(lines, max_points), key=lambda i: len(lines[i]))
+                 process_count: int = 1, texts: Sequence[str] | None = None,
+                 alphabet: Alphabet | None = None, char_bucket: int = 16
+                 ) -> Iterator[dict[str, np.ndarray]]:
+    """Every kept line of a split once, sorted by length so padding stays
+    small; the last batch is filled up with empty rows (mask 0, and with
+    texts no characters: char_mask 0)."""
+    short = keep_short(lines, max_points)
+    encoded = _encode_kept(lines, short, texts, alphabet, char_bucket, "evaluation texts")
+    keep = short if encoded is None else [i for i in short if i in encoded]
+    keep = sorted(keep, key=lambda i: len(lines[i]))
     rows = slice(process_index * batch_size // process_count,
                  (process_index + 1) * batch_size // process_count)
     for start in range(0, len(keep), batch_size):
-        picked = [lines[i] for i in keep[start:start + batch_size]]
+        chosen = keep[start:start + batch_size]
+        picked = [lines[i] for i in chosen]
         longest = max(len(line) for line in picked) - 1
         real_B = np.arange(batch_size) < len(picked)
         picked += [np.zeros((2, 3), np.float32)] * (batch_size - len(picked))
         batch = make_batch(picked[rows], stats, _pad_length(longest, bucket))
         batch["mask"] *= real_B[rows, None]  # filler lines do not count
+        if encoded is not None:
+            ids = [encoded[i] for i in chosen]
+            ids += [np.zeros(0, np.int32)] * (batch_size - len(ids))
+            batch["chars"], batch["char_mask"] = pad_chars(
+                ids[rows], _pad_length(max(len(i) for i in ids), char_bucket))
         yield batch
