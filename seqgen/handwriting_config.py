@@ -52,6 +52,19 @@ def base() -> ml_collections.ConfigDict:
     return c
 
 
+def synthesis_base() -> ml_collections.ConfigDict:
+    """Handwriting synthesis (Graves §5): prediction plus the soft window."""
+    c = base()
+    c.kind = "synthesis"  # seqgen/kinds/synthesis.py
+    c.data.reduced_alphabet = False  # Graves' reduced alphabet (non-letters -> one class)
+    c.data.char_bucket = 16  # padded text lengths are multiples of this
+    c.model.num_window = 10  # K Gaussian window components (Graves: 10)
+    c.model.points_per_char = 25.0  # initial window speed: kappa += ~1/25 per point
+    c.sample.points_per_char_cap = 40.0  # length cap when writing: 40 points a character
+    c.sample.bias = 0.75  # bias when writing validation texts at evaluations
+    return c
+
+
 def smoke(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     """Seconds-long variant: tiny model, few lines, few steps."""
     c.model.num_layers = 2

@@ -403,3 +403,34 @@ def alignment_png(path: str | Path, phi_TxU: np.ndarray, text: str, *,
     path.parent.mkdir(parents=True, exist_ok=True)
     im.save(path)
     return path
+
+
+def kappa_png(path: str | Path, kappa_TxK: np.ndarray, num_chars: int, *,
+              height: int = 200) -> Path:
+    """The window's position over time: each component's kappa_k(t) as a
+    grey curve and their mean in red, against the character axis 0..U+1
+    (the stop rule's end slot dotted). A healthy window climbs steadily from
+    0 to about U + 1; one that races past or stalls shows at a glance."""
+    kappa = np.asarray(kappa_TxK, np.float64)
+    if kappa.ndim != 2 or not kappa.shape[0] or not np.all(np.isfinite(kappa)):
+        raise RenderError(f"kappa_png: kappa has shape {kappa.shape} or non-finite values; "
+                          "pass a finite (T, K) array")
+    T = kappa.shape[0]
+    W = int(np.clip(T, 300, 1500))
+    top = max(float(kappa.max()), num_chars + 1.0) * 1.05
+    im = Image.new("RGB", (W + 2 * int(MARGIN), height + 2 * int(MARGIN)), "white")
+    draw = ImageDraw.Draw(im)
+
+    def xy(t, v):
+        return (MARGIN + t * (W - 1) / max(T - 1, 1), MARGIN + height * (1 - v / top))
+
+    end = xy(0, num_chars + 1)[1]
+    for x in range(0, W, 8):  # the end-of-text slot U + 1, dotted
+        draw.line([(MARGIN + x, end), (MARGIN + x + 3, end)], fill=(120, 120, 120))
+    for k in range(kappa.shape[1]):
+        draw.line([xy(t, v) for t, v in enumerate(kappa[:, k])], fill=(190, 190, 190))
+    draw.line([xy(t, v) for t, v in enumerate(kappa.mean(1))], fill=(200, 0, 0), width=2)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im.save(path)
+    return path

@@ -180,9 +180,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                  "  ".join(f"{k} {v:.4f}" for k, v in m.items()))
         if is_chief:
             rng = jax.random.fold_in(jax.random.PRNGKey(config.seed + 1), step)
-            text = kind.write_samples(nnx.merge(graphdef, state.params), workdir,
-                                      step, rng)
-            log.text(step, "sample", text)
+            written = kind.write_samples(nnx.merge(graphdef, state.params), workdir,
+                                         step, rng)
+            log.text(step, "sample", written.pop("summary"))
+            if written:
+                log.write(step, "samples", written)
+                m = {**m, **written}
         return m
 
     # --- The loop ---------------------------------------------------------------

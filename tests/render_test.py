@@ -214,3 +214,22 @@ def test_mass_off_the_grid_is_cut_not_moved(sigma):
                                   np.ones((1, 1)), np.zeros((1, 1)),
                                   x0=0.0, y1=3.5, pixel=0.05, shape=(120, 60))
     assert abs(d.sum() - 0.5) < 0.01
+
+
+def test_kappa_png_draws_the_mean_climb(tmp_path):
+    """A window moving linearly from 0 to U + 1 draws a red diagonal: the red
+    pixel of the first column is at the bottom, of the last at the end slot."""
+    from PIL import Image
+
+    U, T = 10, 400
+    kappa = np.linspace(0, U + 1, T)[:, None] * np.ones((1, 3))
+    path = render.kappa_png(tmp_path / "k.png", kappa, U)
+    im = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    red = (im[..., 0] > 150) & (im[..., 1] < 80) & (im[..., 2] < 80)
+    cols = np.nonzero(red.any(0))[0]
+    first, last = np.nonzero(red[:, cols[0]])[0].mean(), np.nonzero(red[:, cols[-1]])[0].mean()
+    assert first > last  # rising (y points down in the image)
+    margin, height = render.MARGIN, 200
+    top = (U + 1) * 1.05
+    np.testing.assert_allclose(first, margin + height, atol=2)
+    np.testing.assert_allclose(last, margin + height * (1 - (U + 1) / top), atol=2)

@@ -16,7 +16,10 @@ train.py never branches on the kind. `config.kind` names a module here
   .units -> str                  what one count is, for throughput ('chars')
   .train_batch(step, process_index, process_count) -> dict of numpy rows
   .eval_batches(split, batch_size, process_index, process_count) -> iterator
-  .write_samples(model, workdir, step, rng) -> str   process 0 only
+  .write_samples(model, workdir, step, rng) -> dict   process 0 only; writes
+                                 samples under workdir/samples/ and returns
+                                 {'summary': str, **scalar metrics}
+  .sample_command(model, opts) -> str   `python -m seqgen.sample`
 
 Adding a kind is adding a module, not editing train.py.
 """
@@ -29,7 +32,7 @@ import ml_collections
 
 from seqgen.errors import ConfigError
 
-KINDS = ("text", "handwriting")
+KINDS = ("text", "handwriting", "synthesis")
 
 
 def make(config: ml_collections.ConfigDict, meta: dict | None = None):

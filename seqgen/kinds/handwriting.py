@@ -92,6 +92,10 @@ class Kind:
 
     def loss_fn(self, model: PredictionModel, carry, batch: dict):
         y_BxTxK, carry = model(batch["inputs"], carry)
+        return self.mixture_loss(y_BxTxK, batch, carry)
+
+    def mixture_loss(self, y_BxTxK: jax.Array, batch: dict, carry):
+        """Mean NLL per point and the sums behind every reported metric."""
         targets_BxTx3, mask_BxT = batch["targets"], batch["mask"]
         ll_BxT = mdn.log_likelihood(y_BxTxK, targets_BxTx3)
         err_BxT = jnp.sum((mdn.mean_offset(y_BxTxK) - targets_BxTx3[..., :2]) ** 2, -1)
@@ -120,7 +124,7 @@ class Kind:
                                     self.stats) for x in x_BxTx3]
 
     def write_samples(self, model: PredictionModel, workdir: str, step: int,
-                      rng: jax.Array) -> str:
+                      rng: jax.Array) -> dict:
         c = self.config.sample
         out = pathlib.Path(workdir) / "samples"
         out.mkdir(parents=True, exist_ok=True)
@@ -129,7 +133,7 @@ class Kind:
         if self.splits is not None and len(self.splits.valid.lines):
             self.write_density(model, self.splits.valid.lines[0],
                                out / f"density_step_{step:07d}.png")
-        return f"{len(lines)} lines of {c.length} points (bias {c.bias}) in {svg}"
+        return {"summary": f"{len(lines)} lines of {c.length} points (bias {c.bias}) in {svg}"}
 
     def write_density(self, model: PredictionModel, line_Tx3: np.ndarray,
                       path: pathlib.Path) -> None:

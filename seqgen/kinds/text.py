@@ -132,11 +132,11 @@ class Kind:
                                  jax.random.key(opts["seed"]), num_samples=opts["num"])
         texts = [prime + self.vocab.decode(row) for row in ids]
         if len(texts) == 1:
-            return texts[0]
+            return {"summary": texts[0]}
         return "\n".join(f"=== sample {i} ===\n{t}" for i, t in enumerate(texts))
 
     def write_samples(self, model: TextModel, workdir: str, step: int,
-                      rng: jax.Array) -> str:
+                      rng: jax.Array) -> dict:
         c = self.config.sample
         prime = self.default_prime()
         ids = sample.sample_text(model, self.vocab, prime, c.length,
@@ -147,4 +147,4 @@ class Kind:
         body = "".join(f"=== sample {i} (temperature {c.temperature}) ===\n"
                        f"[prime]{prime}[/prime]{t}\n\n" for i, t in enumerate(texts))
         (out / f"step_{step:07d}.txt").write_text(body, encoding="utf-8")
-        return texts[0]
+        return {"summary": texts[0]}

@@ -1,0 +1,54 @@
+"""Handwriting synthesis on drawn handwriting (embedded), CPU-sized.
+
+  python -m seqgen.main --config=configs/synthesis.py --workdir=/tmp/seqgen/synthesis
+  python -m seqgen.write --workdir=/tmp/seqgen/synthesis --text="To be, or not" --out=page.svg
+
+The network learns to write Shakespeare lines drawn with four single-line
+fonts, conditioned on their text through Graves' soft window. Expected on a
+2-core CPU: RESULT_SYN. At every evaluation it writes 32 validation texts
+it never trained on and reports the alignment rate; samples, the window
+weights over (character, time) and the kappa trajectory go to
+<workdir>/samples/.
+Smoke variant (seconds): --config=configs/synthesis.py:smoke
+
+As Graves (2013 §5): the window (K = 10) reads the first layer and feeds
+every layer; 20 mixture components; derivatives clipped to [-10, 10] in the
+LSTM and [-100, 100] at the outputs. Deviations and why: 2 layers of 256
+and Adam instead of 3x400 and his RMSProp, to fit a CPU in 30 minutes;
+the kappa projection's bias starts the window at ~1/25 character per point
+(the drawn lines' points per character), which Graves does not specify and
+without which the window never aligned in our CPU-sized prototype.
+"""
+
+from seqgen import handwriting_config
+
+
+def get_config(arg: str | None = None):
+    c = handwriting_config.synthesis_base()
+    c.data.dataset = "drawn"
+    c.data.max_chars = 40
+    c.data.max_points = 1200
+    c.model.num_layers = 2
+    c.model.hidden = 256
+    c.model.num_mixtures = 20
+    c.model.num_window = 10
+    c.optim.name = "adam"
+    c.optim.learning_rate = 2e-3
+    c.optim.schedule = "cosine"
+    c.optim.warmup_steps = 50
+    c.optim.clip_norm = 10.0
+    c.batch_size = 32
+    c.num_steps = 800
+    c.eval_every = 200
+    c.log_every = 20
+    c.checkpoint_every = 100
+    if arg == "smoke":
+        c = handwriting_config.smoke(c)
+    elif arg:
+        raise ValueError(f"unknown variant {arg!r} of configs/synthesis.py; use ':smoke'")
+    return c
+
+
+def sweep(add):
+    for points_per_char in (25.0, 1.0):  # DESIGN.md: window initialisation matters
+        add(**{"model.points_per_char": points_per_char})
