@@ -132,7 +132,7 @@ class Kind:
                                  jax.random.key(opts["seed"]), num_samples=opts["num"])
         texts = [prime + self.vocab.decode(row) for row in ids]
         if len(texts) == 1:
-            return {"summary": texts[0]}
+            return texts[0]
         return "\n".join(f"=== sample {i} ===\n{t}" for i, t in enumerate(texts))
 
     def write_samples(self, model: TextModel, workdir: str, step: int,
