@@ -102,6 +102,7 @@ from typing import Any
 import numpy as np
 from defusedxml import ElementTree
 
+from seqgen.data.prepare import config_get
 from seqgen.data.strokes import (
     HandwritingSplits,
     StrokeDataError,
@@ -588,16 +589,10 @@ DEFAULT_COUNTS = {"train": 6000, "valid": 300, "test": 300}
 DEFAULT_MAX_CHARS = 50
 
 
-def _get(config: Any, name: str, default: Any) -> Any:
-    value = config.get(name, default) if hasattr(config, "get") else getattr(
-        config, name, default)
-    return default if value is None else value
-
-
 def _config(data_config: Any) -> tuple[int, dict[str, int], tuple[str, ...], int]:
     """(seed, lines per split, fonts, max_chars), checked."""
     def integer(name: str, default: int, low: int) -> int:
-        value = _get(data_config, name, default)
+        value = config_get(data_config, name, default)
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise StrokeDataError(f"data_config.{name}={value!r}: must be an integer >= {low}.")
         return int(value)
@@ -605,7 +600,7 @@ def _config(data_config: Any) -> tuple[int, dict[str, int], tuple[str, ...], int
     seed = integer("seed", 0, 0)
     counts = {s: integer(f"num_{s}", DEFAULT_COUNTS[s], 1 if s == "train" else 0)
               for s in SPLITS}
-    fonts = _get(data_config, "fonts", FONTS)
+    fonts = config_get(data_config, "fonts", FONTS)
     if isinstance(fonts, str):
         fonts = tuple(f.strip() for f in fonts.split(",") if f.strip())
     fonts = tuple(fonts)

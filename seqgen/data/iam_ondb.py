@@ -65,7 +65,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import hashlib
 import io
 import logging
 import math
@@ -84,8 +83,8 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from seqgen.data import strokes
+from seqgen.data.prepare import config_get, prepare, resolve_dirs, sha256_file
 from seqgen.data.strokes import HandwritingSplits, OffsetStats, StrokeDataError, StrokeSet
-from seqgen.data.text import _prepare, resolve_dirs
 
 URL = "https://fki.tic.heia-fr.ch/databases/iam-on-line-handwriting-database"
 SPLIT_FILES = ("trainset", "testset_v", "testset_t", "testset_f")
@@ -186,14 +185,6 @@ def _corrupt(root: Path, err: BaseException) -> StrokeDataError:
     message = " ".join(str(err).split()) or type(err).__name__
     return StrokeDataError(f"iam_ondb: {root} is truncated or corrupt ({message}): download "
                            f"it again from {URL} (or put the unpacked folder beside it).")
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 # ----------------------------------------------------------------------------
@@ -354,7 +345,7 @@ def _read(source: _Source) -> tuple[dict[str, list[dict]], dict[str, Any]]:
     for path in (source.line_strokes, source.ascii, source.original,
                  *source.split_files.values()):
         if path is not None:
-            inputs[path.name] = _sha256_file(path) if path.is_file() else "folder"
+            inputs[path.name] = sha256_file(path) if path.is_file() else "folder"
     info = {
         **{f"skipped_{r}": counts[f"skipped_{r}"] for r in SKIP_REASONS},
         **{k: counts[k] for k in ("transcriptions_without_strokes", "unlisted_line_files",
@@ -427,11 +418,6 @@ class SeqgenIamOndb(tfds.core.GeneratorBasedBuilder, skip_registration=True):
 # The entry point.
 # ----------------------------------------------------------------------------
 
-def _get(config: Any, name: str, default: Any) -> Any:
-    value = config.get(name, default) if hasattr(config, "get") else getattr(
-        config, name, default)
-    return default if value is None else value
-
 
 def _read_split(builder: SeqgenIamOndb, name: str, count: int) -> list[dict]:
     if count == 0:
@@ -454,16 +440,16 @@ def _stroke_set(records: list[dict]) -> StrokeSet:
 
 def load_iam_ondb(data_config: Any) -> HandwritingSplits:
     """IAM-OnDB splits of `data_config` (see the module docstring), preparing on first use."""
-    split = _get(data_config, "split", "") or "standard"
+    split = config_get(data_config, "split", "") or "standard"
     if split not in SPLITS:
         raise StrokeDataError(f"data_config.split={split!r} for iam_ondb: use 'standard' "
                               f"(trainset / testset_v / testset_f) or 'graves'.")
-    max_jump = float(_get(data_config, "max_jump", 0) or DEFAULT_MAX_JUMP)
+    max_jump = float(config_get(data_config, "max_jump", 0) or DEFAULT_MAX_JUMP)
     if not max_jump > 0:
         raise StrokeDataError(f"data_config.max_jump={max_jump}: use a positive distance in "
                               f"IAM units (default {DEFAULT_MAX_JUMP:g}).")
     data_dir, _ = resolve_dirs(data_config)
-    manual = _get(data_config, "manual_dir", "")
+    manual = config_get(data_config, "manual_dir", "")
     manual_dir = (Path(manual).expanduser() if manual
                   else data_dir / "downloads" / "manual" / "iam_ondb")
     name = _config_name(max_jump)
@@ -478,7 +464,7 @@ def load_iam_ondb(data_config: Any) -> HandwritingSplits:
     if not (Path(builder.data_dir) / "dataset_info.json").is_file():
         log.info("Preparing iam_ondb (max_jump=%g) in %s from %s (first use).",
                  max_jump, data_dir, manual_dir)
-        _prepare(builder, _locate(manual_dir, max_jump))
+        prepare(builder, _locate(manual_dir, max_jump))
         builder = make()
     meta = builder.info.metadata
     records = {name: _read_split(builder, name, meta["num_lines"][name]) for name in SPLIT_FILES}

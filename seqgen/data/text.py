@@ -62,6 +62,7 @@ from typing import Any
 import numpy as np
 import tensorflow_datasets as tfds
 
+from seqgen.data.prepare import config_get, prepare, resolve_dirs, sha256_file
 from seqgen.data.vocab import EOS, Vocab
 from seqgen.errors import UserError
 
@@ -234,41 +235,6 @@ def _chunks_of(ids: np.ndarray) -> Callable[[], Iterator[np.ndarray]]:
     return lambda: iter([ids])
 
 
-def _prepare(builder: _TokenBuilder, source: _Source) -> None:
-    """download_and_prepare, removing whatever a failed attempt left behind."""
-    data_dir = Path(builder.data_dir_root)
-    dataset_root = data_dir / builder.name
-    before = _snapshot(data_dir, dataset_root)
-    builder.source = source
-    try:
-        builder.download_and_prepare(file_format="array_record")
-    except BaseException:
-        # TFDS removes its own incomplete.* dir; remove any that leaked and the
-        # empty dirs this attempt created. Anything that was there before, and
-        # any complete version (e.g. one a concurrent process finished), stays.
-        for path in sorted(_snapshot(data_dir, dataset_root) - before, reverse=True):
-            if not path.is_dir():
-                continue
-            if path.name.startswith("incomplete"):
-                shutil.rmtree(path, ignore_errors=True)
-            elif not any(path.iterdir()):
-                path.rmdir()
-        raise
-    finally:
-        builder.source = None
-
-
-def _snapshot(data_dir: Path, dataset_root: Path) -> set[Path]:
-    """The paths a preparation may create: the dataset tree, downloads/, data_dir."""
-    paths: set[Path] = set()
-    if data_dir.exists():
-        paths |= {data_dir, *data_dir.iterdir()}
-    for root in (dataset_root, data_dir / "downloads"):
-        if root.exists():
-            paths |= set(root.rglob("*"))
-    return paths
-
-
 def _load_prepared(cls: type[_TokenBuilder], data_dir: Path, config: Any,
                    locate: Callable[[], _Source],
                    ) -> tuple[dict[str, np.ndarray], Vocab]:
@@ -278,7 +244,7 @@ def _load_prepared(cls: type[_TokenBuilder], data_dir: Path, config: Any,
     # builder.is_prepared() would log a warning for every dataset not yet prepared.
     if not (Path(builder.data_dir) / "dataset_info.json").is_file():
         log.info("Preparing %s in %s (first use).", builder.name, data_dir)
-        _prepare(builder, locate())
+        prepare(builder, locate())
         builder = cls(data_dir=os.fspath(data_dir), config=config,
                       file_format="array_record")
     meta = builder.info.metadata
@@ -307,14 +273,6 @@ def _load_prepared(cls: type[_TokenBuilder], data_dir: Path, config: Any,
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _one_line(err: BaseException) -> str:
@@ -351,7 +309,7 @@ def _enwik8_source(manual_dir: Path) -> _Source:
     downloaded = not path.exists()
     if downloaded:
         _fetch("enwik8", ENWIK8_URL, path)
-        sha = _sha256_file(path)
+        sha = sha256_file(path)
         if ENWIK8_ZIP_SHA256 and sha != ENWIK8_ZIP_SHA256:
             path.unlink()
             raise DataError(f"enwik8: the download of {ENWIK8_URL} has sha256 {sha}, "
@@ -391,7 +349,7 @@ def _enwik8_source(manual_dir: Path) -> _Source:
 
     return _Source(vocab, {"full": chunks}, {
         "source": ENWIK8_URL, "input_file": "enwik8.zip:enwik8",
-        "input_sha256": h.hexdigest(), "archive_sha256": _sha256_file(path)})
+        "input_sha256": h.hexdigest(), "archive_sha256": sha256_file(path)})
 
 
 def _ptb_files(level: str, manual_dir: Path) -> tuple[dict[str, bytes], str]:
@@ -545,15 +503,9 @@ def _text_file(path: str, level: str) -> tuple[bytes, Path]:
 # The entry point.
 # ----------------------------------------------------------------------------
 
-def _get(config: Any, name: str, default: Any) -> Any:
-    value = config.get(name, default) if hasattr(config, "get") else getattr(
-        config, name, default)
-    return default if value is None else value
-
-
 def _fractions(data_config: Any, name: str) -> tuple[float, float]:
-    valid = float(_get(data_config, "valid_fraction", 0.05))
-    test = float(_get(data_config, "test_fraction", 0.05))
+    valid = float(config_get(data_config, "valid_fraction", 0.05))
+    test = float(config_get(data_config, "test_fraction", 0.05))
     if not (valid >= 0 and test >= 0 and valid + test < 1):
         raise DataError(f"{name}: valid_fraction={valid} and test_fraction={test} "
                         f"must be >= 0 with a sum below 1 (e.g. 0.05 and 0.05).")
@@ -587,23 +539,12 @@ def _smallest_dtype(array: np.ndarray, vocab_size: int) -> np.ndarray:
     return out
 
 
-def resolve_dirs(data_config: Any) -> tuple[Path, Path]:
-    """(data_dir, manual_dir) after applying the defaults described above."""
-    data_dir = (_get(data_config, "data_dir", "") or os.environ.get("SEQGEN_DATA_DIR")
-                or "~/tensorflow_datasets")
-    data_dir = Path(data_dir).expanduser()
-    manual_dir = _get(data_config, "manual_dir", "")
-    manual_dir = Path(manual_dir).expanduser() if manual_dir else (
-        data_dir / "downloads" / "manual")
-    return data_dir, manual_dir
-
-
 def load_text(data_config: Any) -> TextSplits:
     """Token-id splits and vocabulary of the corpus that `data_config` names."""
-    dataset = _get(data_config, "dataset", "shakespeare")
+    dataset = config_get(data_config, "dataset", "shakespeare")
     data_dir, manual_dir = resolve_dirs(data_config)
     if dataset == "enwik8":
-        split = _get(data_config, "split", "") or "standard"
+        split = config_get(data_config, "split", "") or "standard"
         if split not in ("standard", "graves"):
             raise DataError(f"data_config.split={split!r} for enwik8: use 'standard' "
                             f"(90M/5M/5M) or 'graves' (96M/4M).")
@@ -629,8 +570,8 @@ def load_text(data_config: Any) -> TextSplits:
             level, data = "char", shakespeare_text().encode("utf-8")
             cls, where = SeqgenShakespeare, "third_party/shakespeare"
         else:
-            level = _get(data_config, "level", "") or "char"
-            data, file = _text_file(_get(data_config, "path", ""), level)
+            level = config_get(data_config, "level", "") or "char"
+            data, file = _text_file(config_get(data_config, "path", ""), level)
             cls, where = SeqgenTextFile, os.fspath(file)
         sha = _sha256(data)
         config = _HashConfig(name=f"{level}_{sha[:16]}", description=f"{where} {sha}")
