@@ -28,6 +28,7 @@ def get_config(arg: str | None = None):
     c.data.dataset = "drawn"
     c.data.max_chars = 40
     c.data.max_points = 1200
+    c.data.char_bucket = 24  # texts of <= 40 characters: 2 compiled text lengths
     c.model.num_layers = 2
     c.model.hidden = 256
     c.model.num_mixtures = 20

@@ -13,6 +13,7 @@ import sys
 from absl import app, flags, logging
 from ml_collections import config_flags
 
+from seqgen import metrics_log
 from seqgen.errors import UserError
 
 FLAGS = flags.FLAGS
@@ -29,15 +30,8 @@ flags.DEFINE_string("jax_cache_dir", os.path.expanduser("~/.cache/seqgen/jax"),
 flags.mark_flags_as_required(["config", "workdir"])
 
 
-class _QuietOrbax:
-    """Orbax narrates every save at INFO; keep its warnings, drop the rest."""
-
-    def filter(self, record) -> bool:
-        return record.levelno >= 30 or "/orbax/" not in record.pathname
-
-
 def main(argv):
-    logging.get_absl_handler().addFilter(_QuietOrbax())
+    metrics_log.quiet_orbax()
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
     import jax

@@ -210,7 +210,9 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
-    from seqgen import checkpoint, kinds  # only the CLI needs them
+    from seqgen import checkpoint, kinds, metrics_log  # only the CLI needs them
+
+    metrics_log.quiet_orbax()
 
     opts = {k: FLAGS[k].value for k in ("num", "length", "seed", "prime", "temperature",
                                           "bias", "out")}

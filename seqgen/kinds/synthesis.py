@@ -1,0 +1,156 @@
+"""Handwriting synthesis (Graves §5): the network writes a given text through
+a soft attention window over its characters.
+
+Data, metrics and the loss are those of handwriting prediction
+(kinds/handwriting.py) plus each line's transcription. At every evaluation
+the model writes the texts of held-out validation lines (text it never
+trained on) and reports the alignment rate: the share of lines whose window
+advanced monotonically and reached the end of the text, so that Graves'
+stop rule fired before the length cap.
+
+Dimension letters: B lines, T time, U characters, K window components.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterator
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+from absl import logging
+from flax import nnx
+
+from seqgen import render, sample
+from seqgen.data import handwriting as hw_data
+from seqgen.data import strokes
+from seqgen.data.transcripts import Alphabet
+from seqgen.errors import UserError
+from seqgen.kinds import handwriting
+from seqgen.kinds.text import lstm_options
+from seqgen.models.synthesis import SynthesisModel
+
+ALIGN_LINES = 32  # validation lines written at each evaluation to measure alignment
+
+
+class Kind(handwriting.Kind):
+    def __init__(self, config: ml_collections.ConfigDict, meta: dict | None = None):
+        super().__init__(config, meta)
+        if meta:
+            self.alphabet = Alphabet.from_dict(meta["alphabet"])
+
+    # -- data ---------------------------------------------------------------
+
+    def load_data(self) -> None:
+        super().load_data()
+        self.alphabet = Alphabet.from_texts(self.splits.train.texts,
+                                            reduced=self.config.data.reduced_alphabet)
+        self.meta["alphabet"] = self.alphabet.to_dict()
+
+    def _batcher(self, process_index: int, process_count: int) -> hw_data.LineBatcher:
+        key = (process_index, process_count)
+        if key not in self._batchers:
+            c = self.config
+            self._batchers[key] = hw_data.LineBatcher(
+                self.splits.train.lines, self.stats, c.batch_size,
+                max_points=c.data.max_points, bucket=c.data.bucket, seed=c.seed,
+                augment=c.data.augment, process_index=process_index,
+                process_count=process_count, texts=self.splits.train.texts,
+                alphabet=self.alphabet, char_bucket=c.data.char_bucket)
+        return self._batchers[key]
+
+    def eval_batches(self, split: str, batch_size: int, process_index: int,
+                     process_count: int) -> Iterator[dict[str, np.ndarray]]:
+        s = getattr(self.splits, split)
+        return hw_data.eval_batches(
+            s.lines, self.stats, batch_size, max_points=self.config.data.max_points,
+            bucket=self.config.data.bucket, process_index=process_index,
+            process_count=process_count, texts=s.texts, alphabet=self.alphabet,
+            char_bucket=self.config.data.char_bucket)
+
+    # -- model and loss -------------------------------------------------------
+
+    def build_model(self, rngs: nnx.Rngs) -> SynthesisModel:
+        m = self.config.model
+        return SynthesisModel(
+            alphabet_size=self.alphabet.size, hidden=m.hidden, num_layers=m.num_layers,
+            num_mixtures=m.num_mixtures, num_window=m.num_window, skip=m.skip,
+            opts=lstm_options(m), clip_outputs=m.clip_outputs or None,
+            kappa_step=1.0 / m.points_per_char, rngs=rngs)
+
+    def loss_fn(self, model: SynthesisModel, carry, batch: dict):
+        y_BxTxK, carry, _, _ = model(batch["inputs"], batch["chars"], batch["char_mask"],
+                                     carry)
+        return self.mixture_loss(y_BxTxK, batch, carry)
+
+    # -- writing --------------------------------------------------------------
+
+    def write(self, model: SynthesisModel, texts: list[str], bias: float, rng: jax.Array,
+              prime: tuple[np.ndarray, str] | None = None) -> dict:
+        """Write each text as one line: strokes in raw units plus alignment."""
+        c = self.config
+        prime_text = prime[1] + " " if prime else ""
+        full = [prime_text + t for t in texts]
+        bucket = c.data.char_bucket
+        pad_to = -(-max(len(t) for t in full) // bucket) * bucket  # one id per character
+        chars_BxU, mask_BxU = hw_data.text_batch(full, self.alphabet, pad_to)
+        cap = int(c.sample.points_per_char_cap * max(len(t) for t in texts))
+        start = strokes.normalise(np.zeros((1, 3), np.float32), self.stats)[0]
+        # The sampler teacher-forces all prime rows; the last one is the input
+        # of the first written point.
+        prime_x = strokes.normalise(prime[0], self.stats) if prime else None
+        out = sample.write_strokes(model, start, jnp.asarray(chars_BxU),
+                                   jnp.asarray(mask_BxU), bias=bias, max_points=cap,
+                                   rng=rng, prime_x_PxBx3=prime_x)
+        out = jax.device_get(out)
+        lines = []
+        for b in range(len(texts)):
+            n = int(out["length_B"][b])
+            x = np.asarray(out["strokes_BxLx3"][b, :n])
+            lines.append(strokes.denormalise(
+                np.concatenate([np.zeros((1, 3), np.float32), x]), self.stats))
+        kappa = np.asarray(out["kappa_BxLxK"])
+        u_B = mask_BxU.sum(1)
+        first = len(prime_text)
+        aligned = []
+        for b in range(len(texts)):
+            n = int(out["length_B"][b])
+            centre_T = kappa[b, :n].mean(-1)
+            monotonic = bool(np.all(np.diff(centre_T) >= -1e-6))
+            aligned.append(bool(out["stopped_B"][b]) and monotonic
+                           and centre_T[-1] >= first + 0.9 * (u_B[b] - first))
+        return {"lines": lines, "phi": out["phi_BxLxU"], "kappa": kappa,
+                "length": out["length_B"], "stopped": out["stopped_B"],
+                "aligned": np.array(aligned), "texts": texts}
+
+    def write_samples(self, model: SynthesisModel, workdir: str, step: int,
+                      rng: jax.Array) -> dict:
+        c = self.config.sample
+        out = pathlib.Path(workdir) / "samples"
+        out.mkdir(parents=True, exist_ok=True)
+        texts = [t for t in self.splits.valid.texts[:ALIGN_LINES] if t.strip()]
+        written = self.write(model, texts, c.bias, rng)
+        shown = slice(0, c.num_samples)
+        render.save_lines(out / f"step_{step:07d}", written["lines"][shown], texts[shown])
+        n = int(written["length"][0])
+        u = len(self.alphabet.encode(texts[0]))
+        render.alignment_png(out / f"alignment_step_{step:07d}.png",
+                             np.asarray(written["phi"][0, :n, :u + 1]), texts[0],
+                             points_Tx2=strokes.to_absolute(written["lines"][0])[1:],
+                             eos_T=written["lines"][0][1:, 2])
+        render.kappa_png(out / f"kappa_step_{step:07d}.png",
+                         np.asarray(written["kappa"][0, :n]), u)
+        rate = float(np.mean(written["aligned"]))
+        logging.info("alignment: %d of %d validation lines aligned (stop rule fired %d)",
+                     int(np.sum(written["aligned"])), len(texts),
+                     int(np.sum(written["stopped"])))
+        return {"summary": f"wrote {len(texts)} validation texts; aligned {rate:.0%}",
+                "alignment_rate": rate,
+                "stop_rate": float(np.mean(written["stopped"]))}
+
+    def sample_command(self, model: SynthesisModel, opts: dict) -> str:
+        raise UserError("a synthesis model writes given text: use python -m seqgen.write "
+                        "--workdir=... --text='...'")
+

@@ -1,0 +1,68 @@
+"""Handwriting synthesis end to end: a tiny run writes validation texts and
+its plots at every evaluation, and `python -m seqgen.write` writes a page,
+warns on characters training never saw and refuses what it cannot write in
+one line."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from seqgen import handwriting_config, train, write
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("synthesis")
+    c = handwriting_config.smoke(handwriting_config.synthesis_base())
+    c.num_steps = 6
+    c.eval_every = 6
+    c.eval_test = False
+    summary = train.train_and_evaluate(c, str(path))
+    return path, summary
+
+
+def test_evaluation_writes_validation_texts_and_plots(workdir):
+    path, summary = workdir
+    assert 0.0 <= summary["valid"]["alignment_rate"] <= 1.0
+    samples = path / "samples"
+    for name in ("step_0000006.svg", "step_0000006.png", "alignment_step_0000006.png",
+                 "kappa_step_0000006.png"):
+        assert (samples / name).exists(), name
+
+
+def run_write(path, *args):
+    return subprocess.run([sys.executable, "-m", "seqgen.write", f"--workdir={path}", *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def test_write_a_page_with_plots_and_a_fallback(workdir, tmp_path):
+    path, _ = workdir
+    out = tmp_path / "page.svg"
+    # 'Z' and 'Q' never occur in the smoke run's few training lines (their
+    # lower case does, or the fallback is a space): a warning, not an error.
+    proc = run_write(path, "--text=Zounds, Quince\\nsecond line", "--bias=1.0",
+                     f"--out={out}", "--plot")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "wrote 2 lines" in proc.stdout
+    assert out.exists() and out.with_suffix(".png").exists()
+    assert (tmp_path / "page_align_0.png").exists() and (tmp_path / "page_kappa_1.png").exists()
+    assert "'Z'->" in proc.stderr or "'Q'->" in proc.stderr, proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("text, needle", [("hello \U0001F600", "\U0001F600"),
+                                          ("   ", "empty"),
+                                          ("x" * 5000, "at most")])
+def test_write_refuses_in_one_line(workdir, tmp_path, text, needle):
+    path, _ = workdir
+    proc = run_write(path, f"--text={text}", f"--out={tmp_path / 'p.svg'}")
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert needle in proc.stderr.strip().splitlines()[-1]
+
+
+def test_split_lines_wraps_paragraphs():
+    assert write.split_lines("a b c d\\nsecond", 3) == ["a b", "c d", "second"]
