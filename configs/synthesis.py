@@ -5,7 +5,10 @@
 
 The network learns to write Shakespeare lines drawn with four single-line
 fonts, conditioned on their text through Graves' soft window. Expected on a
-2-core CPU: RESULT_SYN. At every evaluation it writes 32 validation texts
+2-core CPU: 25 minutes (800 steps, ~12,000 points/s), validation
+-0.71 nats per point (-452 per line); the window reaches the end of all 32
+held-out texts and the stop rule fires on all, but at 800 steps the lines
+are letter-like, not yet legible as the asked text (README). At every evaluation it writes 32 validation texts
 it never trained on and reports the alignment rate; samples, the window
 weights over (character, time) and the kappa trajectory go to
 <workdir>/samples/.
