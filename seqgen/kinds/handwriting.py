@@ -65,8 +65,12 @@ class Kind:
                 self.splits.train.lines, self.stats, c.batch_size,
                 max_points=c.data.max_points, bucket=c.data.bucket, seed=c.seed,
                 augment=c.data.augment, process_index=process_index,
-                process_count=process_count)
+                process_count=process_count, **self.text_args("train"))
         return self._batchers[key]
+
+    def text_args(self, split: str) -> dict:
+        """Extra batcher arguments for the lines' texts; prediction has none."""
+        return {}
 
     def train_batch(self, step: int, process_index: int, process_count: int
                     ) -> dict[str, np.ndarray]:
@@ -80,7 +84,8 @@ class Kind:
         return hw_data.eval_batches(
             getattr(self.splits, split).lines, self.stats, batch_size,
             max_points=self.config.data.max_points, bucket=self.config.data.bucket,
-            process_index=process_index, process_count=process_count)
+            process_index=process_index, process_count=process_count,
+            **self.text_args(split))
 
     # -- model and loss -------------------------------------------------------
 

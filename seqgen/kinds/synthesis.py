@@ -14,7 +14,6 @@ Dimension letters: B lines, T time, U characters, K window components.
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Iterator
 
 import jax
 import jax.numpy as jnp
@@ -49,26 +48,9 @@ class Kind(handwriting.Kind):
                                             reduced=self.config.data.reduced_alphabet)
         self.meta["alphabet"] = self.alphabet.to_dict()
 
-    def _batcher(self, process_index: int, process_count: int) -> hw_data.LineBatcher:
-        key = (process_index, process_count)
-        if key not in self._batchers:
-            c = self.config
-            self._batchers[key] = hw_data.LineBatcher(
-                self.splits.train.lines, self.stats, c.batch_size,
-                max_points=c.data.max_points, bucket=c.data.bucket, seed=c.seed,
-                augment=c.data.augment, process_index=process_index,
-                process_count=process_count, texts=self.splits.train.texts,
-                alphabet=self.alphabet, char_bucket=c.data.char_bucket)
-        return self._batchers[key]
-
-    def eval_batches(self, split: str, batch_size: int, process_index: int,
-                     process_count: int) -> Iterator[dict[str, np.ndarray]]:
-        s = getattr(self.splits, split)
-        return hw_data.eval_batches(
-            s.lines, self.stats, batch_size, max_points=self.config.data.max_points,
-            bucket=self.config.data.bucket, process_index=process_index,
-            process_count=process_count, texts=s.texts, alphabet=self.alphabet,
-            char_bucket=self.config.data.char_bucket)
+    def text_args(self, split: str) -> dict:
+        return {"texts": getattr(self.splits, split).texts, "alphabet": self.alphabet,
+                "char_bucket": self.config.data.char_bucket}
 
     # -- model and loss -------------------------------------------------------
 
