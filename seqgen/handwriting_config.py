@@ -27,6 +27,8 @@ def base() -> ml_collections.ConfigDict:
     c.data.num_valid = 300  # drawn: validation lines (text never seen in training)
     c.data.num_test = 300  # drawn: test lines
     c.data.max_chars = 50  # drawn: text lines of max_chars/2..max_chars characters
+    c.data.fonts = "hershey_script,ems_allure,ems_elfin,ems_nixish_italic"  # drawn: writers
+    c.data.points_per_char = 25.0  # drawn: mean pen points per character (IAM-OnDB: ~25)
     c.data.max_points = 1000  # longest line kept, points; longer lines are dropped and counted
     c.data.bucket = 100  # padded batch lengths are multiples of this (few compiled shapes)
     c.data.augment = False  # random slant/scale/rotation of training lines

@@ -8,7 +8,9 @@ paragraphs are wrapped at --wrap characters, like the training lines), all
 lines in one batched, jitted sampling call. --bias sharpens the mixture
 (Graves eqs. 61-62: 0 = the model's own variety, ~1 = neat). --style=N primes
 the network with validation line N (its strokes and text) so the page takes
-that writer's style (Graves §5.3). --plot also writes, per line, the window
+that writer's style (Graves §5.3); --style_font=NAME draws that line's text
+in a single-line font of seqgen.data.drawn.FONTS instead, e.g. one the
+model never trained on. --plot also writes, per line, the window
 weights over (character, time) above the strokes and the kappa trajectory.
 Characters never seen in training fall back as seqgen/data/transcripts.py
 documents, with a warning; characters with no fallback are a one-line error.
@@ -36,6 +38,8 @@ def _define_flags() -> None:
                         "start new lines.")
     flags.DEFINE_float("bias", 0.75, "Sampling bias b >= 0 (Graves eqs. 61-62).")
     flags.DEFINE_integer("style", None, "Prime with this validation line's style.")
+    flags.DEFINE_string("style_font", None, "Prime with the --style line's text (default "
+                        "line 0) drawn in this font of seqgen.data.drawn.FONTS.")
     flags.DEFINE_string("out", "page.svg", "Output file; .svg and .png are written.")
     flags.DEFINE_integer("wrap", 40, "Wrap paragraphs at this many characters.")
     flags.DEFINE_bool("plot", False, "Also write alignment and kappa plots per line.")
@@ -67,7 +71,7 @@ def main(argv):
     from seqgen import checkpoint, kinds, metrics_log, render
 
     metrics_log.quiet_orbax()
-    from seqgen.data import strokes
+    from seqgen.data import drawn, strokes
     from seqgen.errors import UserError
 
     try:
@@ -82,12 +86,21 @@ def main(argv):
         checkpoint.restore_params(FLAGS.workdir, step, model)
         texts = split_lines(FLAGS.text, FLAGS.wrap)
         prime = None
-        if FLAGS.style is not None:
+        if FLAGS.style is not None or FLAGS.style_font:
             kind.load_data()
             valid = kind.splits.valid
-            if not 0 <= FLAGS.style < len(valid.lines):
-                raise UserError(f"--style={FLAGS.style}: pick 0..{len(valid.lines) - 1}")
-            prime = (valid.lines[FLAGS.style], valid.texts[FLAGS.style])
+            n = FLAGS.style or 0
+            if not 0 <= n < len(valid.lines):
+                raise UserError(f"--style={n}: pick 0..{len(valid.lines) - 1}")
+            prime = (valid.lines[n], valid.texts[n])
+            if FLAGS.style_font:
+                if FLAGS.style_font not in drawn.FONTS:
+                    raise UserError(f"--style_font={FLAGS.style_font!r} is unknown; use one "
+                                    f"of {', '.join(drawn.FONTS)}")
+                density = config.data.get("points_per_char", drawn.TARGET_POINTS_PER_CHAR)
+                prime = (drawn.draw_line(valid.texts[n], FLAGS.style_font,
+                                         np.random.default_rng(FLAGS.seed), density),
+                         valid.texts[n])
         written = kind.write(model, texts, FLAGS.bias, jax.random.key(FLAGS.seed), prime)
     except UserError as e:
         sys.exit(f"FATAL {e}")

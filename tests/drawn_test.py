@@ -209,7 +209,9 @@ def test_more_lines_than_the_pool_reuse_its_texts_drawn_anew(monkeypatch):
 
 def test_bad_settings_are_one_line_errors():
     for config, name in [({"fonts": ("comic_sans",)}, "fonts"), ({"num_train": 0}, "num_train"),
-                         ({"max_chars": 5}, "max_chars"), ({"seed": -1}, "seed")]:
+                         ({"max_chars": 5}, "max_chars"), ({"seed": -1}, "seed"),
+                         ({"points_per_char": 2}, "points_per_char"),
+                         ({"points_per_char": "12"}, "points_per_char")]:
         with pytest.raises(StrokeDataError, match=f"data_config.{name}"):
             drawn.load_drawn(config)
     with pytest.raises(StrokeDataError, match="unknown style"):
@@ -287,3 +289,16 @@ def test_points_per_character_near_25():
                  / sum(len(splits.train.texts[i]) for i in mine))
         assert 21.0 < ratio < 31.0, font
     assert splits.info["mean_points_per_char"]["train"] == pytest.approx(points / chars)
+
+
+def test_points_per_character_follows_the_setting():
+    # Same texts and styles at half the density: half the points, the same ink.
+    config = {"num_train": 40, "num_valid": 0, "num_test": 0}
+    dense = drawn.load_drawn(config)
+    sparse = drawn.load_drawn({**config, "points_per_char": 12.5})
+    assert sparse.train.texts == dense.train.texts
+    chars = sum(len(t) for t in sparse.train.texts)
+    assert 11.0 < sum(len(line) for line in sparse.train.lines) / chars < 14.5
+    for a, b in zip(dense.train.lines[:8], sparse.train.lines[:8], strict=True):
+        np.testing.assert_allclose(a[:, :2].sum(0), b[:, :2].sum(0), atol=0.2 * 150)
+        assert a[:, 2].sum() == b[:, 2].sum()  # the same strokes

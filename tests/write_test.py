@@ -53,12 +53,21 @@ def test_write_a_page_with_plots_and_a_fallback(workdir, tmp_path):
     assert "'Z'->" in proc.stderr or "'Q'->" in proc.stderr, proc.stderr[-2000:]
 
 
-@pytest.mark.parametrize("text, needle", [("hello \U0001F600", "\U0001F600"),
-                                          ("   ", "empty"),
-                                          ("x" * 5000, "at most")])
-def test_write_refuses_in_one_line(workdir, tmp_path, text, needle):
+def test_write_primed_by_a_line_in_another_font(workdir, tmp_path):
     path, _ = workdir
-    proc = run_write(path, f"--text={text}", f"--out={tmp_path / 'p.svg'}")
+    out = tmp_path / "primed.svg"
+    proc = run_write(path, "--text=to be", "--style=1", "--style_font=ems_elfin",
+                     f"--out={out}", "--plot")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert out.exists() and (tmp_path / "primed_align_0.png").exists()
+
+
+@pytest.mark.parametrize("text, needle, extra", [
+    ("hello \U0001F600", "\U0001F600", ()), ("   ", "empty", ()), ("x" * 5000, "at most", ()),
+    ("hello", "--style_font='comic_sans' is unknown", ("--style_font=comic_sans",))])
+def test_write_refuses_in_one_line(workdir, tmp_path, text, needle, extra):
+    path, _ = workdir
+    proc = run_write(path, f"--text={text}", f"--out={tmp_path / 'p.svg'}", *extra)
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert needle in proc.stderr.strip().splitlines()[-1]

@@ -82,6 +82,7 @@ data_config fields (read with defaults, so a minimal ConfigDict or dict works):
   num_train, num_valid, num_test: lines per split, default 6000, 300, 300.
   fonts: names from FONTS (a sequence or a comma-separated string), default all.
   max_chars: longest text line in characters, default 50 (>= 10).
+  points_per_char: mean points per character, default TARGET_POINTS_PER_CHAR = 25.
   data_dir: accepted like the other loaders' configs; unused (no cache).
 
 Dimension letters: T points of a line, N points of a stroke or polyline.
@@ -536,8 +537,9 @@ def _ink_rates(font: str) -> tuple[float, float]:
     return ink / total, n_strokes / total
 
 
-def render_line(text: str, font: str, rng: np.random.Generator, style: Style) -> DrawnLine:
-    """`text` written in `font` with `style`; see the module docstring."""
+def render_line(text: str, font: str, rng: np.random.Generator, style: Style,
+                points_per_char: float = TARGET_POINTS_PER_CHAR) -> DrawnLine:
+    """`text` written in `font` with `style`, ~points_per_char points a character."""
     strokes, drawn, fallback, missing = _layout(text, font, rng, style)
     if not strokes:
         raise StrokeDataError(f"draw_line: {text!r} has nothing to draw in font {font!r} "
@@ -551,7 +553,7 @@ def render_line(text: str, font: str, rng: np.random.Generator, style: Style) ->
     ends = np.cumsum([len(s) for s in strokes])[:-1]
     ink, n_strokes = _ink_rates(font)
     # A stroke of length S gets about S / spacing + 1 points: solve for the target.
-    per_char = max(TARGET_POINTS_PER_CHAR * style.speed - n_strokes, 1.0)
+    per_char = max(points_per_char * style.speed - n_strokes, 1.0)
     spacing = style.x_height * ink / per_char
     resampled = resample(np.split(points_Nx2, ends), spacing)
     if style.jitter > 0:
@@ -562,7 +564,8 @@ def render_line(text: str, font: str, rng: np.random.Generator, style: Style) ->
     return DrawnLine(line=line, text=drawn, fallback=fallback, missing=missing)
 
 
-def draw_line(text: str, font: str, rng: np.random.Generator, **style: float) -> np.ndarray:
+def draw_line(text: str, font: str, rng: np.random.Generator,
+              points_per_char: float = TARGET_POINTS_PER_CHAR, **style: float) -> np.ndarray:
     """`text` written in `font` as a float32 (T, 3) line, in a style drawn from `rng`.
 
     Keyword arguments (fields of `Style`) fix those style parameters; the
@@ -577,7 +580,7 @@ def draw_line(text: str, font: str, rng: np.random.Generator, **style: float) ->
     if font not in FONTS:
         raise StrokeDataError(f"draw_line: font {font!r} is unknown; use one of {FONTS}.")
     chosen = dataclasses.replace(sample_style(rng), **style)
-    return render_line(text, font, rng, chosen).line
+    return render_line(text, font, rng, chosen, points_per_char).line
 
 
 # ----------------------------------------------------------------------------
@@ -589,8 +592,8 @@ DEFAULT_COUNTS = {"train": 6000, "valid": 300, "test": 300}
 DEFAULT_MAX_CHARS = 50
 
 
-def _config(data_config: Any) -> tuple[int, dict[str, int], tuple[str, ...], int]:
-    """(seed, lines per split, fonts, max_chars), checked."""
+def _config(data_config: Any) -> tuple[int, dict[str, int], tuple[str, ...], int, float]:
+    """(seed, lines per split, fonts, max_chars, points_per_char), checked."""
     def integer(name: str, default: int, low: int) -> int:
         value = config_get(data_config, name, default)
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
@@ -608,7 +611,12 @@ def _config(data_config: Any) -> tuple[int, dict[str, int], tuple[str, ...], int
     if not fonts or unknown:
         raise StrokeDataError(f"data_config.fonts={fonts!r}: give one or more of {FONTS}"
                               f"{f' ({unknown[0]!r} is unknown)' if unknown else ''}.")
-    return seed, counts, fonts, integer("max_chars", DEFAULT_MAX_CHARS, 10)
+    density = config_get(data_config, "points_per_char", TARGET_POINTS_PER_CHAR)
+    if isinstance(density, bool) or not isinstance(density, (int, float)) or not (
+            4 <= density <= 100):
+        raise StrokeDataError(f"data_config.points_per_char={density!r}: must be a number "
+                              f"in [4, 100] (IAM-OnDB has ~25).")
+    return seed, counts, fonts, integer("max_chars", DEFAULT_MAX_CHARS, 10), float(density)
 
 
 def _source_sha256() -> str:
@@ -628,7 +636,7 @@ def load_drawn(data_config: Any) -> HandwritingSplits:
     """Drawn handwriting splits (name 'drawn'), generated in memory; see the module docstring."""
     from seqgen.data.text import shakespeare_text  # noqa: PLC0415
 
-    seed, counts, fonts, max_chars = _config(data_config)
+    seed, counts, fonts, max_chars, density = _config(data_config)
     start = time.perf_counter()
     for font in fonts:
         load_font(font)  # a missing font file fails here, before any work
@@ -655,7 +663,7 @@ def load_drawn(data_config: Any) -> HandwritingSplits:
             font = fonts[i % len(fonts)]
             rng = np.random.default_rng([seed, k, i])
             try:
-                result = render_line(pool[j], font, rng, sample_style(rng))
+                result = render_line(pool[j], font, rng, sample_style(rng), density)
             except StrokeDataError:  # no character of the text has a glyph anywhere
                 nothing_to_draw += 1
                 continue
@@ -679,6 +687,7 @@ def load_drawn(data_config: Any) -> HandwritingSplits:
         "seed": seed,
         "fonts": list(fonts),
         "max_chars": max_chars,
+        "points_per_char": density,
         "x_height_units": X_HEIGHT_UNITS,
         "num_lines": {s: len(sets[s]) for s in SPLITS},
         "pool_lines": {s: len(pools.lines[s]) for s in SPLITS},
