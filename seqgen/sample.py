@@ -92,9 +92,9 @@ def sample_strokes(model: nnx.Module, start_3: np.ndarray, num: int, length: int
     return np.asarray(jax.device_get(x))
 
 
-@functools.partial(jax.jit, static_argnums=(0, 8))
+@functools.partial(jax.jit, static_argnums=(0, 9))
 def _write(graphdef, params, start_3, chars_BxU, char_mask_BxU, bias_B, rng, prime_BxPx3,
-           max_points):
+           prime_kappa, max_points):
     model = nnx.merge(graphdef, params)
     B = chars_BxU.shape[0]
     carry = model.init_carry(B)
@@ -105,6 +105,7 @@ def _write(graphdef, params, start_3, chars_BxU, char_mask_BxU, bias_B, rng, pri
         # scan, exactly as it would be the next input in training.
         if prime_BxPx3.shape[1] > 1:
             _, carry, _, _ = model(prime_BxPx3[:, :-1], chars_BxU, char_mask_BxU, carry)
+        carry = carry._replace(kappa=jnp.maximum(carry.kappa, prime_kappa))
         x_Bx3 = prime_BxPx3[:, -1]
 
     def step(state, key):
@@ -132,7 +133,8 @@ def _write(graphdef, params, start_3, chars_BxU, char_mask_BxU, bias_B, rng, pri
 
 def write_strokes(model: nnx.Module, start_3: np.ndarray, chars_BxU: np.ndarray,
                   char_mask_BxU: np.ndarray, *, bias: float | np.ndarray, max_points: int,
-                  rng: jax.Array, prime_x_PxBx3: np.ndarray | None = None) -> dict:
+                  rng: jax.Array, prime_x_PxBx3: np.ndarray | None = None,
+                  prime_chars: int = 0) -> dict:
     """Write each row's text with a SynthesisModel (Graves §5): one jitted scan
     of max_points steps.
 
@@ -153,7 +155,11 @@ def write_strokes(model: nnx.Module, start_3: np.ndarray, chars_BxU: np.ndarray,
     hold the prime's text before the target text (prime_text + " " + text).
     The network runs over prime[:-1] by teacher forcing in one call, and
     sampling continues from that carry with prime[-1] as the first input
-    (start_3 is then unused); only the new points are returned.
+    (start_3 is then unused); only the new points are returned. prime_chars
+    (the length of prime_text + " ") moves a window that lags behind the
+    prime's end forward to that position, never back: in a style it never
+    trained on (another font) the network's window falls a few characters
+    behind and it would write the prime's last letters again.
 
     Returns numpy arrays: strokes_BxLx3 (normalised offsets, eos sampled as
     0/1), length_B (points written before the stop), stopped_B (the rule
@@ -177,7 +183,8 @@ def write_strokes(model: nnx.Module, start_3: np.ndarray, chars_BxU: np.ndarray,
         prime = jnp.swapaxes(jnp.broadcast_to(prime, (prime.shape[0], B, 3)), 0, 1)
     graphdef, params = nnx.split(model)
     out = _write(graphdef, params, jnp.asarray(start_3, jnp.float32), chars_BxU,
-                 char_mask_BxU, bias_B, rng, prime, int(max_points))
+                 char_mask_BxU, bias_B, rng, prime, jnp.float32(prime_chars),
+                 int(max_points))
     return {k: np.asarray(v) for k, v in jax.device_get(out).items()}
 
 

@@ -118,9 +118,10 @@ def main(argv):
             stem = out.with_suffix("")
             phi = np.asarray(written["phi"][i, :n, :u + 1])
             full = (prime[1] + " " if prime else "") + text
+            skip = 0 if prime else 1  # an unprimed line starts with the origin row
+            line = written["lines"][i][skip:skip + n] if n else written["lines"][i]
             render.alignment_png(f"{stem}_align_{i}.png", phi, full,
-                                 points_Tx2=strokes.to_absolute(written["lines"][i])[1:],
-                                 eos_T=written["lines"][i][1:, 2])
+                                 points_Tx2=strokes.to_absolute(line), eos_T=line[:, 2])
             render.kappa_png(f"{stem}_kappa_{i}.png", np.asarray(written["kappa"][i, :n]), u)
     print(f"wrote {len(texts)} lines to {svg} and {png}; the stop rule fired on "
           f"{int(np.sum(written['stopped']))} of {len(texts)}")

@@ -307,6 +307,29 @@ def test_primed_sampling_continues_from_the_state_after_the_prime():
     assert np.all(out["kappa_BxLxK"][:, 0] > unprimed["kappa_BxLxK"][:, 0] + 0.2)
 
 
+def test_prime_chars_moves_a_lagging_window_to_the_target_never_back():
+    model, prime, chars, mask = prime_setup()
+    bias, n, key = 10.0, 4, jax.random.key(5)
+    start = np.zeros(3, np.float32)
+    ch, mk = jnp.asarray(chars), jnp.asarray(mask)
+    prime_BxPx3 = jnp.broadcast_to(jnp.asarray(prime), (B, 9, 3))
+    _, carry0, _, _ = call(model, prime_BxPx3[:, :-1], ch, mk, model.init_carry(B))
+    assert float(carry0.kappa.max()) < 6.0  # 8 points of prime: the window lags
+    for prime_chars in (6, 0):
+        out = sample.write_strokes(model, start, chars, mask, bias=bias, max_points=n,
+                                   rng=key, prime_x_PxBx3=prime, prime_chars=prime_chars)
+        # Reference: kappa_k <- max(kappa_k, prime_chars) after the prime.
+        carry = carry0._replace(kappa=jnp.maximum(carry0.kappa, float(prime_chars)))
+        x, want = prime_BxPx3[:, -1], []
+        for k in jax.random.split(key, n):
+            y, carry, _, _ = call(model, x[:, None], ch, mk, carry)
+            x = mdn.sample(k, y[:, 0], bias)
+            want.append(x)
+        np.testing.assert_allclose(out["strokes_BxLx3"], np.stack(want, 1),
+                                   rtol=1e-3, atol=1e-4)
+        assert (out["kappa_BxLxK"][:, 0].min() >= 6.0) == (prime_chars == 6)
+
+
 def test_per_row_bias_equals_scalar_bias_row_by_row_in_one_compile():
     model, _, chars, mask = prime_setup()
     start, key = np.zeros(3, np.float32), jax.random.key(3)

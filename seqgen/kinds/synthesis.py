@@ -107,14 +107,18 @@ class Kind(handwriting.Kind):
         prime_x = strokes.normalise(prime[0], self.stats) if prime else None
         out = sample.write_strokes(model, start, jnp.asarray(chars_BxU),
                                    jnp.asarray(mask_BxU), bias=bias, max_points=cap,
-                                   rng=rng, prime_x_PxBx3=prime_x)
+                                   rng=rng, prime_x_PxBx3=prime_x,
+                                   prime_chars=len(prime_text))
         out = jax.device_get(out)
+        # Unprimed, the pen starts down at the origin; after a prime it is up
+        # (the prime ends a stroke), so the line starts at the first written point.
+        origin = np.zeros((0 if prime else 1, 3), np.float32)
         lines = []
         for b in range(len(texts)):
             n = int(out["length_B"][b])
             x = np.asarray(out["strokes_BxLx3"][b, :n])
-            lines.append(strokes.denormalise(
-                np.concatenate([np.zeros((1, 3), np.float32), x]), self.stats))
+            line = np.concatenate([origin, x]) if len(origin) + n else np.zeros((1, 3))
+            lines.append(strokes.denormalise(line.astype(np.float32), self.stats))
         kappa = np.asarray(out["kappa_BxLxK"])
         u_B = mask_BxU.sum(1)
         first = len(prime_text)
