@@ -1,6 +1,7 @@
 """Entry point: python -m seqgen.main --config=configs/default.py --workdir=DIR
 
-Flags, multi-host start, then train.train_and_evaluate. Config fields are
+Flags, multi-host start, then train.train_and_evaluate (or, for the 1997
+tasks, config.kind == 'task', seqgen/tasks/run.py). Config fields are
 overridden on the command line: --config.model.num_layers=3; the text after
 a colon selects a variant: --config=configs/enwik8.py:smoke.
 """
@@ -47,7 +48,11 @@ def main(argv):
     logging.info("JAX %s, process %d/%d, devices: %s", jax.__version__,
                  jax.process_index(), jax.process_count(), jax.devices())
     try:
-        train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
+        if FLAGS.config.get("kind") == "task":  # the 1997 tasks: trials, not a loop
+            from seqgen.tasks import run
+            run.run(FLAGS.config, FLAGS.workdir)
+        else:
+            train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
     except UserError as e:  # bad input: one line, no traceback
         sys.exit(f"FATAL {e}")
 
@@ -57,7 +62,10 @@ def parse_flags(argv: list[str]) -> list[str]:
     try:
         return FLAGS(argv)
     except flags.Error as e:
-        sys.exit(f"FATAL flags error: {e}")
+        text = str(e).strip()
+        if "Traceback" in text:  # config_flags embeds get_config's traceback: keep its verdict
+            sys.exit(f"FATAL {text.splitlines()[-1]}")
+        sys.exit(f"FATAL flags error: {text}")
     except (AttributeError, KeyError) as e:
         text = str(e)
         try:  # ml_collections wraps the message in a repr'd string
