@@ -295,3 +295,29 @@ def test_oversized_file_is_skipped_and_empty_train_is_an_error(tmp_path, monkeyp
         iam_ondb.load_iam_ondb(config(tmp_path, manual, max_jump=250.0))
     assert not (tmp_path / "tfds" / "seqgen_iam_ondb" / "max_jump_250").exists()
     assert not list((tmp_path / "tfds").rglob("incomplete*"))
+
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<WhiteboardCaptureSession><StrokeSet><Stroke><Point x="&lol3;" y="1"/></Stroke></StrokeSet>
+</WhiteboardCaptureSession>"""
+EXTERNAL = b"""<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY ext SYSTEM "http://127.0.0.1:9/never-fetched">]>
+<WhiteboardCaptureSession><StrokeSet><Stroke><Point x="&ext;" y="1"/></Stroke></StrokeSet>
+</WhiteboardCaptureSession>"""
+
+
+@pytest.mark.parametrize("payload", [BOMB, EXTERNAL], ids=["entity_bomb", "external_entity"])
+def test_hostile_xml_is_skipped_unexpanded_and_unfetched(payload, monkeypatch):
+    import socket
+    import urllib.request
+
+    def no_network(*a, **k):
+        raise AssertionError("the parser tried to fetch an external entity")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    with pytest.raises(iam_ondb._Skip) as skip:
+        iam_ondb._parse_line(payload)
+    assert skip.value.reason == "unsafe_xml"

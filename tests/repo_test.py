@@ -56,3 +56,16 @@ def test_config_loads_validates_and_documents_itself(path):
                 node = node[p]
             assert leaf in node, dotted
             node[leaf] = value
+
+
+def test_nothing_loads_pickles():
+    # Checkpoints are orbax (tensorstore + JSON), data is array_record/numpy
+    # arrays: no code path may unpickle a file someone else wrote.
+    unsafe = re.compile(r"\bimport (c?pickle|dill|shelve|marshal|joblib)\b|allow_pickle\s*=\s*True"
+                        r"|\btorch\.load\((?![^)]*weights_only\s*=\s*True)")
+    offenders = [f"{p.relative_to(ROOT)}:{i}" for folder in ("seqgen", "launch", "benchmarks",
+                                                            "configs")
+                 for p in (ROOT / folder).rglob("*.py")
+                 for i, line in enumerate(p.read_text().splitlines(), 1) if unsafe.search(line)]
+    assert not offenders, offenders
+    assert unsafe.search("import pickle") and unsafe.search("np.load(f, allow_pickle=True)")

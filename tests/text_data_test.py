@@ -7,6 +7,7 @@ import hashlib
 import io
 import itertools
 import re
+import shutil
 import tarfile
 import time
 import zipfile
@@ -403,3 +404,27 @@ def test_ptb_offline_names_url_and_path(tmp_path, monkeypatch):
         load_text(make_config(tmp_path, dataset="ptb_char"))
     assert text.PTB_URL in str(err.value)
     assert str(tmp_path / "manual" / "simple-examples.tgz") in str(err.value)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garble"])
+def test_corrupted_prepared_shard_names_the_folder_and_keeps_the_source(tmp_path, damage):
+    path = tmp_path / "notes.txt"
+    path.write_text("to be or not to be, that is the question\n" * 200)
+    config = make_config(tmp_path, dataset="text_file", path=str(path))
+    good = load_text(config)
+    shards = sorted((tmp_path / "tfds").rglob("*.array_record*"))
+    assert shards
+    for shard in shards:
+        data = shard.read_bytes()
+        shard.write_bytes(data[: len(data) // 3] if damage == "truncate"
+                          else data[:64] + bytes(b ^ 0x5A for b in data[64:]))
+    with pytest.raises(DataError) as err:
+        load_text(config)
+    message = str(err.value)
+    assert "\n" not in message and "delete that directory to prepare it again" in message
+    folder = message.split(":")[0]
+    assert Path(folder).is_dir() and shards[0].is_relative_to(folder)
+    assert path.exists()
+    shutil.rmtree(folder)  # as the message says: prepared again, same tokens
+    again = load_text(config)
+    np.testing.assert_array_equal(again.train, good.train)

@@ -251,14 +251,19 @@ def _load_prepared(cls: type[_TokenBuilder], data_dir: Path, config: Any,
     vocab = Vocab.from_dict(meta["vocab"])
     arrays = {}
     for split, total in meta["num_tokens"].items():
-        records = builder.as_data_source(split)
         # One preallocated array: never a second copy of a large corpus.
         out = np.empty(total, dtype=cls.TOKEN_DTYPE)
         pos = 0
-        for i in range(len(records)):
-            ids = records[i]["tokens"]
-            out[pos:pos + ids.size] = ids
-            pos += ids.size
+        try:
+            records = builder.as_data_source(split)
+            for i in range(len(records)):
+                ids = records[i]["tokens"]
+                out[pos:pos + ids.size] = ids
+                pos += ids.size
+        except Exception as err:  # noqa: BLE001  (array_record, TFDS, OS errors)
+            raise DataError(f"{builder.data_dir}: the prepared {split!r} shards cannot be "
+                            f"read ({_one_line(err)}); delete that directory to prepare "
+                            f"it again (the sources are kept).") from None
         if pos != total:
             raise DataError(f"{builder.data_dir}: split {split!r} holds {pos} tokens, "
                             f"the metadata says {total}; delete that directory to "
