@@ -1,0 +1,198 @@
+"""Static and dynamic evaluation of a trained run.
+
+  python -m seqgen.evaluate --workdir=/tmp/seqgen/default --split=test --dynamic
+  python -m seqgen.evaluate --workdir=DIR --dynamic --method=rms --lr=2e-3 --decay=0.02
+
+Static: the checkpoint's parameters score the whole split once, state
+carried from segment to segment (as at the end of training).
+
+Dynamic (Graves 2013 §3.1-3.2): the network keeps adapting to the data as
+it is evaluated. Each segment (a truncated-BPTT window of every stream for
+text, a batch of lines for handwriting) is scored first, with the
+parameters as they are; then one gradient step is taken on that same
+segment. A symbol is therefore always scored by parameters that have seen
+only what came before it (tests/evaluate_test.py checks this causality).
+  sgd  (Graves): w <- w - lr * g
+  rms  (Krause et al. 2018, "Dynamic evaluation of neural sequence models"):
+       w <- w - lr * g / (sqrt(ms) + eps) + decay * r * (w0 - w), where ms is
+       the mean squared gradient over --ms_batches training segments, w0 the
+       trained weights, and r = sqrt(ms) / mean(sqrt(ms)) clipped to 1 / decay,
+       so that weights that move a lot in training decay back faster.
+
+Prints the static and dynamic metrics side by side (text: BPC, perplexity
+per symbol, next-symbol error %; handwriting: nats per point and per line,
+SSE) and writes them as JSON (--out). One device; evaluation is cheap next
+to training.
+
+Dimension letters: B streams or lines, T segment length.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import pathlib
+import sys
+import time
+from collections.abc import Iterable
+
+import jax
+import jax.numpy as jnp
+from absl import app, flags
+from flax import nnx
+
+METHODS = ("sgd", "rms")
+EPS = 1e-8
+
+
+def _reset(carry, init, reset_B):
+    return jax.tree.map(lambda s, s0: jnp.where(
+        (~reset_B).reshape((-1,) + (1,) * (s.ndim - 1)), s, s0), carry, init)
+
+
+def _loss(graphdef, kind, params, carry, batch):
+    model = nnx.merge(graphdef, params)
+    carry = _reset(carry, model.init_carry(batch["reset"].shape[0]), batch["reset"])
+    return kind.loss_fn(model, carry, batch)
+
+
+def _static_step(graphdef, kind, params, carry, batch):
+    _, (sums, carry) = _loss(graphdef, kind, params, carry, batch)
+    return carry, sums
+
+
+def _dynamic_step(graphdef, kind, method, params, params0, ms, carry, batch, lr, decay):
+    """Score the segment with `params`, then adapt them to it."""
+    (_, (sums, carry)), g = jax.value_and_grad(
+        functools.partial(_loss, graphdef, kind), has_aux=True)(params, carry, batch)
+    if method == "sgd":
+        params = jax.tree.map(lambda w, d: w - lr * d, params, g)
+    else:
+        rms = jax.tree.map(lambda m: jnp.sqrt(m), ms)
+        mean_rms = sum(jnp.sum(r) for r in jax.tree.leaves(rms)) / sum(
+            r.size for r in jax.tree.leaves(rms))
+        params = jax.tree.map(
+            lambda w, d, r, w0: w - lr * d / (r + EPS)
+            + decay * jnp.minimum(r / mean_rms, 1.0 / jnp.maximum(decay, EPS)) * (w0 - w),
+            params, g, rms, params0)
+    return params, carry, sums
+
+
+def _mean_square_grads(graphdef, kind, params, batches: Iterable[dict]):
+    grad = jax.jit(jax.grad(lambda p, c, b: _loss(graphdef, kind, p, c, b)[0]))
+    total, n = None, 0
+    for batch in batches:
+        carry = nnx.merge(graphdef, params).init_carry(batch["reset"].shape[0])
+        g = grad(params, carry, batch)
+        sq = jax.tree.map(jnp.square, g)
+        total = sq if total is None else jax.tree.map(jnp.add, total, sq)
+        n += 1
+    return jax.tree.map(lambda t: t / max(n, 1), total)
+
+
+def run(kind, graphdef, params, batches: Iterable[dict], batch_size: int, *,
+        dynamic: bool = False, method: str = "sgd", lr: float = 1e-4, decay: float = 0.0,
+        ms=None) -> tuple[dict, list[dict]]:
+    """(summed sums, per-segment sums) over `batches`; see the module docstring."""
+    if method not in METHODS:
+        from seqgen.errors import UserError  # noqa: PLC0415
+
+        raise UserError(f"--method={method!r}: use one of {METHODS}")
+    carry = nnx.merge(graphdef, params).init_carry(batch_size)
+    if dynamic:
+        step = jax.jit(functools.partial(_dynamic_step, graphdef, kind, method))
+        params0 = params
+        ms = ms if ms is not None else jax.tree.map(jnp.ones_like, params)
+    else:
+        step = jax.jit(functools.partial(_static_step, graphdef, kind))
+    totals, segments = None, []
+    for batch in batches:
+        batch = jax.tree.map(jnp.asarray, batch)
+        if dynamic:
+            params, carry, sums = step(params, params0, ms, carry, batch,
+                                       jnp.float32(lr), jnp.float32(decay))
+        else:
+            carry, sums = step(params, carry, batch)
+        segments.append(sums)
+        totals = sums if totals is None else jax.tree.map(jnp.add, totals, sums)
+    return jax.device_get(totals), jax.device_get(segments)
+
+
+def with_perplexity(metrics: dict) -> dict:
+    """Adds per-symbol perplexity where the kind reports nats per symbol."""
+    if "nats" in metrics:
+        metrics = {**metrics, "perplexity": math.exp(metrics["nats"])}
+    return metrics
+
+
+# -- CLI ----------------------------------------------------------------------
+
+FLAGS = flags.FLAGS
+
+
+def _define_flags() -> None:
+    flags.DEFINE_string("workdir", None, "Workdir of a trained run.")
+    flags.DEFINE_string("split", "test", "valid | test")
+    flags.DEFINE_bool("dynamic", False, "Also evaluate dynamically (adapting as it goes).")
+    flags.DEFINE_enum("method", "sgd", list(METHODS), "Dynamic update: Graves' SGD or "
+                      "Krause et al.'s RMS with decay to the trained weights.")
+    flags.DEFINE_float("lr", 1e-4, "Dynamic evaluation learning rate.")
+    flags.DEFINE_float("decay", 0.0, "rms: decay rate toward the trained weights.")
+    flags.DEFINE_integer("ms_batches", 20, "rms: training segments for the mean squares.")
+    flags.DEFINE_integer("batch_size", None, "Streams (default: config.eval_batch_size).")
+    flags.DEFINE_integer("step", None, "Checkpoint step (default: the newest).")
+    flags.DEFINE_string("out", "", "JSON report path (default: <workdir>/eval_<split>.json).")
+
+
+def main(argv):
+    del argv
+    from seqgen import checkpoint, kinds, metrics_log  # noqa: PLC0415
+    from seqgen.errors import UserError  # noqa: PLC0415
+
+    metrics_log.quiet_orbax()
+    try:
+        if FLAGS.split not in ("valid", "test"):
+            raise UserError(f"--split={FLAGS.split!r}: use valid or test")
+        config, meta, step = checkpoint.load_run_info(FLAGS.workdir, FLAGS.step)
+        kind = kinds.make(config, meta)
+        kind.load_data()
+        model = kind.build_model(nnx.Rngs(0))
+        checkpoint.restore_params(FLAGS.workdir, step, model)
+        graphdef, params = nnx.split(model, nnx.Param)
+        b = FLAGS.batch_size or config.eval_batch_size
+        report = {"workdir": FLAGS.workdir, "step": step, "split": FLAGS.split}
+        t = time.time()
+        sums, _ = run(kind, graphdef, params, kind.eval_batches(FLAGS.split, b, 0, 1), b)
+        report["static"] = with_perplexity(kind.report(sums))
+        report["static_seconds"] = round(time.time() - t, 1)
+        if FLAGS.dynamic:
+            ms = None
+            if FLAGS.method == "rms":
+                train = (kind.train_batch(i, 0, 1) for i in range(FLAGS.ms_batches))
+                ms = _mean_square_grads(graphdef, kind, params,
+                                        (jax.tree.map(jnp.asarray, x) for x in train))
+            t = time.time()
+            sums, _ = run(kind, graphdef, params, kind.eval_batches(FLAGS.split, b, 0, 1), b,
+                          dynamic=True, method=FLAGS.method, lr=FLAGS.lr,
+                          decay=FLAGS.decay, ms=ms)
+            report["dynamic"] = with_perplexity(kind.report(sums))
+            report["dynamic_seconds"] = round(time.time() - t, 1)
+            report["dynamic_settings"] = {"method": FLAGS.method, "lr": FLAGS.lr,
+                                          "decay": FLAGS.decay}
+    except UserError as e:
+        sys.exit(f"FATAL {e}")
+    out = pathlib.Path(FLAGS.out or pathlib.Path(FLAGS.workdir) / f"eval_{FLAGS.split}.json")
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    columns = [c for c in ("static", "dynamic") if c in report]
+    print(f"| {FLAGS.split} @ step {step} | " + " | ".join(columns) + " |")
+    print("|---|" + "---|" * len(columns))
+    for k in report["static"]:
+        print(f"| {k} | " + " | ".join(f"{report[c][k]:.4f}" for c in columns) + " |")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    _define_flags()
+    flags.mark_flags_as_required(["workdir"])
+    app.run(main)
