@@ -22,6 +22,7 @@ POSITIVE = (
     ("keep_checkpoints", 1), ("sample.length", 1), ("sample.num_samples", 1),
     ("model.init_scale", 0), ("optim.learning_rate", 0), ("sample.temperature", 0),
     ("model.num_mixtures", 1), ("data.max_points", 2), ("data.bucket", 1),
+    ("nonfinite_max_consecutive", 1),
 )
 
 
@@ -41,6 +42,9 @@ def validate(config: ml_collections.ConfigDict) -> None:
         if value < lowest:
             raise ConfigError(f"config.{field}={value} is impossible; it must be "
                              f">= {lowest}")
+    if config.get("nonfinite_policy", "skip") not in ("skip", "halt"):
+        raise ConfigError(f"config.nonfinite_policy={config.nonfinite_policy!r}; use "
+                          "'skip' or 'halt'")
     if config.model.matmul_dtype not in ("float32", "bfloat16"):
         raise ConfigError(f"config.model.matmul_dtype={config.model.matmul_dtype!r}; "
                          "use 'float32' or 'bfloat16'")

@@ -12,3 +12,7 @@ class UserError(ValueError):
 
 class ConfigError(UserError):
     """An impossible or inconsistent config value."""
+
+
+class NonFiniteError(UserError):
+    """Training hit NaN/Inf steps and config.nonfinite_policy says stop."""

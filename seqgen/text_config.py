@@ -56,6 +56,11 @@ def base() -> ml_collections.ConfigDict:
     c.log_every = 100  # steps between progress lines (the only host syncs)
     c.checkpoint_every = 500  # steps between async checkpoints
     c.keep_checkpoints = 3  # newest checkpoints kept
+    # A step whose loss or gradients are NaN/Inf is never applied. 'skip': count
+    # it and go on, halting after max_consecutive such steps in a row; 'halt':
+    # stop at the first one. Either way the checkpoints hold finite parameters.
+    c.nonfinite_policy = "skip"  # skip | halt
+    c.nonfinite_max_consecutive = 5  # skipped steps in a row before halting
 
     c.sample = ml_collections.ConfigDict()
     c.sample.prime = ""  # '' = the first 64 symbols of the validation split

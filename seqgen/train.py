@@ -26,6 +26,7 @@ from flax import nnx
 from jax.experimental import multihost_utils
 
 from seqgen import checkpoint, config_checks, kinds, optim, parallel
+from seqgen.errors import NonFiniteError
 from seqgen.metrics_log import MetricLog
 
 
@@ -55,17 +56,37 @@ def train_step(graphdef, tx, kind, state: TrainState, batch: dict
     init_carry = nnx.merge(graphdef, state.params).init_carry(batch["reset"].shape[0])
     carry = _reset_rows(state.carry, init_carry, batch["reset"])
 
-    def loss_fn(params):
+    def summed_loss_fn(params):
         model = nnx.merge(graphdef, params)
-        return kind.loss_fn(model, carry, batch)
+        _, (sums, new_carry) = kind.loss_fn(model, carry, batch)
+        return sums["nll"], (sums, new_carry)
 
-    (loss, (sums, carry)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+    # Graves clips the derivatives of each sequence's summed loss inside
+    # backprop (text [-1, 1], handwriting [-10, 10], outputs [-100, 100]).
+    # Differentiating the mean over B*T targets instead would shrink every
+    # derivative by B*T and the clips would never bite; so differentiate the
+    # sum and divide afterwards.
+    (nll, (sums, new_carry)), grads = jax.value_and_grad(summed_loss_fn, has_aux=True)(
         state.params)
+    count = jnp.maximum(sums["count"], 1.0)
+    loss = nll / count
+    grads = jax.tree.map(lambda g: g / count, grads)
+    grad_norm = optax.tree.norm(grads)
     updates, opt_state = tx.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
-    metrics = dict(sums, loss=loss, grad_norm=optax.tree.norm(grads))
-    state = state.replace(step=state.step + 1, params=params,
-                          opt_state=opt_state, carry=carry)
+    # A non-finite step changes nothing but the step count and the data
+    # position: params, optimizer moments and carry stay as they were, and its
+    # sums are left out of the logged means (the loop decides skip or halt).
+    ok = jnp.isfinite(loss) & jnp.isfinite(grad_norm)
+    keep = lambda new, old: jax.tree.map(  # noqa: E731
+        lambda a, b: jnp.where(ok, a, b), new, old)
+    metrics = keep(dict(sums, loss=loss, grad_norm=grad_norm),
+                   jax.tree.map(jnp.zeros_like, dict(sums, loss=loss, grad_norm=grad_norm)))
+    metrics.update(nonfinite_loss=~jnp.isfinite(loss), nonfinite_grads=~jnp.isfinite(grad_norm),
+                   skipped=(~ok).astype(jnp.int32))
+    state = state.replace(step=state.step + 1, params=keep(params, state.params),
+                          opt_state=keep(opt_state, state.opt_state),
+                          carry=keep(new_carry, carry))
     return state, metrics
 
 
@@ -152,20 +173,22 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
         return {"config": config.to_dict(), "kind": kind.meta,
                 "data": {"step": step, "epoch": step // wpe, "window": step % wpe}}
 
-    latest = ckpt.latest_step()
-    if latest is not None:
-        train_items = {"opt_state": state.opt_state, "carry": state.carry,
-                       "step": state.step, "rng": state.rng}
-        config_checks.check_same_model(ckpt.restore_meta(latest)["config"], config,
-                                       workdir)
-        params, train_items, _ = ckpt.restore(latest, state.params, train_items)
+    restored = ckpt.restore_newest(
+        state.params, {"opt_state": state.opt_state, "carry": state.carry,
+                       "step": state.step, "rng": state.rng},
+        check=lambda meta: config_checks.check_same_model(meta["config"], config, workdir))
+    if restored is not None:
+        latest, params, train_items, _ = restored
         state = TrainState(params=params, **train_items)
         log.info("resumed from %s/checkpoints at step %d", workdir, latest)
 
     # --- The jitted steps -----------------------------------------------------
     jitted_train = jax.jit(functools.partial(train_step, graphdef, tx, kind),
                            donate_argnums=0, out_shardings=(shardings, replicated))
-    jitted_eval = jax.jit(functools.partial(eval_step, graphdef, kind))
+    # The carry stays sharded along the batch; the sums come back replicated,
+    # so every process can read them.
+    jitted_eval = jax.jit(functools.partial(eval_step, graphdef, kind),
+                          out_shardings=(parallel.batch_sharded(mesh), replicated))
 
     def save(step: int, force: bool = False) -> None:
         ckpt.save(step, state.params,
@@ -180,8 +203,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                  "  ".join(f"{k} {v:.4f}" for k, v in m.items()))
         if is_chief:
             rng = jax.random.fold_in(jax.random.PRNGKey(config.seed + 1), step)
-            written = kind.write_samples(nnx.merge(graphdef, state.params), workdir,
-                                         step, rng)
+            # This process's copy: a program over the global arrays would wait
+            # for the other processes, which do not sample.
+            model = nnx.merge(graphdef, parallel.local_copy(state.params))
+            written = kind.write_samples(model, workdir, step, rng)
             log.text(step, "sample", written.pop("summary"))
             if written:
                 log.write(step, "samples", written)
@@ -194,7 +219,33 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     acc, acc_steps = None, 0
     t_window, train_rate, rates = None, 0.0, []
     valid = {}
+    preempted = False
     pid, nproc = jax.process_index(), jax.process_count()
+    ckpt.watch_preemption()
+
+    last = None  # (step, metrics) of the newest step, checked after the next is queued
+    streak = 0
+
+    def watch(at_step: int, metrics: dict) -> None:
+        """Counts non-finite (skipped) steps; halts as config.nonfinite_* say."""
+        nonlocal streak
+        bad_loss, bad_grads = jax.device_get((metrics["nonfinite_loss"],
+                                              metrics["nonfinite_grads"]))
+        if not (bad_loss or bad_grads):
+            streak = 0
+            return
+        streak += 1
+        what = "loss" if bad_loss else "gradient norm"
+        log.info("step %d: non-finite %s; the update was skipped (%d in a row)",
+                 at_step, what, streak)
+        if config.nonfinite_policy == "halt" or streak >= config.nonfinite_max_consecutive:
+            ckpt.wait()
+            raise NonFiniteError(
+                f"step {at_step}: non-finite {what} ({streak} step(s) in a row, "
+                f"config.nonfinite_policy={config.nonfinite_policy!r}); nothing was "
+                f"applied, the newest checkpoint (step {ckpt.latest_step()}) holds finite "
+                "parameters; lower optim.learning_rate, set optim.clip_norm or check the "
+                "data, then run the same command to resume")
 
     def log_train(at_step: int, sums: dict, n: int) -> None:
         nonlocal t_window, train_rate
@@ -204,8 +255,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
             train_rate = float(sums["count"]) / (now - t_window)
             rates.append(train_rate)
         t_window = now
+        skipped = int(sums["skipped"])
+        n = max(n - skipped, 1)  # skipped steps contribute zeros
         m = {**kind.report(sums), "loss": float(sums["loss"]) / n,
-             "grad_norm": float(sums["grad_norm"]) / n,
+             "grad_norm": float(sums["grad_norm"]) / n, "skipped_steps": skipped,
              f"{kind.units}_per_s": train_rate}
         log.write(at_step, "train", m)
         eta = _fmt_time((config.num_steps - at_step) * float(sums["count"]) / n / train_rate
@@ -220,6 +273,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
             batch = parallel.global_batch(kind.train_batch(step, pid, nproc), mesh)
             state, metrics = jitted_train(state, batch)
             step += 1
+            if last is not None:  # the previous step's flags: ready, no stall
+                watch(*last)
+            last = (step, metrics)
             acc = metrics if acc is None else jax.tree.map(jnp.add, acc, metrics)
             acc_steps += 1
 
@@ -234,13 +290,27 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                 valid = run_eval(step)
                 if t_window is not None:  # evaluation time is not training time
                     t_window += time.time() - t_eval
-            save(step, force=step == config.num_steps)
+            # SIGTERM (cluster time limit, preemption): every process saves at
+            # the same step and stops; the same command resumes from there.
+            preempted = ckpt.preempted(step)
+            save(step, force=preempted or step == config.num_steps)
+            if preempted:
+                break
+        if last is not None:
+            watch(*last)
     finally:  # an in-flight async save completes even if the loop dies
         ckpt.wait()
 
     # --- The end ------------------------------------------------------------------
     if pending is not None:
         log_train(*pending)
+    if preempted:
+        ckpt.wait()
+        ckpt.close()
+        log.info("stopped by SIGTERM at step %d/%d with a checkpoint saved; run the "
+                 "same command to resume", step, config.num_steps)
+        log.close()
+        return {"step": step, "preempted": True}
     if not valid:  # resumed at the final step: evaluate what is there
         valid = run_eval(step)
     ckpt.wait()

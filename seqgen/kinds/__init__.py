@@ -10,8 +10,12 @@ train.py never branches on the kind. `config.kind` names a module here
   .meta -> dict
   .build_model(rngs) -> nnx.Module   with .init_carry(batch_size)
   .loss_fn(model, carry, batch) -> (loss, (sums, new_carry))
-                                 sums: dict of per-batch sums (e.g. nll,
-                                 count) that add up across batches
+                                 sums: dict of per-batch sums that add up
+                                 across batches; must hold 'nll' (summed
+                                 over targets) and 'count' (targets): the
+                                 train step differentiates sums['nll'] so
+                                 that Graves' derivative clipping applies
+                                 to summed, not averaged, losses
   .report(sums) -> dict          derived metrics from summed sums (bpc, ...)
   .units -> str                  what one count is, for throughput ('chars')
   .train_batch(step, process_index, process_count) -> dict of numpy rows
