@@ -1,0 +1,69 @@
+"""The other peer: Flax's own cell, nnx.RNN(nnx.OptimizedLSTMCell), stacked.
+
+The same char model as benchmarks/torch_lstm.py (one-hot input, N layers,
+no peepholes, no skips, linear head, mean cross entropy, Adam), as a Flax
+user would write it: one jitted train step over split/merged NNX state.
+
+Dimension letters: B batch, T time, V vocabulary, H hidden.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from benchmarks import timing
+
+
+def train_step_time(*, layers: int, hidden: int, batch: int, seq: int, vocab: int,
+                    warmup: int, repeats: int) -> dict:
+    """Seconds per Adam step, and the compile time, of the Flax-cell model."""
+    import time
+
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import optax
+    from flax import nnx
+
+    class Model(nnx.Module):
+        def __init__(self, rngs: nnx.Rngs):
+            self.rnns = nnx.List([
+                nnx.RNN(nnx.OptimizedLSTMCell(vocab if n == 0 else hidden, hidden, rngs=rngs),
+                        rngs=False)
+                for n in range(layers)])
+            self.head = nnx.Linear(hidden, vocab, rngs=rngs)
+
+        def __call__(self, ids_BxT):
+            h = jax.nn.one_hot(ids_BxT, vocab)
+            zeros_BxH = jnp.zeros((ids_BxT.shape[0], hidden), jnp.float32)
+            for rnn in self.rnns:
+                h = rnn(h, initial_carry=(zeros_BxH, zeros_BxH))
+            return self.head(h)
+
+    model = Model(nnx.Rngs(0))
+    graphdef, params = nnx.split(model, nnx.Param)
+    tx = optax.adam(2e-3)
+    opt_state = tx.init(params)
+
+    @functools.partial(jax.jit, donate_argnums=(0, 1))
+    def step(params, opt_state, ids_BxT1):
+        def loss_fn(p):
+            logits_BxTxV = nnx.merge(graphdef, p)(ids_BxT1[:, :-1])
+            return optax.softmax_cross_entropy_with_integer_labels(
+                logits_BxTxV, ids_BxT1[:, 1:]).mean()
+        loss, grads = jax.value_and_grad(loss_fn)(params)
+        updates, opt_state = tx.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, loss
+
+    ids = jnp.asarray(np.random.default_rng(0).integers(0, vocab, (batch, seq + 1)),
+                      jnp.int32)
+    t0 = time.perf_counter()
+    compiled = step.lower(params, opt_state, ids).compile()
+    compile_s = time.perf_counter() - t0
+    state = [params, opt_state]
+
+    def run():
+        state[0], state[1], loss = compiled(state[0], state[1], ids)
+        loss.block_until_ready()
+
+    return {**timing.time_calls(run, warmup=warmup, repeats=repeats), "compile_s": compile_s}

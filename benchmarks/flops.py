@@ -1,0 +1,56 @@
+"""Matmul FLOPs of a train step of a stacked LSTM, counted by hand.
+
+Only matmuls are counted (elementwise gates, softmax and the optimizer are
+left out, as in nanoGPT's MFU and the peers' figures). A matmul of an MxK by
+a KxN matrix is 2*M*K*N FLOPs; its backward pass needs two matmuls of the
+same size (the input and the weight gradient), so a train step is 3x the
+forward pass.
+
+Forward pass of an N-layer LSTM with H cells, B sequences of T steps:
+
+  forward = 2*B*T * ( sum_n (D_n + H) * 4H  +  F * Y )
+
+D_n is layer n's input width (one-hot input counts as a V-wide matmul,
+as PyTorch and Flax compute it, although seqgen gathers rows instead), F
+the features the output layer reads (H, or N*H with skip connections) and
+Y the outputs (V logits, or 6M+1 mixture parameters). Synthesis adds the
+window projection (H -> 3K) and the window read phi @ c (U -> C) to that.
+
+Example, the issue's text model (2x512, no skips, V=205, B=32, T=100):
+2*3200*((205+512)*2048 + (512+512)*2048 + 512*205) = 23.5 GFLOP forward,
+70.5 GFLOP a train step.
+"""
+
+from __future__ import annotations
+
+
+def lstm_forward_flops(batch: int, seq: int, in_features: int, hidden: int,
+                       num_layers: int, out_features: int, *, skip: bool,
+                       extra_in: int = 0, extra_out: int = 0) -> int:
+    """Matmul FLOPs of one forward pass over batch x seq steps.
+
+    extra_in: input width every layer gets besides x and h^{n-1}, and
+    extra_out: width the output layer reads besides the layers (both the
+    synthesis window w_t, C wide).
+    """
+    g = 4 * hidden
+    per_step = 0
+    for n in range(num_layers):
+        if n == 0:
+            d = in_features + extra_in
+        else:
+            d = (in_features + extra_in + hidden) if skip else (hidden + extra_in)
+        per_step += (d + hidden) * g
+    per_step += ((num_layers * hidden + extra_out) if skip else hidden) * out_features
+    return 2 * batch * seq * per_step
+
+
+def train_step_flops(forward: int) -> int:
+    """Forward + backward: every matmul has two of its size in the backward."""
+    return 3 * forward
+
+
+def window_forward_flops(batch: int, seq: int, hidden: int, num_window: int,
+                         text_len: int, alphabet: int) -> int:
+    """Synthesis window: h^1 @ W (H -> 3K) and phi @ c (U -> C), per step."""
+    return 2 * batch * seq * (hidden * 3 * num_window + text_len * alphabet)

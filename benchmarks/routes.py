@@ -1,0 +1,93 @@
+"""Speed routes of the text train step, timed one after another in one process.
+
+  python -m benchmarks.routes                       # fused vs autodiff backward
+  python -m benchmarks.routes --routes="backward=fused;backward=fused,unroll=2;\
+backward=fused,dtype=bfloat16;backward=autodiff"
+
+Each route is a comma-separated list of key=value: backward (fused |
+autodiff, LSTMOptions.backward), unroll (lax.scan unroll), dtype (float32 |
+bfloat16 matmul inputs). All routes compute the same mathematics (the
+equivalence is tests/lstm_recurrence_test.py); only the speed differs.
+XLA flags are per process: compare them by running this under different
+XLA_FLAGS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+
+from absl import app, flags
+
+from benchmarks import timing
+
+FLAGS = flags.FLAGS
+
+
+def _define_flags() -> None:
+    flags.DEFINE_string("routes", "backward=autodiff;backward=fused", "';'-separated routes.")
+    flags.DEFINE_integer("layers", 2, "LSTM layers.")
+    flags.DEFINE_integer("hidden", 512, "Cells per layer.")
+    flags.DEFINE_integer("batch", 32, "Sequences per step.")
+    flags.DEFINE_integer("seq", 100, "Steps per sequence.")
+    flags.DEFINE_integer("threads", 0, "XLA threads (0 = default).")
+    flags.DEFINE_integer("repeats", 5, "Timed steps per route.")
+    flags.DEFINE_string("json_out", "", "Also write the result here as JSON.")
+
+
+@contextlib.contextmanager
+def lstm_backward(backward: str):
+    """Text kind builds its cells with LSTMOptions.backward = `backward`."""
+    from seqgen.kinds import text as text_kind
+
+    original = text_kind.lstm_options
+    text_kind.lstm_options = lambda m: dataclasses.replace(original(m), backward=backward)
+    try:
+        yield
+    finally:
+        text_kind.lstm_options = original
+
+
+def run(routes: list[str], *, layers: int, hidden: int, batch: int, seq: int,
+        repeats: int) -> list[dict]:
+    from benchmarks import throughput
+
+    batch_np = throughput.random_batch("text", batch, seq)
+    out = []
+    for route in routes:
+        kw = dict(kv.split("=", 1) for kv in route.split(",") if kv)
+        c = throughput.model_config("text", layers=layers, hidden=hidden, skip=False,
+                                    matmul_dtype=kw.get("dtype", "float32"),
+                                    unroll=int(kw.get("unroll", 1)))
+        with lstm_backward(kw.get("backward", "fused")):
+            t = throughput.time_train_step(c, throughput.fake_meta(c), batch_np, warmup=2,
+                                           repeats=repeats)
+        out.append({"route": route, "step_ms_median": 1e3 * t["median_s"],
+                    "step_ms_p10": 1e3 * t["p10_s"], "step_ms_p90": 1e3 * t["p90_s"],
+                    "chars_per_s": batch * seq / t["median_s"], "compile_s": t["compile_s"]})
+        r = out[-1]
+        print(f"{route:45s} {r['step_ms_median']:8.1f} ms ({r['step_ms_p10']:.0f}-"
+              f"{r['step_ms_p90']:.0f}) {r['chars_per_s']:8,.0f} chars/s "
+              f"{r['chars_per_s'] / out[0]['chars_per_s']:5.2f}x the first, "
+              f"compile {r['compile_s']:.1f} s", flush=True)
+    return out
+
+
+def main(argv):
+    del argv
+    if FLAGS.threads > 0 and "intra_op" not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " "
+                                   + timing.xla_thread_flags(FLAGS.threads)).strip()
+    rows = run([r for r in FLAGS.routes.split(";") if r], layers=FLAGS.layers,
+               hidden=FLAGS.hidden, batch=FLAGS.batch, seq=FLAGS.seq, repeats=FLAGS.repeats)
+    if FLAGS.json_out:
+        with open(FLAGS.json_out, "w") as f:
+            json.dump({"benchmark": "routes", "threads": timing.threads_note(),
+                       "rows": rows}, f, indent=2)
+
+
+if __name__ == "__main__":
+    _define_flags()
+    app.run(main)

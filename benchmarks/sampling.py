@@ -1,0 +1,181 @@
+"""Sampling throughput: text symbols/s and handwriting points/s, against a
+PyTorch step loop of the same text model.
+
+  python -m benchmarks.sampling --json_out=/tmp/seqgen/bench/sampling.json
+
+seqgen samples with one jitted lax.scan (seqgen/sample.py); each figure is
+the median wall time of the whole call after a compile-and-warm-up call,
+so compile time is reported apart. Text: the 2x512 char model (V = 205, no
+skips, as benchmarks/throughput.py) at batch 1 and 64; the peer is the
+faster of two PyTorch inference loops (benchmarks/torch_lstm.py).
+Handwriting: Graves' 3x400 prediction network (M = 20) drawing 700-point
+lines, and the synthesis network (K = 10, 40 characters) writing one line
+(all max_points steps are computed, so points/s counts them all).
+Random weights: speed does not depend on what was learned.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import numpy as np
+from absl import app, flags
+
+from benchmarks import timing
+
+FLAGS = flags.FLAGS
+
+
+def _define_flags() -> None:
+    flags.DEFINE_integer("layers", 2, "Text model layers.")
+    flags.DEFINE_integer("hidden", 512, "Text model cells per layer.")
+    flags.DEFINE_integer("vocab", 205, "Text vocabulary.")
+    flags.DEFINE_integer("length", 1000, "Symbols sampled per text call.")
+    flags.DEFINE_string("batches", "1,64", "Text batch sizes to time.")
+    flags.DEFINE_integer("hw_layers", 3, "Handwriting layers (Graves: 3).")
+    flags.DEFINE_integer("hw_hidden", 400, "Handwriting cells per layer (Graves: 400).")
+    flags.DEFINE_integer("points", 700, "Points per handwriting line (an IAM line: ~700).")
+    flags.DEFINE_integer("chars", 40, "Characters of the synthesis text.")
+    flags.DEFINE_bool("handwriting", True, "Also time prediction and synthesis sampling.")
+    flags.DEFINE_bool("compare", True, "Time the PyTorch step loop (if installed).")
+    flags.DEFINE_integer("threads", 0, "Threads for XLA and torch (0 = library defaults).")
+    flags.DEFINE_integer("repeats", 3, "Timed calls per figure (median reported).")
+    flags.DEFINE_string("json_out", "", "Also write the result here as JSON.")
+
+
+def _timed_call(fn, repeats: int) -> dict:
+    """First call (compile + run) timed apart, then the median of repeats."""
+    t0 = time.perf_counter()
+    fn()
+    first_s = time.perf_counter() - t0
+    return {**timing.time_calls(fn, warmup=0, repeats=repeats), "first_call_s": first_s}
+
+
+def text_sampling(*, layers: int, hidden: int, vocab: int, batch: int, length: int,
+                  repeats: int) -> dict:
+    """seqgen's jitted sampling scan of the text model: seconds per call."""
+    import jax
+    from flax import nnx
+
+    from seqgen import sample
+    from seqgen.data.vocab import Vocab
+    from seqgen.models import lstm
+    from seqgen.models.text import TextModel
+
+    model = TextModel(vocab, hidden=hidden, num_layers=layers, skip=False,
+                      opts=lstm.LSTMOptions(), rngs=nnx.Rngs(0))
+    v = Vocab("byte", tuple(range(vocab)))
+    prime = sample.newline_or_first_symbol(v)
+    run = lambda: sample.sample_text(model, v, prime, length, 1.0,  # noqa: E731
+                                     jax.random.PRNGKey(0), num_samples=batch)
+    return _timed_call(run, repeats)
+
+
+def stroke_sampling(*, layers: int, hidden: int, points: int, num: int, repeats: int
+                    ) -> dict:
+    """Unconditional handwriting (prediction network): seconds per call."""
+    import jax
+    from flax import nnx
+
+    from seqgen import sample
+    from seqgen.models import lstm
+    from seqgen.models.handwriting import PredictionModel
+
+    model = PredictionModel(hidden=hidden, num_layers=layers, num_mixtures=20,
+                            opts=lstm.LSTMOptions(), rngs=nnx.Rngs(0))
+    start_3 = np.zeros(3, np.float32)
+    run = lambda: sample.sample_strokes(model, start_3, num, points, 0.5,  # noqa: E731
+                                        jax.random.PRNGKey(0))
+    return _timed_call(run, repeats)
+
+
+def synthesis_sampling(*, layers: int, hidden: int, points: int, chars: int, num: int,
+                       repeats: int, alphabet: int = 80) -> dict:
+    """Writing `num` lines of `chars` characters (synthesis network)."""
+    import jax
+    from flax import nnx
+
+    from seqgen import sample
+    from seqgen.models import lstm
+    from seqgen.models.synthesis import SynthesisModel
+
+    model = SynthesisModel(alphabet_size=alphabet, hidden=hidden, num_layers=layers,
+                           num_mixtures=20, num_window=10, opts=lstm.LSTMOptions(),
+                           rngs=nnx.Rngs(0))
+    rng = np.random.default_rng(0)
+    chars_BxU = rng.integers(1, alphabet, (num, chars)).astype(np.int32)
+    mask_BxU = np.ones((num, chars), np.float32)
+    start_3 = np.zeros(3, np.float32)
+    run = lambda: sample.write_strokes(  # noqa: E731
+        model, start_3, chars_BxU, mask_BxU, bias=0.75, max_points=points,
+        rng=jax.random.PRNGKey(0))
+    return _timed_call(run, repeats)
+
+
+def run(*, layers: int = 2, hidden: int = 512, vocab: int = 205, length: int = 1000,
+        batches: tuple[int, ...] = (1, 64), handwriting: bool = True,
+        hw_layers: int = 3, hw_hidden: int = 400, points: int = 700, chars: int = 40,
+        compare: bool = True, threads: int = 0, repeats: int = 3) -> dict:
+    from benchmarks import torch_lstm
+
+    rows = []
+    for b in batches:
+        t = text_sampling(layers=layers, hidden=hidden, vocab=vocab, batch=b, length=length,
+                          repeats=repeats)
+        row = {"what": f"text {layers}x{hidden}", "batch": b, "units": "chars",
+               "seqgen_per_s": b * length / t["median_s"], "seqgen": t}
+        if compare and torch_lstm.available():
+            p = torch_lstm.sample_time(layers=layers, hidden=hidden, batch=b, vocab=vocab,
+                                       length=length, threads=threads, repeats=repeats)
+            row["pytorch_per_s"] = b * length / p["median_s"]
+            row["pytorch"] = p
+            row["seqgen_ratio"] = row["seqgen_per_s"] / row["pytorch_per_s"]
+        rows.append(row)
+    if handwriting:
+        t = stroke_sampling(layers=hw_layers, hidden=hw_hidden, points=points, num=1,
+                            repeats=repeats)
+        rows.append({"what": f"prediction {hw_layers}x{hw_hidden}", "batch": 1,
+                     "units": "points", "seqgen_per_s": points / t["median_s"], "seqgen": t})
+        t = synthesis_sampling(layers=hw_layers, hidden=hw_hidden, points=points,
+                               chars=chars, num=1, repeats=repeats)
+        rows.append({"what": f"synthesis {hw_layers}x{hw_hidden}", "batch": 1,
+                     "units": "points", "seqgen_per_s": points / t["median_s"], "seqgen": t})
+    return {"benchmark": "sampling", "length": length, "points": points,
+            "threads": timing.threads_note(), "peak_rss_mb": timing.peak_rss_mb(),
+            "rows": rows}
+
+
+def format_table(r: dict) -> str:
+    lines = [f"{'sampling':28s} {'batch':>5s} {'seqgen /s':>11s} {'pytorch /s':>11s} "
+             f"{'seqgen x':>8s} {'compile+1st':>11s}"]
+    for row in r["rows"]:
+        torch_s = f"{row['pytorch_per_s']:11,.0f}" if "pytorch_per_s" in row else f"{'-':>11s}"
+        ratio = f"{row['seqgen_ratio']:8.2f}" if "seqgen_ratio" in row else f"{'-':>8s}"
+        lines.append(f"{row['what'] + ' ' + row['units']:28s} {row['batch']:5d} "
+                     f"{row['seqgen_per_s']:11,.0f} {torch_s} {ratio} "
+                     f"{row['seqgen']['first_call_s']:10.1f}s")
+    return "\n".join(lines)
+
+
+def main(argv):
+    del argv
+    if FLAGS.threads > 0 and "intra_op" not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " "
+                                   + timing.xla_thread_flags(FLAGS.threads)).strip()
+    r = run(layers=FLAGS.layers, hidden=FLAGS.hidden, vocab=FLAGS.vocab, length=FLAGS.length,
+            batches=tuple(int(b) for b in FLAGS.batches.split(",") if b),
+            handwriting=FLAGS.handwriting, hw_layers=FLAGS.hw_layers,
+            hw_hidden=FLAGS.hw_hidden, points=FLAGS.points, chars=FLAGS.chars,
+            compare=FLAGS.compare, threads=FLAGS.threads, repeats=FLAGS.repeats)
+    print(format_table(r))
+    if FLAGS.json_out:
+        os.makedirs(os.path.dirname(os.path.abspath(FLAGS.json_out)), exist_ok=True)
+        with open(FLAGS.json_out, "w") as f:
+            json.dump(r, f, indent=2)
+
+
+if __name__ == "__main__":
+    _define_flags()
+    app.run(main)

@@ -1,0 +1,52 @@
+"""How every benchmark here times a call: warm-up, repeats, median, spread.
+
+A call passed to `time_calls` must block until its result exists (JAX:
+`jax.block_until_ready`; PyTorch on CPU is synchronous), so wall time is
+compute time. Peak memory is the process's peak resident set size
+(getrusage ru_maxrss): it covers the interpreter, the libraries and every
+buffer the process ever held, not only the benchmarked model, which is why
+the suite runs each benchmark in its own process.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+
+def time_calls(fn: Callable[[], object], *, warmup: int, repeats: int) -> dict:
+    """Seconds per call of `fn`: median, p10, p90 and the number timed."""
+    for _ in range(warmup):
+        fn()
+    t = []
+    for _ in range(max(repeats, 1)):
+        t0 = time.perf_counter()
+        fn()
+        t.append(time.perf_counter() - t0)
+    t = np.asarray(t)
+    return {"median_s": float(np.median(t)), "p10_s": float(np.percentile(t, 10)),
+            "p90_s": float(np.percentile(t, 90)), "n": int(t.size)}
+
+
+def peak_rss_mb() -> float:
+    """Process peak resident set size so far, MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def threads_note() -> dict:
+    """What decides the thread count of this process, for the JSON record."""
+    return {"cpus_allowed": len(os.sched_getaffinity(0)), "cpu_count": os.cpu_count(),
+            "xla_flags": os.environ.get("XLA_FLAGS", ""),
+            "omp_num_threads": os.environ.get("OMP_NUM_THREADS", "")}
+
+
+def xla_thread_flags(threads: int) -> str:
+    """XLA:CPU flags that cap its intra-op threads (1 = no Eigen thread pool)."""
+    if threads <= 0:
+        return ""
+    flags = f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'}"
+    return flags + f" intra_op_parallelism_threads={threads}"

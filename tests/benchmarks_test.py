@@ -1,0 +1,131 @@
+"""Smoke tests of benchmarks/: tiny shapes, seconds. The CLIs run and write
+JSON with the keys the suite and README read; the FLOP formula agrees with
+a count of the model's matmuls written out by hand; the suite's verdicts
+follow the issue's targets."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import flops, pipeline, sampling, suite, throughput, torch_lstm
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def matmul_flops(*mkn):
+    return sum(2 * m * k * n for m, k, n in mkn)
+
+
+def test_text_flops_match_a_hand_count_of_the_matmuls():
+    # The issue's model: 2x512, no skips, one-hot V = 205, B*T = 3200 rows.
+    R, V, H = 32 * 100, 205, 512
+    forward = matmul_flops((R, V, 4 * H), (R, H, 4 * H),  # layer 1: x and h
+                           (R, H, 4 * H), (R, H, 4 * H),  # layer 2: h^1 and h
+                           (R, H, V))  # logits
+    got = flops.lstm_forward_flops(32, 100, V, H, 2, V, skip=False)
+    assert got == forward
+    assert flops.train_step_flops(got) == 3 * forward
+    assert abs(3 * forward / 1e9 - 70.5) < 0.05  # the issue's figure
+
+
+def test_skip_and_synthesis_flops_match_a_hand_count():
+    R, D, H, Y, C, N = 7 * 11, 3, 10, 121, 5, 3
+    skip = matmul_flops((R, D, 4 * H), (R, H, 4 * H),
+                        *[((R, D + H, 4 * H)), (R, H, 4 * H)] * (N - 1), (R, N * H, Y))
+    assert flops.lstm_forward_flops(7, 11, D, H, N, Y, skip=True) == skip
+    # Synthesis: the window w (C wide) feeds every layer and the output.
+    syn = matmul_flops((R, D + C, 4 * H), (R, H, 4 * H),
+                       *[((R, D + H + C, 4 * H)), (R, H, 4 * H)] * (N - 1),
+                       (R, N * H + C, Y))
+    assert flops.lstm_forward_flops(7, 11, D, H, N, Y, skip=True, extra_in=C,
+                                    extra_out=C) == syn
+    U, K = 4, 10
+    assert flops.window_forward_flops(7, 11, H, K, U, C) == matmul_flops(
+        (R, H, 3 * K), (R, U, C))
+
+
+def test_throughput_cli_writes_json(tmp_path):
+    out = tmp_path / "t.json"
+    env = dict(os.environ, XLA_FLAGS="", JAX_PLATFORMS="cpu")
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.throughput", "--model=text", "--layers=1",
+         "--hidden=8", "--batch=2", "--seq=3", "--vocab=11", "--warmup=0", "--repeats=2",
+         "--gemm_size=32", "--threads=1", f"--json_out={out}"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    r = json.loads(out.read_text())
+    for key in ("step_gflop", "gemm_peak_gflops", "peak_rss_mb", "threads", "rows", "units"):
+        assert key in r
+    row = r["rows"][0]
+    for key in ("step_ms_median", "step_ms_p10", "step_ms_p90", "symbols_per_s", "gflops",
+                "fraction_of_peak", "compile_s"):
+        assert row[key] > 0
+    assert row["symbols_per_s"] == pytest.approx(2 * 3 / (row["step_ms_median"] / 1e3))
+    assert "seqgen" in proc.stdout
+
+
+def test_handwriting_throughput_runs():
+    # Synthesis: the prediction network plus the window, so both code paths.
+    r = throughput.run(model="synthesis", layers=1, hidden=8, batch=8, seq=4, chars=3,
+                       alphabet=6, warmup=0, repeats=1, gemm_size=32)
+    assert r["units"] == "points" and r["rows"][0]["symbols_per_s"] > 0
+
+
+def test_compare_runs_the_peers_on_the_same_shapes():
+    r = throughput.run(model="text", layers=1, hidden=8, batch=8, seq=3, vocab=11,
+                       compare=True, threads=1, warmup=0, repeats=1, gemm_size=32)
+    impls = [row["impl"] for row in r["rows"]]
+    assert impls[0] == "seqgen" and any(i.startswith("flax") for i in impls)
+    torch_row = next(row for row in r["rows"] if row["impl"].startswith("pytorch"))
+    if torch_lstm.available():
+        assert torch_row["symbols_per_s"] > 0 and torch_row["seqgen_ratio"] > 0
+    else:
+        assert "skipped" in torch_row
+
+
+def test_sampling_runs_and_counts_symbols():
+    r = sampling.run(layers=1, hidden=8, vocab=11, length=5, batches=(1, 2),
+                     hw_layers=1, hw_hidden=8, points=4, chars=3, repeats=1, threads=1)
+    whats = [(row["what"].split()[0], row["batch"]) for row in r["rows"]]
+    assert whats == [("text", 1), ("text", 2), ("prediction", 1), ("synthesis", 1)]
+    row = r["rows"][1]
+    assert row["seqgen_per_s"] == pytest.approx(2 * 5 / row["seqgen"]["median_s"])
+    assert ("seqgen_ratio" in row) == torch_lstm.available()
+
+
+def test_pipeline_on_a_small_generated_enwik8(tmp_path):
+    from seqgen.data import text
+    real = text.ENWIK8_SHA256
+    r = pipeline.run(size=300_000, batch=4, seq=10, batches=5, workdir=str(tmp_path))
+    assert r["vocab"] == pipeline.ENWIK8_LIKE_SYMBOLS
+    assert r["train_tokens"] == 300_000 * 90 // 100
+    assert r["batches_per_s"] > 0 and r["peak_rss_mb"] > 0
+    assert text.ENWIK8_SHA256 == real  # the loader's checksums are put back
+
+
+def test_suite_verdicts_follow_the_targets():
+    def row(impl, sps, frac=0.5):
+        return {"impl": impl, "symbols_per_s": sps, "fraction_of_peak": frac}
+
+    results = {"text": {"rows": [row("seqgen", 130.0, 0.9), row("pytorch nn.LSTM", 100.0),
+                                 row("flax nnx.RNN", 140.0)]},
+               "enwik8_compile": {"rows": [{"compile_s": 12.0}]},
+               "pipeline": {"peak_rss_mb": 300.0, "batches_per_s": 10.0}}
+    verdicts = {what.strip(): verdict for what, _, _, verdict in suite.ratio_table(results)}
+    assert verdicts["seqgen / PyTorch nn.LSTM (fp32)"] == "met"  # 1.30 >= 1.25
+    assert verdicts["seqgen / Flax OptimizedLSTMCell (fp32)"] == "NOT met"
+    assert verdicts["seqgen fraction of GEMM peak"] == "met"
+    assert verdicts["enwik8 7x700 train step compile"] == "NOT met"
+    assert verdicts["enwik8 pipeline peak RSS (process)"] == "met"
+
+
+def test_routes_time_each_route_in_one_process():
+    from benchmarks import routes
+    rows = routes.run(["backward=autodiff", "backward=fused,unroll=2"], layers=1, hidden=8,
+                      batch=8, seq=3, repeats=1)  # 8 fake devices: B divisible by 8
+    assert [r["route"] for r in rows] == ["backward=autodiff", "backward=fused,unroll=2"]
+    assert all(r["chars_per_s"] > 0 for r in rows)
