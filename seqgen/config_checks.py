@@ -45,9 +45,30 @@ def validate(config: ml_collections.ConfigDict) -> None:
     if config.get("nonfinite_policy", "skip") not in ("skip", "halt"):
         raise ConfigError(f"config.nonfinite_policy={config.nonfinite_policy!r}; use "
                           "'skip' or 'halt'")
+    _validate_regularise(config)
     if config.model.matmul_dtype not in ("float32", "bfloat16"):
         raise ConfigError(f"config.model.matmul_dtype={config.model.matmul_dtype!r}; "
                          "use 'float32' or 'bfloat16'")
+
+
+def _validate_regularise(config: ml_collections.ConfigDict) -> None:
+    from seqgen import regularise  # noqa: PLC0415  (jax; only when training)
+
+    r = config.get("regularise")
+    if r is not None:
+        if r.name not in regularise.NAMES:
+            raise ConfigError(f"config.regularise.name={r.name!r} is unknown; use one of "
+                              f"{regularise.NAMES}")
+        if r.name == "weight_noise" and not r.weight_noise_std > 0:
+            raise ConfigError(f"config.regularise.weight_noise_std={r.weight_noise_std} "
+                              "must be > 0 (Graves: 0.075), or set regularise.name='none'")
+        if r.name == "adaptive_noise" and not r.adaptive_init_std > 0:
+            raise ConfigError(f"config.regularise.adaptive_init_std={r.adaptive_init_std} "
+                              "must be > 0 (typical: 0.01)")
+    init_from = config.get("init_from", "")
+    if init_from and not (pathlib.Path(init_from).expanduser() / "checkpoints").is_dir():
+        raise ConfigError(f"config.init_from={init_from!r} holds no checkpoints/; train "
+                          "that run first or set --config.init_from='' to start afresh")
 
 
 def ensure_writable(workdir: str) -> None:

@@ -21,7 +21,8 @@ only what came before it (tests/evaluate_test.py checks this causality).
 
 Prints the static and dynamic metrics side by side (text: BPC, perplexity
 per symbol, next-symbol error %; handwriting: nats per point and per line,
-SSE) and writes them as JSON (--out). One device; evaluation is cheap next
+SSE) and writes them as JSON (--out) and as a markdown table beside it
+(the same name, .md). One device; evaluation is cheap next
 to training.
 
 Dimension letters: B streams or lines, T segment length.
@@ -190,12 +191,26 @@ def main(argv):
         sys.exit(f"FATAL {e}")
     out = pathlib.Path(FLAGS.out or pathlib.Path(FLAGS.workdir) / f"eval_{FLAGS.split}.json")
     out.write_text(json.dumps(report, indent=2) + "\n")
+    table = markdown_table(report)
+    out.with_suffix(".md").write_text(table)
+    print(table, end="")
+    print(f"wrote {out} and {out.with_suffix('.md')}")
+
+
+def markdown_table(report: dict) -> str:
+    """The report as a markdown table: one row per metric, static beside dynamic."""
     columns = [c for c in ("static", "dynamic") if c in report]
-    print(f"| {FLAGS.split} @ step {step} | " + " | ".join(columns) + " |")
-    print("|---|" + "---|" * len(columns))
-    for k in report["static"]:
-        print(f"| {k} | " + " | ".join(f"{report[c][k]:.4f}" for c in columns) + " |")
-    print(f"wrote {out}")
+    heads = [c if c == "static" else "dynamic ({method}, lr {lr:g}{d})".format(
+        d=f", decay {report['dynamic_settings']['decay']:g}"
+        if report["dynamic_settings"]["decay"] else "", **report["dynamic_settings"])
+        for c in columns]
+    lines = [f"| {report['split']} @ step {report['step']} | " + " | ".join(heads) + " |",
+             "|---|" + "---|" * len(columns)]
+    lines += [f"| {k} | " + " | ".join(f"{report[c][k]:.4f}" for c in columns) + " |"
+              for k in report["static"]]
+    lines.append("| seconds | " + " | ".join(f"{report[c + '_seconds']:.1f}"
+                                             for c in columns) + " |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

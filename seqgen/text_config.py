@@ -47,6 +47,17 @@ def base() -> ml_collections.ConfigDict:
     c.optim.rms_decay = 0.95  # Graves' RMSProp decay of the running moments
     c.optim.eps = 1e-4  # Graves' RMSProp epsilon, inside the square root
 
+    # Graves (2013) §3.1 regularisers, train step only (seqgen/regularise.py);
+    # evaluation and sampling always use the noiseless weights / posterior means.
+    c.regularise = ml_collections.ConfigDict()
+    c.regularise.name = "none"  # none | weight_noise | adaptive_noise (Graves 2011)
+    c.regularise.weight_noise_std = 0.075  # std of N(0, std^2) added to every weight (Graves)
+    c.regularise.adaptive_init_std = 0.01  # initial posterior std sigma of every weight
+    # Warm start (Graves started each regularised run from the unregularised
+    # network): a workdir whose newest checkpoint's params initialise this run
+    # (same model and data config); ignored once this run has checkpoints. '' = off.
+    c.init_from = ""
+
     c.batch_size = 32  # B global streams (divisible by the device count)
     c.seq_len = 100  # T symbols per truncated-BPTT window (Graves: 100)
     c.num_steps = 3000  # training windows (updates)
@@ -82,4 +93,35 @@ def smoke(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     c.log_every = 5
     c.checkpoint_every = 10
     c.sample.length = 40
+    return c
+
+
+REGULARISED = ("weight_noise", "adaptive_noise")
+
+
+def variants(arg: str | None, allowed: tuple[str, ...], path: str) -> set[str]:
+    """The comma-separated variant names after the colon of --config=PATH:a,b.
+
+    One grammar for every config file: e.g. ':weight_noise,smoke' is the
+    smoke-sized weight-noise run, in any order.
+    """
+    names = {t.strip() for t in (arg or "").split(",") if t.strip()}
+    unknown = sorted(names - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown variant {','.join(unknown)!r} of {path}; use ':' and a "
+                         f"comma-separated subset of {', '.join(allowed)} "
+                         "(e.g. ':weight_noise,smoke')")
+    if len(names & set(REGULARISED)) > 1:
+        raise ValueError(f"{path}: choose one of {', '.join(REGULARISED)}, not both")
+    return names
+
+
+def regularise(c: ml_collections.ConfigDict, names: set[str],
+               init_from: str) -> ml_collections.ConfigDict:
+    """Graves' regularised rows: the named noise, warm-started from the
+    unregularised run's workdir `init_from` (not for smoke runs, which
+    start afresh so they need nothing else)."""
+    for name in names & set(REGULARISED):
+        c.regularise.name = name
+        c.init_from = "" if "smoke" in names else init_from
     return c

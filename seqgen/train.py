@@ -25,8 +25,8 @@ import optax
 from flax import nnx
 from jax.experimental import multihost_utils
 
-from seqgen import checkpoint, config_checks, kinds, optim, parallel
-from seqgen.errors import NonFiniteError
+from seqgen import checkpoint, config_checks, kinds, optim, parallel, regularise
+from seqgen.errors import ConfigError, NonFiniteError
 from seqgen.metrics_log import MetricLog
 
 
@@ -37,6 +37,9 @@ class TrainState:
     opt_state: optax.OptState
     carry: Any  # truncated-BPTT state, rows sharded along 'data'
     rng: jax.Array  # uint32[2]; per-step keys are fold_in(rng, step)
+    # Trained state of the regulariser beside the params: adaptive weight
+    # noise keeps log sigma per weight here; {} otherwise (seqgen/regularise.py).
+    noise: Any = flax.struct.field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------
@@ -51,29 +54,39 @@ def _reset_rows(carry, init_carry, reset_B):
     return jax.tree.map(pick, carry, init_carry)
 
 
-def train_step(graphdef, tx, kind, state: TrainState, batch: dict
+def train_step(graphdef, tx, kind, state: TrainState, batch: dict, *,
+               reg=regularise.NONE, penalty_scale: float = 0.0
                ) -> tuple[TrainState, dict]:
+    """One update. `reg` perturbs the weights of the forward pass and adds
+    its complexity cost x `penalty_scale` (1 / windows per epoch, so that one
+    pass over the training set counts it once) to the summed loss."""
     init_carry = nnx.merge(graphdef, state.params).init_carry(batch["reset"].shape[0])
     carry = _reset_rows(state.carry, init_carry, batch["reset"])
+    key = jax.random.fold_in(state.rng, state.step)  # fresh noise every step
 
-    def summed_loss_fn(params):
-        model = nnx.merge(graphdef, params)
+    def summed_loss_fn(trainable):
+        model = nnx.merge(graphdef, reg.sample(trainable, key))
         _, (sums, new_carry) = kind.loss_fn(model, carry, batch)
-        return sums["nll"], (sums, new_carry)
+        penalty, reg_metrics = reg.penalty(trainable)
+        return sums["nll"] + penalty_scale * penalty, (sums, new_carry, reg_metrics)
 
     # Graves clips the derivatives of each sequence's summed loss inside
     # backprop (text [-1, 1], handwriting [-10, 10], outputs [-100, 100]).
     # Differentiating the mean over B*T targets instead would shrink every
     # derivative by B*T and the clips would never bite; so differentiate the
     # sum and divide afterwards.
-    (nll, (sums, new_carry)), grads = jax.value_and_grad(summed_loss_fn, has_aux=True)(
-        state.params)
+    trainable = reg.trainable(state.params, state.noise)
+    (total, (sums, new_carry, reg_metrics)), grads = jax.value_and_grad(
+        summed_loss_fn, has_aux=True)(trainable)
     count = jnp.maximum(sums["count"], 1.0)
-    loss = nll / count
+    loss = total / count  # nats per target, plus the share of the complexity cost
     grads = jax.tree.map(lambda g: g / count, grads)
     grad_norm = optax.tree.norm(grads)
-    updates, opt_state = tx.update(grads, state.opt_state, state.params)
-    params = optax.apply_updates(state.params, updates)
+    updates, opt_state = tx.update(grads, state.opt_state, trainable)
+    params, noise = reg.unpack(optax.apply_updates(trainable, updates))
+    if reg_metrics:  # the cost per target, beside the nll, and the prior
+        sums = dict(sums, reg=dict(reg_metrics, penalty_per_target=(
+            total - sums["nll"]) / count))
     # A non-finite step changes nothing but the step count and the data
     # position: params, optimizer moments and carry stay as they were, and its
     # sums are left out of the logged means (the loop decides skip or halt).
@@ -85,6 +98,7 @@ def train_step(graphdef, tx, kind, state: TrainState, batch: dict
     metrics.update(nonfinite_loss=~jnp.isfinite(loss), nonfinite_grads=~jnp.isfinite(grad_norm),
                    skipped=(~ok).astype(jnp.int32))
     state = state.replace(step=state.step + 1, params=keep(params, state.params),
+                          noise=keep(noise, state.noise),
                           opt_state=keep(opt_state, state.opt_state),
                           carry=keep(new_carry, carry))
     return state, metrics
@@ -114,6 +128,32 @@ def evaluate(kind, jitted_eval, graphdef, params, split: str, batch_size: int,
         carry, sums = jitted_eval(params, carry, parallel.global_batch(local, mesh))
         totals = sums if totals is None else jax.tree.map(jnp.add, totals, sums)
     return kind.report(jax.device_get(totals))
+
+
+def train_items(state: TrainState) -> dict:
+    """What a checkpoint's train/ item holds; `noise` only when there is some,
+    so runs without adaptive noise keep the checkpoint layout they had."""
+    items = {"opt_state": state.opt_state, "carry": state.carry,
+             "step": state.step, "rng": state.rng}
+    if jax.tree.leaves(state.noise):
+        items["noise"] = state.noise
+    return items
+
+
+def warm_start_params(kind, config: ml_collections.ConfigDict, init_from: str,
+                      log: MetricLog) -> nnx.State:
+    """The params of `init_from`'s newest checkpoint (Graves started each
+    regularised run from the unregularised network's weights). Optimizer,
+    step, data position and RNG start afresh."""
+    saved, _, step = checkpoint.load_run_info(init_from)
+    try:
+        config_checks.check_same_model(saved.to_dict(), config, init_from)
+    except ConfigError as e:
+        raise ConfigError(f"config.init_from={init_from!r}: {e}") from None
+    model = kind.build_model(nnx.Rngs(config.seed))
+    checkpoint.restore_params(init_from, step, model)
+    log.info("warm start: params from %s/checkpoints/%d", init_from, step)
+    return nnx.state(model, nnx.Param)
 
 
 def _fmt_time(seconds: float) -> str:
@@ -155,18 +195,25 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     graphdef, params = nnx.split(model, nnx.Param)
     num_params = sum(x.size for x in jax.tree.leaves(params))
     tx = optim.make_optimizer(config, config.num_steps)
+    reg = regularise.make(config)
     replicated = parallel.replicated(mesh)
+    ckpt = checkpoint.Checkpointer(workdir, keep=config.keep_checkpoints,
+                                   every=config.checkpoint_every)
+    init_from = config.get("init_from", "")
+    if init_from and ckpt.latest_step() is None:  # a run's own checkpoints win
+        params = warm_start_params(kind, config, str(pathlib.Path(init_from).expanduser()),
+                                   log)
+    noise = reg.init(params)
     state = TrainState(
-        step=jnp.int32(0), params=params, opt_state=tx.init(params),
+        step=jnp.int32(0), params=params,
+        opt_state=tx.init(reg.trainable(params, noise)),
         carry=model.init_carry(config.batch_size),
-        rng=jax.random.PRNGKey(config.seed))
+        rng=jax.random.PRNGKey(config.seed), noise=noise)
     state = parallel.shard_like(state, replicated).replace(
         carry=parallel.shard_like(state.carry, parallel.batch_sharded(mesh)))
     shardings = jax.tree.map(lambda x: x.sharding, state)
-    log.info("model: %d parameters on a %d-device mesh", num_params, mesh.devices.size)
-
-    ckpt = checkpoint.Checkpointer(workdir, keep=config.keep_checkpoints,
-                                   every=config.checkpoint_every)
+    log.info("model: %d parameters on a %d-device mesh; regulariser: %s",
+             num_params, mesh.devices.size, reg.name)
 
     def meta_at(step: int) -> dict:
         wpe = kind.windows_per_epoch()
@@ -174,26 +221,27 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                 "data": {"step": step, "epoch": step // wpe, "window": step % wpe}}
 
     restored = ckpt.restore_newest(
-        state.params, {"opt_state": state.opt_state, "carry": state.carry,
-                       "step": state.step, "rng": state.rng},
+        state.params, train_items(state),
         check=lambda meta: config_checks.check_same_model(meta["config"], config, workdir))
     if restored is not None:
-        latest, params, train_items, _ = restored
-        state = TrainState(params=params, **train_items)
+        latest, params, items, _ = restored
+        state = TrainState(params=params, **items)
         log.info("resumed from %s/checkpoints at step %d", workdir, latest)
 
     # --- The jitted steps -----------------------------------------------------
-    jitted_train = jax.jit(functools.partial(train_step, graphdef, tx, kind),
-                           donate_argnums=0, out_shardings=(shardings, replicated))
+    # The complexity cost is for the whole training set: each window pays
+    # its share, so one pass over the data pays it once.
+    jitted_train = jax.jit(functools.partial(
+        train_step, graphdef, tx, kind, reg=reg,
+        penalty_scale=1.0 / kind.windows_per_epoch()),
+        donate_argnums=0, out_shardings=(shardings, replicated))
     # The carry stays sharded along the batch; the sums come back replicated,
     # so every process can read them.
     jitted_eval = jax.jit(functools.partial(eval_step, graphdef, kind),
                           out_shardings=(parallel.batch_sharded(mesh), replicated))
 
     def save(step: int, force: bool = False) -> None:
-        ckpt.save(step, state.params,
-                  {"opt_state": state.opt_state, "carry": state.carry,
-                   "step": state.step, "rng": state.rng}, meta_at(step), force=force)
+        ckpt.save(step, state.params, train_items(state), meta_at(step), force=force)
 
     def run_eval(step: int) -> dict[str, float]:
         m = evaluate(kind, jitted_eval, graphdef, state.params, "valid",
@@ -260,10 +308,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
         m = {**kind.report(sums), "loss": float(sums["loss"]) / n,
              "grad_norm": float(sums["grad_norm"]) / n, "skipped_steps": skipped,
              f"{kind.units}_per_s": train_rate}
+        m.update({k: float(v) / n for k, v in sums.get("reg", {}).items()})
         log.write(at_step, "train", m)
         eta = _fmt_time((config.num_steps - at_step) * float(sums["count"]) / n / train_rate
                         ) if train_rate else "-"
         reported = " ".join(f"{k} {v:.4g}" for k, v in kind.report(sums).items())
+        if "reg" in sums:
+            reported += " | " + " ".join(f"{k} {m[k]:.4g}" for k in sums["reg"])
         log.info("step %d/%d | loss %.4f | %s | %s/s %s | ETA %s", at_step,
                  config.num_steps, m["loss"], reported, kind.units,
                  f"{train_rate:,.0f}" if train_rate else "-", eta)

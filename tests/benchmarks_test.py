@@ -117,7 +117,7 @@ def test_suite_verdicts_follow_the_targets():
                "pipeline": {"peak_rss_mb": 300.0, "batches_per_s": 10.0}}
     verdicts = {what.strip(): verdict for what, _, _, verdict in suite.ratio_table(results)}
     assert verdicts["seqgen / PyTorch nn.LSTM (fp32)"] == "met"  # 1.30 >= 1.25
-    assert verdicts["seqgen / Flax OptimizedLSTMCell (fp32)"] == "NOT met"
+    assert verdicts["seqgen / Flax OptimizedLSTMCell (fp32)"] == ""  # the issue sets none
     assert verdicts["seqgen fraction of GEMM peak"] == "met"
     assert verdicts["enwik8 7x700 train step compile"] == "NOT met"
     assert verdicts["enwik8 pipeline peak RSS (process)"] == "met"
