@@ -27,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 from absl import app, flags
 
 from benchmarks import timing
@@ -58,8 +59,11 @@ def commands(quick: bool, threads: int, out: Path) -> dict[str, list[str]]:
                       f"--json_out={out / 'text.json'}"],
         "text_bf16": py + ["benchmarks.throughput", *text, "--matmul_dtype=bfloat16", *rep,
                            *thr, f"--json_out={out / 'text_bf16.json'}"],
-        "routes": py + ["benchmarks.routes", "--routes=backward=autodiff;backward=fused",
-                        "--repeats=5", *thr, f"--json_out={out / 'routes.json'}"],
+        # Each route twice, interleaved: a single pass was seen to flip the
+        # ratio (0.97x once against 1.17-1.21x in four interleaved passes).
+        "routes": py + ["benchmarks.routes", "--routes=backward=autodiff;backward=fused;"
+                        "backward=autodiff;backward=fused", "--repeats=10", *thr,
+                        f"--json_out={out / 'routes.json'}"],
         "prediction": py + ["benchmarks.throughput", "--model=prediction", *hw_rep, *thr,
                             f"--json_out={out / 'prediction.json'}"],
         "synthesis": py + ["benchmarks.throughput", "--model=synthesis", *hw_rep, *thr,
@@ -108,9 +112,14 @@ def ratio_table(results: dict) -> list[tuple[str, str, str, str]]:
             add("  seqgen fraction of GEMM peak", ours["fraction_of_peak"], "{:.0%}",
                 ">= 82%", lambda v: v >= 0.82)
     r = results.get("routes")
-    if r and len(r["rows"]) == 2:
-        add("fused backward / autodiff of the scan (text)",
-            r["rows"][1]["chars_per_s"] / r["rows"][0]["chars_per_s"], "{:.2f}x", "", None)
+    if r and len(r["rows"]) >= 2:
+        rate = {}
+        for row in r["rows"]:  # median over the passes of each route
+            rate.setdefault(row["route"], []).append(row["chars_per_s"])
+        fused, autodiff = (float(np.median(rate[k])) for k in
+                           ("backward=fused", "backward=autodiff"))
+        add("fused backward / autodiff of the scan (text)", fused / autodiff,
+            "{:.2f}x", "", None)
     for key in ("prediction", "synthesis"):
         r = results.get(key)
         if r:

@@ -84,7 +84,10 @@ def _bwd(clip, dtype, unroll, res, cts):
     dh_out_TxBxH, dh_last, dc_last = cts
     cl = (lambda d: jnp.clip(d, -clip, clip)) if clip else (lambda d: d)  # noqa: E731
     c_prev_TxBxH = jnp.concatenate([c0[None], c_TxBxH[:-1]], axis=0)
-    w_hT_GxH = w_h_HxG.T
+    # W_h^T laid out once, before the loop: left as a transposed operand, XLA
+    # CPU runs the 32x2048 @ 2048x512 product in the loop at ~126 GFLOP/s
+    # against ~157 from a row-major copy (measured here, 2 threads).
+    w_hT_GxH = jax.lax.optimization_barrier(w_h_HxG.T)
     peep = w_c_3xH is not None
 
     def step(carry, xs):
