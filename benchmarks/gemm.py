@@ -11,8 +11,6 @@ same threads, clocks and neighbours.
 
 from __future__ import annotations
 
-import json
-
 from absl import app, flags
 
 from benchmarks import timing
@@ -57,9 +55,7 @@ def main(argv):
         g = r[name]
         print(f"{name:15s} {'x'.join(map(str, g['shape']))}: {g['gflops']:7.1f} GFLOP/s "
               f"(median of {g['n']})")
-    if FLAGS.json_out:
-        with open(FLAGS.json_out, "w") as f:
-            json.dump(r, f, indent=2)
+    timing.write_json(FLAGS.json_out, r)
 
 
 if __name__ == "__main__":

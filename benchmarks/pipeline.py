@@ -18,8 +18,6 @@ recorded too. Run it in its own process, as the suite does.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import shutil
 import tempfile
 import time
@@ -142,10 +140,7 @@ def main(argv):
     r = run(size=FLAGS.bytes, batch=FLAGS.batch, seq=FLAGS.seq, batches=FLAGS.batches,
             workdir=FLAGS.workdir)
     print(format_table(r))
-    if FLAGS.json_out:
-        os.makedirs(os.path.dirname(os.path.abspath(FLAGS.json_out)), exist_ok=True)
-        with open(FLAGS.json_out, "w") as f:
-            json.dump(r, f, indent=2)
+    timing.write_json(FLAGS.json_out, r)
 
 
 if __name__ == "__main__":

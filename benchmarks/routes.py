@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
 
 from absl import app, flags
@@ -82,10 +81,8 @@ def main(argv):
                                    + timing.xla_thread_flags(FLAGS.threads)).strip()
     rows = run([r for r in FLAGS.routes.split(";") if r], layers=FLAGS.layers,
                hidden=FLAGS.hidden, batch=FLAGS.batch, seq=FLAGS.seq, repeats=FLAGS.repeats)
-    if FLAGS.json_out:
-        with open(FLAGS.json_out, "w") as f:
-            json.dump({"benchmark": "routes", "threads": timing.threads_note(),
-                       "rows": rows}, f, indent=2)
+    timing.write_json(FLAGS.json_out, {"benchmark": "routes",
+                                       "threads": timing.threads_note(), "rows": rows})
 
 
 if __name__ == "__main__":

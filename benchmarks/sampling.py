@@ -16,7 +16,6 @@ Random weights: speed does not depend on what was learned.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
@@ -170,10 +169,7 @@ def main(argv):
             hw_hidden=FLAGS.hw_hidden, points=FLAGS.points, chars=FLAGS.chars,
             compare=FLAGS.compare, threads=FLAGS.threads, repeats=FLAGS.repeats)
     print(format_table(r))
-    if FLAGS.json_out:
-        os.makedirs(os.path.dirname(os.path.abspath(FLAGS.json_out)), exist_ok=True)
-        with open(FLAGS.json_out, "w") as f:
-            json.dump(r, f, indent=2)
+    timing.write_json(FLAGS.json_out, r)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ keeps its peepholes, which the peers lack: seqgen does slightly more work).
 from __future__ import annotations
 
 import functools
-import json
 import os
 import time
 
@@ -285,10 +284,7 @@ def main(argv):
         r["config"] = os.environ.get("BENCH_NAME",
                                      config_flags.get_config_filename(FLAGS["config"]))
     print(format_table(r))
-    if FLAGS.json_out:
-        os.makedirs(os.path.dirname(os.path.abspath(FLAGS.json_out)), exist_ok=True)
-        with open(FLAGS.json_out, "w") as f:
-            json.dump(r, f, indent=2)
+    timing.write_json(FLAGS.json_out, r)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ the suite runs each benchmark in its own process.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import time
@@ -50,3 +51,12 @@ def xla_thread_flags(threads: int) -> str:
         return ""
     flags = f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'}"
     return flags + f" intra_op_parallelism_threads={threads}"
+
+
+def write_json(path: str, result: dict) -> None:
+    """--json_out of every benchmark CLI ('' = none); creates the folder."""
+    if not path:
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(result, f, indent=2)
