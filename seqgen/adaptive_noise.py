@@ -38,13 +38,9 @@ import jax.numpy as jnp
 from seqgen.regularise import gaussian_like
 
 
-def _leaves(tree: Any) -> list[jax.Array]:
-    return jax.tree.leaves(tree)
-
-
 def fitted_prior(mu: Any, log_sigma: Any) -> tuple[jax.Array, jax.Array]:
     """(m, s^2): the prior N(m, s^2) that minimises KL(q || p) over all weights."""
-    mus, lss = _leaves(mu), _leaves(log_sigma)
+    mus, lss = jax.tree.leaves(mu), jax.tree.leaves(log_sigma)
     num = sum(x.size for x in mus)
     m = sum(jnp.sum(x) for x in mus) / num
     s2 = sum(jnp.sum(jnp.exp(2.0 * ls) + jnp.square(x - m))
@@ -57,7 +53,7 @@ def kl_to_prior(mu: Any, log_sigma: Any, m: jax.Array, s2: jax.Array) -> jax.Arr
     log_s = 0.5 * jnp.log(s2)
     return sum(jnp.sum(log_s - ls + (jnp.exp(2.0 * ls) + jnp.square(x - m)) / (2.0 * s2)
                        - 0.5)
-               for x, ls in zip(_leaves(mu), _leaves(log_sigma), strict=True))
+               for x, ls in zip(jax.tree.leaves(mu), jax.tree.leaves(log_sigma), strict=True))
 
 
 class AdaptiveNoise:
@@ -86,7 +82,7 @@ class AdaptiveNoise:
         mu, log_sigma = self.unpack(trainable)
         m, s2 = fitted_prior(mu, log_sigma)
         kl = kl_to_prior(mu, log_sigma, m, s2)
-        lss = _leaves(log_sigma)
+        lss = jax.tree.leaves(log_sigma)
         mean_sigma = sum(jnp.sum(jnp.exp(ls)) for ls in lss) / sum(ls.size for ls in lss)
         return kl, {"kl_nats": kl, "prior_mean": m, "prior_std": jnp.sqrt(s2),
                     "mean_sigma": mean_sigma}

@@ -41,10 +41,6 @@ def _directory(workdir: str) -> pathlib.Path:
     return pathlib.Path(workdir).absolute() / "checkpoints"
 
 
-def _directory_of(manager: ocp.CheckpointManager) -> pathlib.Path:
-    return pathlib.Path(str(manager.directory))
-
-
 def abstract(tree: Any) -> Any:
     """Shapes, dtypes and shardings of `tree`: the restore target."""
     return jax.tree.map(ocp.utils.to_shape_dtype_struct, tree)
@@ -63,7 +59,8 @@ class Checkpointer:
             max_to_keep=keep, save_interval_steps=every,
             enable_async_checkpointing=not read_only, create=not read_only,
             read_only=read_only)
-        self.manager = ocp.CheckpointManager(_directory(workdir), options=options)
+        self.directory = _directory(workdir)
+        self.manager = ocp.CheckpointManager(self.directory, options=options)
         self._sigterm = threading.Event()
         self._previous_handler = None
 
@@ -114,7 +111,7 @@ class Checkpointer:
             done = self.manager.all_steps()
             raise CheckpointWriteError(
                 f"cannot write checkpoint{'' if step is None else f' {step}'} under "
-                f"{_directory_of(self.manager)}: {cause.strerror or cause}; free space or "
+                f"{self.directory}: {cause.strerror or cause}; free space or "
                 f"fix the folder and rerun the same command (it resumes from step "
                 f"{max(done) if done else 0}, whose checkpoint is intact)") from None
 
@@ -146,7 +143,7 @@ class Checkpointer:
             except UserError:
                 raise
             except Exception as e:  # noqa: BLE001  (orbax, tensorstore, OS errors)
-                folder = _directory_of(self.manager) / str(step)
+                folder = self.directory / str(step)
                 aside = folder.with_name(f"damaged-{step}")
                 logging.warning("checkpoint %s is damaged (%s: %s); moved to %s, trying "
                                 "the one before", folder, type(e).__name__,

@@ -43,6 +43,9 @@ import jax.numpy as jnp
 from absl import app, flags
 from flax import nnx
 
+from seqgen import train
+from seqgen.errors import UserError
+
 METHODS = ("sgd", "rms")
 # Best of a few on configs/default.py (800 steps), test split: sgd 1e-3..0.3,
 # rms 1e-5..1e-3 (README). The loss is a mean per symbol, so these are ~N
@@ -51,20 +54,11 @@ DEFAULT_LR = {"sgd": 0.1, "rms": 1e-4}
 EPS = 1e-8
 
 
-def _reset(carry, init, reset_B):
-    return jax.tree.map(lambda s, s0: jnp.where(
-        (~reset_B).reshape((-1,) + (1,) * (s.ndim - 1)), s, s0), carry, init)
-
-
 def _loss(graphdef, kind, params, carry, batch):
     model = nnx.merge(graphdef, params)
-    carry = _reset(carry, model.init_carry(batch["reset"].shape[0]), batch["reset"])
+    carry = train.reset_rows(carry, model.init_carry(batch["reset"].shape[0]),
+                             batch["reset"])
     return kind.loss_fn(model, carry, batch)
-
-
-def _static_step(graphdef, kind, params, carry, batch):
-    _, (sums, carry) = _loss(graphdef, kind, params, carry, batch)
-    return carry, sums
 
 
 def _dynamic_step(graphdef, kind, method, params, params0, ms, carry, batch, lr, decay):
@@ -101,8 +95,6 @@ def run(kind, graphdef, params, batches: Iterable[dict], batch_size: int, *,
         ms=None) -> tuple[dict, list[dict]]:
     """(summed sums, per-segment sums) over `batches`; see the module docstring."""
     if method not in METHODS:
-        from seqgen.errors import UserError  # noqa: PLC0415
-
         raise UserError(f"--method={method!r}: use one of {METHODS}")
     carry = nnx.merge(graphdef, params).init_carry(batch_size)
     if dynamic:
@@ -110,7 +102,7 @@ def run(kind, graphdef, params, batches: Iterable[dict], batch_size: int, *,
         params0 = params
         ms = ms if ms is not None else jax.tree.map(jnp.ones_like, params)
     else:
-        step = jax.jit(functools.partial(_static_step, graphdef, kind))
+        step = jax.jit(functools.partial(train.eval_step, graphdef, kind))
     totals, segments = None, []
     for batch in batches:
         batch = jax.tree.map(jnp.asarray, batch)
@@ -154,7 +146,6 @@ def _define_flags() -> None:
 def main(argv):
     del argv
     from seqgen import checkpoint, kinds, metrics_log  # noqa: PLC0415
-    from seqgen.errors import UserError  # noqa: PLC0415
 
     metrics_log.quiet_orbax()
     try:

@@ -46,7 +46,7 @@ class TrainState:
 # The pure steps. `graphdef`, `tx` and `kind` are static: jit traces once.
 # ---------------------------------------------------------------------------
 
-def _reset_rows(carry, init_carry, reset_B):
+def reset_rows(carry, init_carry, reset_B):
     """Rows whose stream starts anew get the initial state back."""
     def pick(s, s0):
         keep = (~reset_B).reshape((-1,) + (1,) * (s.ndim - 1))
@@ -61,7 +61,7 @@ def train_step(graphdef, tx, kind, state: TrainState, batch: dict, *,
     its complexity cost x `penalty_scale` (1 / windows per epoch, so that one
     pass over the training set counts it once) to the summed loss."""
     init_carry = nnx.merge(graphdef, state.params).init_carry(batch["reset"].shape[0])
-    carry = _reset_rows(state.carry, init_carry, batch["reset"])
+    carry = reset_rows(state.carry, init_carry, batch["reset"])
     key = jax.random.fold_in(state.rng, state.step)  # fresh noise every step
 
     def summed_loss_fn(trainable):
@@ -93,8 +93,8 @@ def train_step(graphdef, tx, kind, state: TrainState, batch: dict, *,
     ok = jnp.isfinite(loss) & jnp.isfinite(grad_norm)
     keep = lambda new, old: jax.tree.map(  # noqa: E731
         lambda a, b: jnp.where(ok, a, b), new, old)
-    metrics = keep(dict(sums, loss=loss, grad_norm=grad_norm),
-                   jax.tree.map(jnp.zeros_like, dict(sums, loss=loss, grad_norm=grad_norm)))
+    logged = dict(sums, loss=loss, grad_norm=grad_norm)
+    metrics = keep(logged, jax.tree.map(jnp.zeros_like, logged))
     metrics.update(nonfinite_loss=~jnp.isfinite(loss), nonfinite_grads=~jnp.isfinite(grad_norm),
                    skipped=(~ok).astype(jnp.int32))
     state = state.replace(step=state.step + 1, params=keep(params, state.params),
@@ -106,7 +106,7 @@ def train_step(graphdef, tx, kind, state: TrainState, batch: dict, *,
 
 def eval_step(graphdef, kind, params, carry, batch):
     model = nnx.merge(graphdef, params)
-    carry = _reset_rows(carry, model.init_carry(batch["reset"].shape[0]),
+    carry = reset_rows(carry, model.init_carry(batch["reset"].shape[0]),
                         batch["reset"])
     _, (sums, carry) = kind.loss_fn(model, carry, batch)
     return carry, sums

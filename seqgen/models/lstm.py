@@ -84,12 +84,9 @@ class LSTMOptions:
                               f"(the default) or 'autodiff'")
 
 
-def dot(x: jax.Array, w: jax.Array, dtype: str) -> jax.Array:
-    """Matmul whose accumulation and result are always float32."""
-    if dtype == "float32":
-        return jnp.dot(x, w, preferred_element_type=jnp.float32)
-    dt = jnp.dtype(dtype)
-    return jnp.dot(x.astype(dt), w.astype(dt), preferred_element_type=jnp.float32)
+# Matmul whose accumulation and result are always float32 (bf16 inputs
+# optional); defined beside the recurrence, which lstm.py imports.
+dot = lstm_recurrence.dot
 
 
 def project(parts: tuple[jax.Array, ...], sizes: tuple[int, ...], w_DxG: jax.Array,

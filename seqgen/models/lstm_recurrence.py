@@ -26,7 +26,8 @@ import jax
 import jax.numpy as jnp
 
 
-def _dot(x, w, dtype: str):
+def dot(x: jax.Array, w: jax.Array, dtype: str) -> jax.Array:
+    """Matmul whose accumulation and result are always float32."""
     if dtype == "float32":
         return jnp.dot(x, w, preferred_element_type=jnp.float32)
     dt = jnp.dtype(dtype)
@@ -35,7 +36,7 @@ def _dot(x, w, dtype: str):
 
 def _gates(zx_BxG, h_BxH, c_BxH, w_h_HxG, w_c_3xH, dtype):
     """Post-activation gates and the new state; the same sums as cell_step."""
-    z_BxG = zx_BxG + _dot(h_BxH, w_h_HxG, dtype)
+    z_BxG = zx_BxG + dot(h_BxH, w_h_HxG, dtype)
     zi, zf, zg, zo = jnp.split(z_BxG, 4, axis=-1)
     if w_c_3xH is not None:
         zi = zi + w_c_3xH[0] * c_BxH
@@ -106,7 +107,7 @@ def _bwd(clip, dtype, unroll, res, cts):
         if peep:
             dc_prev = dc_prev + dzi * w_c_3xH[0] + dzf * w_c_3xH[1]
         dz_BxG = jnp.concatenate([dzi, dzf, dzg, dzo], axis=-1)
-        dh_prev = _dot(dz_BxG, w_hT_GxH, dtype)
+        dh_prev = dot(dz_BxG, w_hT_GxH, dtype)
         return (dh_prev, dc_prev), dz_BxG
 
     (dh0, dc0), dz_TxBxG = jax.lax.scan(
@@ -116,7 +117,7 @@ def _bwd(clip, dtype, unroll, res, cts):
     # The weight gradients, each once over all T*B rows.
     T, B, H = h_TxBxH.shape
     h_prev_TxBxH = jnp.concatenate([h0[None], h_TxBxH[:-1]], axis=0)
-    dw_h_HxG = _dot(h_prev_TxBxH.reshape(T * B, H).T, dz_TxBxG.reshape(T * B, 4 * H), dtype)
+    dw_h_HxG = dot(h_prev_TxBxH.reshape(T * B, H).T, dz_TxBxG.reshape(T * B, 4 * H), dtype)
     if peep:
         dzi, dzf, _, dzo = jnp.split(dz_TxBxG, 4, axis=-1)
         dw_c_3xH = jnp.stack([jnp.sum(dzi * c_prev_TxBxH, (0, 1)),
