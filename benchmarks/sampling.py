@@ -1,5 +1,5 @@
-"""Sampling throughput: text symbols/s and handwriting points/s, against a
-PyTorch step loop of the same text model.
+"""Sampling throughput: text symbols/s and handwriting points/s, each against
+a PyTorch step loop of the same model.
 
   python -m benchmarks.sampling --json_out=/tmp/seqgen/bench/sampling.json
 
@@ -10,7 +10,10 @@ skips, as benchmarks/throughput.py) at batch 1 and 64; the peer is the
 faster of two PyTorch inference loops (benchmarks/torch_lstm.py).
 Handwriting: Graves' 3x400 prediction network (M = 20) drawing 700-point
 lines, and the synthesis network (K = 10, 40 characters) writing one line
-(all max_points steps are computed, so points/s counts them all).
+(all max_points steps are computed, so points/s counts them all), both at
+batch 1; the peers are eager PyTorch loops of the same peephole cells,
+window and mixture sampling (benchmarks/torch_handwriting.py; they skip
+the synthesis stop rule, which seqgen evaluates every step).
 Random weights: speed does not depend on what was learned.
 """
 
@@ -116,31 +119,45 @@ def synthesis_sampling(*, layers: int, hidden: int, points: int, chars: int, num
 def run(*, layers: int = 2, hidden: int = 512, vocab: int = 205, length: int = 1000,
         batches: tuple[int, ...] = (1, 64), handwriting: bool = True,
         hw_layers: int = 3, hw_hidden: int = 400, points: int = 700, chars: int = 40,
-        compare: bool = True, threads: int = 0, repeats: int = 3) -> dict:
-    from benchmarks import torch_lstm
+        alphabet: int = 80, compare: bool = True, threads: int = 0, repeats: int = 3) -> dict:
+    from benchmarks import torch_handwriting, torch_lstm
 
+    def add_peer(row: dict, per_call: int, p: dict) -> None:
+        row["pytorch_per_s"] = per_call / p["median_s"]
+        row["pytorch"] = p
+        row["seqgen_ratio"] = row["seqgen_per_s"] / row["pytorch_per_s"]
+
+    peers = compare and torch_lstm.available()
     rows = []
     for b in batches:
         t = text_sampling(layers=layers, hidden=hidden, vocab=vocab, batch=b, length=length,
                           repeats=repeats)
         row = {"what": f"text {layers}x{hidden}", "batch": b, "units": "chars",
                "seqgen_per_s": b * length / t["median_s"], "seqgen": t}
-        if compare and torch_lstm.available():
-            p = torch_lstm.sample_time(layers=layers, hidden=hidden, batch=b, vocab=vocab,
-                                       length=length, threads=threads, repeats=repeats)
-            row["pytorch_per_s"] = b * length / p["median_s"]
-            row["pytorch"] = p
-            row["seqgen_ratio"] = row["seqgen_per_s"] / row["pytorch_per_s"]
+        if peers:
+            add_peer(row, b * length, torch_lstm.sample_time(
+                layers=layers, hidden=hidden, batch=b, vocab=vocab, length=length,
+                threads=threads, repeats=repeats))
         rows.append(row)
     if handwriting:
         t = stroke_sampling(layers=hw_layers, hidden=hw_hidden, points=points, num=1,
                             repeats=repeats)
-        rows.append({"what": f"prediction {hw_layers}x{hw_hidden}", "batch": 1,
-                     "units": "points", "seqgen_per_s": points / t["median_s"], "seqgen": t})
+        row = {"what": f"prediction {hw_layers}x{hw_hidden}", "batch": 1,
+               "units": "points", "seqgen_per_s": points / t["median_s"], "seqgen": t}
+        if peers:
+            add_peer(row, points, torch_handwriting.prediction_sample_time(
+                layers=hw_layers, hidden=hw_hidden, points=points, threads=threads,
+                repeats=repeats))
+        rows.append(row)
         t = synthesis_sampling(layers=hw_layers, hidden=hw_hidden, points=points,
-                               chars=chars, num=1, repeats=repeats)
-        rows.append({"what": f"synthesis {hw_layers}x{hw_hidden}", "batch": 1,
-                     "units": "points", "seqgen_per_s": points / t["median_s"], "seqgen": t})
+                               chars=chars, num=1, repeats=repeats, alphabet=alphabet)
+        row = {"what": f"synthesis {hw_layers}x{hw_hidden}", "batch": 1,
+               "units": "points", "seqgen_per_s": points / t["median_s"], "seqgen": t}
+        if peers:
+            add_peer(row, points, torch_handwriting.synthesis_sample_time(
+                layers=hw_layers, hidden=hw_hidden, points=points, chars=chars,
+                alphabet=alphabet, threads=threads, repeats=repeats))
+        rows.append(row)
     return {"benchmark": "sampling", "length": length, "points": points,
             "threads": timing.threads_note(), "peak_rss_mb": timing.peak_rss_mb(),
             "rows": rows}

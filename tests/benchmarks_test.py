@@ -94,7 +94,8 @@ def test_sampling_runs_and_counts_symbols():
     assert whats == [("text", 1), ("text", 2), ("prediction", 1), ("synthesis", 1)]
     row = r["rows"][1]
     assert row["seqgen_per_s"] == pytest.approx(2 * 5 / row["seqgen"]["median_s"])
-    assert ("seqgen_ratio" in row) == torch_lstm.available()
+    # Every row, text and handwriting, has its PyTorch peer when torch is installed.
+    assert all(("seqgen_ratio" in row) == torch_lstm.available() for row in r["rows"])
 
 
 def test_pipeline_on_a_small_generated_enwik8(tmp_path):
@@ -114,6 +115,11 @@ def test_suite_verdicts_follow_the_targets():
     results = {"text": {"rows": [row("seqgen", 130.0, 0.9), row("pytorch nn.LSTM", 100.0),
                                  row("flax nnx.RNN", 140.0)]},
                "enwik8_compile": {"rows": [{"compile_s": 12.0}]},
+               "sampling": {"rows": [
+                   {"what": "text 2x512", "batch": 1, "units": "chars",
+                    "seqgen_per_s": 5000.0, "seqgen_ratio": 2.5},
+                   {"what": "synthesis 3x400", "batch": 1, "units": "points",
+                    "seqgen_per_s": 2000.0, "seqgen_ratio": 1.5}]},
                "pipeline": {"peak_rss_mb": 300.0, "batches_per_s": 10.0}}
     verdicts = {what.strip(): verdict for what, _, _, verdict in suite.ratio_table(results)}
     assert verdicts["seqgen / PyTorch nn.LSTM (fp32)"] == "met"  # 1.30 >= 1.25
@@ -121,6 +127,9 @@ def test_suite_verdicts_follow_the_targets():
     assert verdicts["seqgen fraction of GEMM peak"] == "met"
     assert verdicts["enwik8 7x700 train step compile"] == "NOT met"
     assert verdicts["enwik8 pipeline peak RSS (process)"] == "met"
+    # Text sampling has the issue's >= 2x; handwriting sampling only the record.
+    assert verdicts["seqgen / best PyTorch step loop"] == "met"
+    assert verdicts["seqgen / PyTorch step loop"] == ""
 
 
 def test_routes_time_each_route_in_one_process():
