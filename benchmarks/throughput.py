@@ -14,8 +14,14 @@ the matmul GFLOP/s achieved (benchmarks/flops.py gives the formula), that
 as a fraction of a square fp32 GEMM timed in the same process (its p10
 call, the better of a run before and one after the models), the compile
 time and the process's peak RSS. --compare runs PyTorch nn.LSTM (if
-installed) and Flax's nnx.RNN(OptimizedLSTMCell) on the same text shapes in
-the same process and prints seqgen's ratio to each.
+installed) and Flax's nnx.RNN(OptimizedLSTMCell) on the same shapes in the
+same process and prints seqgen's ratio to each: for text the char model
+(benchmarks/torch_lstm.py, flax_lstm.py); for prediction a stack of
+nn.LSTM / nnx.RNN layers with Graves' skips and mixture loss
+(torch_handwriting_train.py, flax_handwriting.py); for synthesis an
+nn.LSTMCell + soft-window loop then nn.LSTM layers (no Flax peer: the row
+says why). The handwriting peers are float32 only and, like the text peers,
+have no peepholes; nor do they clip derivatives as seqgen does.
 
 --model=text defaults to no skip connections, like the peers (Graves' cell
 keeps its peepholes, which the peers lack: seqgen does slightly more work).
@@ -54,7 +60,7 @@ def _define_flags() -> None:
     flags.DEFINE_enum("matmul_dtype", "float32", ["float32", "bfloat16"],
                       "seqgen matmul inputs; bfloat16 also runs the torch peer under autocast.")
     flags.DEFINE_integer("unroll", 1, "lax.scan unroll factor of the recurrence.")
-    flags.DEFINE_bool("compare", False, "Also time PyTorch nn.LSTM and Flax's cell (text).")
+    flags.DEFINE_bool("compare", False, "Also time the PyTorch and Flax peers.")
     flags.DEFINE_integer("threads", 0, "Threads for XLA and torch (0 = library defaults).")
     flags.DEFINE_integer("warmup", 3, "Untimed steps after compilation.")
     flags.DEFINE_integer("repeats", 20, "Timed steps.")
@@ -178,6 +184,47 @@ def summarise(name: str, t: dict, *, symbols: int, step_flop: int, peak_gflops: 
             "compile_s": t.get("compile_s")}
 
 
+def handwriting_peer_rows(model: str, batch_np: dict, summary, *, layers: int, hidden: int,
+                          alphabet: int, skip: bool, matmul_dtype: str, threads: int,
+                          warmup: int, repeats: int) -> list[dict]:
+    """--compare for prediction and synthesis: the PyTorch and Flax peers on the
+    same batch (M=20, K=10 as step_flops counts), fp32 only."""
+    from benchmarks import flax_handwriting, torch_lstm
+
+    # Names fit format_table's 34-character column; the JSON note says more.
+    if model == "prediction":
+        torch_name = f"pytorch nn.LSTM x{layers} (no peepholes)"
+        note = "nn.LSTM layers with Graves' skips, no peepholes, no derivative clipping"
+    else:
+        torch_name = "pytorch LSTMCell+LSTM no peepholes"
+        note = ("layer 1 nn.LSTMCell + soft window stepped in Python, layers 2..N nn.LSTM "
+                "over the sequence; no peepholes, no derivative clipping")
+    flax_name = "flax nnx.RNN(OptimizedLSTMCell)"
+    if matmul_dtype != "float32":
+        why = "the handwriting peers are float32 only; compare with --matmul_dtype=float32"
+        return [{"impl": torch_name, "skipped": why}, {"impl": flax_name, "skipped": why}]
+    rows = []
+    if torch_lstm.available():
+        from benchmarks import torch_handwriting_train as peer
+
+        kw = {"layers": layers, "hidden": hidden, "threads": threads, "warmup": warmup,
+              "repeats": repeats, "skip": skip}
+        t = peer.prediction_train_step_time(batch_np, **kw) if model == "prediction" else \
+            peer.synthesis_train_step_time(batch_np, alphabet=alphabet, **kw)
+        rows.append({**summary(torch_name, t), "note": note,
+                     "torch": {"version": t["version"], "threads": t["threads"]}})
+    else:
+        rows.append({"impl": torch_name, "skipped": "torch not installed "
+                     "(pip install -e .[bench], CPU wheel)"})
+    if model == "prediction":
+        rows.append(summary(flax_name, flax_handwriting.prediction_train_step_time(
+            batch_np, layers=layers, hidden=hidden, warmup=warmup, repeats=repeats,
+            skip=skip)))
+    else:
+        rows.append({"impl": flax_name, "skipped": flax_handwriting.SYNTHESIS_SKIPPED})
+    return rows
+
+
 def run(*, model: str, layers: int, hidden: int, batch: int, seq: int, vocab: int = 205,
         chars: int = 40, alphabet: int = 80, skip: bool | None = None,
         matmul_dtype: str = "float32", unroll: int = 1, compare: bool = False,
@@ -221,6 +268,10 @@ def run(*, model: str, layers: int, hidden: int, batch: int, seq: int, vocab: in
         rows.append(summary("flax nnx.RNN(OptimizedLSTMCell)", flax_lstm.train_step_time(
             layers=layers, hidden=hidden, batch=batch, seq=seq, vocab=vocab,
             warmup=warmup, repeats=repeats)))
+    elif compare:
+        rows += handwriting_peer_rows(model, batch_np, summary, layers=layers, hidden=hidden,
+                                      alphabet=alphabet, skip=skip, matmul_dtype=matmul_dtype,
+                                      threads=threads, warmup=warmup, repeats=repeats)
     peak_after = gemm.gemm_gflops(gemm_size, gemm_size, gemm_size)
     if peak_after["gflops_best"] > peak["gflops_best"]:
         for r in rows:
