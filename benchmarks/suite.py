@@ -8,12 +8,16 @@ Expected time: --quick took 9.4 min on one core shared with three other
 jobs (1 thread); a quiet 2-core machine should need well under that.
 
 Runs each benchmark in its own subprocess (so peak RSS and XLA flags are
-its own): the text train step against PyTorch nn.LSTM and Flax's cell
+its own): the GEMM peak and the recurrent 32x512x2048 product through
+XLA, MKL (torch) and OpenBLAS (numpy) (benchmarks/gemm.py --blas), the
+text train step against PyTorch nn.LSTM and Flax's cell
 (benchmarks/throughput.py --compare, fp32 and, unless --quick, bf16
 matmuls), the fused LSTM backward against autodiff of the scan
 (benchmarks/routes.py, unless --quick), Graves' 3x400 prediction and
-synthesis train steps, the enwik8 7x700 train step's compile time,
-sampling (benchmarks/sampling.py) and the enwik8 pipeline
+synthesis train steps against their PyTorch (and, for prediction, Flax)
+peers, the enwik8 7x700 train step's compile time,
+sampling against PyTorch step loops (benchmarks/sampling.py: text,
+prediction, synthesis) and the enwik8 pipeline
 (benchmarks/pipeline.py). Writes each JSON and suite.json
 to --out_dir and prints the issue-7 table: measured, target, met or not.
 """
@@ -43,8 +47,8 @@ def _define_flags() -> None:
     flags.DEFINE_string("only", "", "Comma-separated subset of: " + ",".join(STEPS))
 
 
-STEPS = ("text", "text_bf16", "routes", "prediction", "synthesis", "enwik8_compile", "sampling",
-         "pipeline")
+STEPS = ("gemm", "text", "text_bf16", "routes", "prediction", "synthesis", "enwik8_compile",
+         "sampling", "pipeline")
 
 
 def commands(quick: bool, threads: int, out: Path) -> dict[str, list[str]]:
@@ -55,6 +59,7 @@ def commands(quick: bool, threads: int, out: Path) -> dict[str, list[str]]:
     text = ["--model=text", "--layers=2", "--hidden=512", "--batch=32", "--seq=100",
             "--vocab=205", "--compare"]
     cmds = {
+        "gemm": py + ["benchmarks.gemm", "--blas", *thr, f"--json_out={out / 'gemm.json'}"],
         "text": py + ["benchmarks.throughput", *text, *rep, *thr,
                       f"--json_out={out / 'text.json'}"],
         "text_bf16": py + ["benchmarks.throughput", *text, "--matmul_dtype=bfloat16", *rep,
@@ -64,10 +69,10 @@ def commands(quick: bool, threads: int, out: Path) -> dict[str, list[str]]:
         "routes": py + ["benchmarks.routes", "--routes=backward=autodiff;backward=fused;"
                         "backward=autodiff;backward=fused", "--repeats=10", *thr,
                         f"--json_out={out / 'routes.json'}"],
-        "prediction": py + ["benchmarks.throughput", "--model=prediction", *hw_rep, *thr,
-                            f"--json_out={out / 'prediction.json'}"],
-        "synthesis": py + ["benchmarks.throughput", "--model=synthesis", *hw_rep, *thr,
-                           f"--json_out={out / 'synthesis.json'}"],
+        "prediction": py + ["benchmarks.throughput", "--model=prediction", "--compare",
+                            *hw_rep, *thr, f"--json_out={out / 'prediction.json'}"],
+        "synthesis": py + ["benchmarks.throughput", "--model=synthesis", "--compare",
+                           *hw_rep, *thr, f"--json_out={out / 'synthesis.json'}"],
         "enwik8_compile": py + ["benchmarks.throughput", "--config=configs/enwik8.py",
                                 "--warmup=1", "--repeats=2", *thr,
                                 f"--json_out={out / 'enwik8_compile.json'}"],
@@ -89,6 +94,13 @@ def _row(rows: list[dict], prefix: str) -> dict | None:
 def ratio_table(results: dict) -> list[tuple[str, str, str, str]]:
     """(what, measured, target, verdict) rows of the issue's acceptance list."""
     out = []
+    r = results.get("gemm")
+    if r:
+        g = r["recurrent_fp32"]
+        libs = ", ".join(f"{k} {v['gflops']:.0f}" for k, v in r.get("recurrent_fp32_blas",
+                                                                      {}).items())
+        out.append(("recurrent GEMM 32x512x2048 GFLOP/s", f"XLA {g['gflops']:.0f}"
+                    + (f"; {libs}" if libs else ""), "", ""))
 
     def add(what, value, fmt, target, ok):
         verdict = "" if not target else "-" if value is None else (
@@ -111,6 +123,10 @@ def ratio_table(results: dict) -> list[tuple[str, str, str, str]]:
         if label == "fp32":
             add("  seqgen fraction of GEMM peak", ours["fraction_of_peak"], "{:.0%}",
                 ">= 82%", lambda v: v >= 0.82)
+            if torch_r:
+                # The same FLOPs 1.25x faster than PyTorch: what that asks of the machine.
+                add("  1.25x PyTorch would need (of GEMM peak)",
+                    1.25 * torch_r["fraction_of_peak"], "{:.0%}", "", None)
     r = results.get("routes")
     if r and len(r["rows"]) >= 2:
         rate = {}
@@ -123,9 +139,14 @@ def ratio_table(results: dict) -> list[tuple[str, str, str, str]]:
     for key in ("prediction", "synthesis"):
         r = results.get(key)
         if r:
-            # The issue sets no target here; the figure is for the record.
-            add(f"{key} 3x400 train points/s", r["rows"][0]["symbols_per_s"], "{:,.0f}",
-                "", None)
+            # The issue sets no target here; the figures are for the record.
+            ours = r["rows"][0]
+            add(f"{key} 3x400 train points/s", ours["symbols_per_s"], "{:,.0f}", "", None)
+            for prefix, label in (("pytorch", "PyTorch (no peepholes)"), ("flax", "Flax")):
+                peer = _row(r["rows"], prefix)
+                if peer:
+                    add(f"  seqgen / {label}", ours["symbols_per_s"] / peer["symbols_per_s"],
+                        "{:.2f}x", "", None)
     r = results.get("enwik8_compile")
     if r:
         add("enwik8 7x700 train step compile", r["rows"][0]["compile_s"], "{:.1f} s",
@@ -136,8 +157,11 @@ def ratio_table(results: dict) -> list[tuple[str, str, str, str]]:
             name = f"sampling {row['what']} B={row['batch']} {row['units']}/s"
             if "seqgen_ratio" in row:
                 out.append((name, f"{row['seqgen_per_s']:,.0f}", "", ""))
-                add("  seqgen / best PyTorch step loop", row["seqgen_ratio"], "{:.2f}x",
-                    ">= 2x", lambda v: v >= 2)
+                # The issue's >= 2x is for text; handwriting has no target, only the record.
+                text = row["what"].startswith("text")
+                add("  seqgen / best PyTorch step loop" if text else
+                    "  seqgen / PyTorch step loop", row["seqgen_ratio"], "{:.2f}x",
+                    ">= 2x" if text else "", lambda v: v >= 2)
             else:
                 add(name, row["seqgen_per_s"], "{:,.0f}", "", None)
     r = results.get("pipeline")
