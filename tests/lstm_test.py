@@ -90,8 +90,9 @@ def fuse(g_, H):
 
 @pytest.mark.parametrize("peepholes", [True, False])
 @pytest.mark.parametrize("clip", [None, 1.0])
-def test_layer_matches_numpy_forward_and_backward(peepholes, clip):
-    B, T, D, H = 3, 7, 5, 4
+@pytest.mark.parametrize("T", [7, 1])  # T = 1 takes LSTMLayer.one_step (sampling)
+def test_layer_matches_numpy_forward_and_backward(peepholes, clip, T):
+    B, D, H = 3, 5, 4
     opts = lstm.LSTMOptions(peepholes=peepholes, forget_bias=0.5, init_scale=0.5,
                             clip_preactivations=clip)
     layer = lstm.LSTMLayer(D, H, opts, rngs=nnx.Rngs(1))
@@ -117,8 +118,8 @@ def test_layer_matches_numpy_forward_and_backward(peepholes, clip):
     gp, gx, gh0, gc0 = jax.grad(loss, argnums=(0, 1, 2, 3))(params, x, h0, c0)
     g_np, dx_np, dh0_np, dc0_np = np_backward(p, tape, dh.transpose(1, 0, 2), clip)
     if clip:  # the test is only meaningful if clipping changed something
-        _, _, _, dc0_unclipped = np_backward(p, tape, dh.transpose(1, 0, 2), None)
-        assert not np.allclose(dc0_np, dc0_unclipped, atol=1e-3)
+        _, dx_unclipped, _, _ = np_backward(p, tape, dh.transpose(1, 0, 2), None)
+        assert not np.allclose(dx_np, dx_unclipped, atol=1e-3)
     want = fuse(g_np, H)
     for name in ("w_x", "w_h", "b") + (("w_c",) if peepholes else ()):
         np.testing.assert_allclose(gp[name][...], want[name], rtol=2e-4, atol=2e-4,
@@ -218,3 +219,21 @@ def test_integer_ids_equal_one_hot_input():
     by_ids, _ = deep(ids, deep.init_carry(B))
     by_one_hot, _ = deep(jax.nn.one_hot(ids, V), deep.init_carry(B))
     np.testing.assert_allclose(by_ids, by_one_hot, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("skip", [True, False])
+def test_one_step_at_a_time_equals_the_whole_sequence(skip):
+    """Sampling's path (one matmul for [inputs, h] per layer, ids gathered)
+    reproduces the sequence path step by step, skip parts included."""
+    V, B, T = 7, 2, 6
+    deep = lstm.DeepLSTM(V, 5, 3, lstm.LSTMOptions(init_scale=0.5), skip=skip,
+                         rngs=nnx.Rngs(7))
+    ids = jnp.asarray(np.random.default_rng(6).integers(0, V, size=(B, T)))
+    full, carry_full = deep(ids, deep.init_carry(B))
+    carry, outs = deep.init_carry(B), []
+    for t in range(T):
+        out, carry = deep(ids[:, t:t + 1], carry)
+        outs.append(out)
+    np.testing.assert_allclose(jnp.concatenate(outs, 1), full, rtol=1e-5, atol=1e-6)
+    jax.tree.map(lambda u, v: np.testing.assert_allclose(u, v, rtol=1e-5, atol=1e-6),
+                 carry, carry_full)

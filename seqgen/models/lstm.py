@@ -116,7 +116,12 @@ def cell_step(
     zx_BxG already holds W_x x_t + b. Returns the new carry and h_t.
     """
     h_BxH, c_BxH = carry
-    z_BxG = zx_BxG + dot(h_BxH, w_h_HxG, opts.matmul_dtype)
+    return cell_update(zx_BxG + dot(h_BxH, w_h_HxG, opts.matmul_dtype), c_BxH, w_c_3xH, opts)
+
+
+def cell_update(z_BxG: jax.Array, c_BxH: jax.Array, w_c_3xH: jax.Array | None,
+                opts: LSTMOptions) -> tuple[LayerCarry, jax.Array]:
+    """The cell after its matmuls: z_BxG = W_x x_t + W_h h_{t-1} + b."""
     zi_BxH, zf_BxH, zg_BxH, zo_BxH = jnp.split(z_BxG, 4, axis=-1)
     if w_c_3xH is not None:
         zi_BxH = zi_BxH + w_c_3xH[0] * c_BxH
@@ -166,6 +171,8 @@ class LSTMLayer(nnx.Module):
         """x: float [B, T, D] (or int ids [B, T]), or a tuple of such parts."""
         opts = self.opts
         parts = x if isinstance(x, tuple) else (x,)
+        if parts[0].shape[1] == 1:
+            return self.one_step(parts, carry)
         # Time-major before the projection: transposing the D-wide inputs (or
         # int ids) costs less than transposing the 4H-wide pre-activations.
         zx_TxBxG = project(tuple(jnp.swapaxes(p, 0, 1) for p in parts), self.in_sizes,
@@ -183,6 +190,33 @@ class LSTMLayer(nnx.Module):
 
         carry, h_TxBxH = jax.lax.scan(step, carry, zx_TxBxG, unroll=opts.unroll)
         return jnp.swapaxes(h_TxBxH, 0, 1), carry
+
+    def one_step(self, parts: tuple[jax.Array, ...], carry: LayerCarry
+                 ) -> tuple[jax.Array, LayerCarry]:
+        """A single time step (sampling), without the sequence path's scan of
+        length 1: the float inputs and h_{t-1} go through ONE matmul,
+        [x_t, h_{t-1}] @ [W_x; W_h] (the stacked weights are loop-invariant:
+        in a sampling scan XLA stacks them once, before the loop). Measured
+        here: handwriting prediction sampling 2.0-2.3x faster, text within
+        noise. Same sums as cell_step; tests/lstm_test.py checks it."""
+        opts = self.opts
+        h_BxH, c_BxH = carry
+        w_DxG = self.w_x[...]
+        z_BxG = self.b[...]
+        xs, ws, row = [], [], 0
+        for x_Bx1xD, d in zip(parts, self.in_sizes, strict=True):
+            w = w_DxG[row:row + d]
+            row += d
+            if jnp.issubdtype(x_Bx1xD.dtype, jnp.integer):  # one-hot ids: a row gather
+                z_BxG = z_BxG + jnp.take(w, x_Bx1xD[:, 0], axis=0).astype(jnp.float32)
+            else:
+                xs.append(x_Bx1xD[:, 0])
+                ws.append(w)
+        z_BxG = z_BxG + dot(jnp.concatenate([*xs, h_BxH], axis=-1),
+                            jnp.concatenate([*ws, self.w_h[...]], axis=0), opts.matmul_dtype)
+        w_c_3xH = None if self.w_c is None else self.w_c[...]
+        carry, h_BxH = cell_update(z_BxG, c_BxH, w_c_3xH, opts)
+        return h_BxH[:, None], carry
 
 
 class DeepLSTM(nnx.Module):
