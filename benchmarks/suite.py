@@ -4,8 +4,9 @@
   python -m benchmarks.suite --quick            # fewer repeats, no bf16, no routes
   taskset -c 1 python -m benchmarks.suite --threads=1 --quick   # one core
 
-Expected time: --quick took 9.4 min on one core shared with three other
-jobs (1 thread); a quiet 2-core machine should need well under that.
+Expected time: 5 min 55 s for the full suite on the quiet 2-core machine
+(two runs, 2 threads); --quick took 9.4 min on one core shared with three
+other jobs (1 thread).
 
 Runs each benchmark in its own subprocess (so peak RSS and XLA flags are
 its own): the GEMM peak and the recurrent 32x512x2048 product through
