@@ -21,7 +21,6 @@ Y = 6M+1 mixture outputs.
 from __future__ import annotations
 
 import functools
-import time
 
 import numpy as np
 
@@ -87,19 +86,10 @@ def prediction_train_step_time(batch_np: dict[str, np.ndarray], *, layers: int,
                                hidden: int, warmup: int, repeats: int, mixtures: int = 20,
                                skip: bool = True) -> dict:
     """Seconds per Adam step, and the compile time, on throughput.random_batch's arrays."""
-    import jax
     import jax.numpy as jnp
 
     params, opt_state, step = make_train_step(
         build(layers=layers, hidden=hidden, mixtures=mixtures, skip=skip))
     batch = {k: jnp.asarray(batch_np[k], jnp.float32) for k in ("inputs", "targets", "mask")}
-    t0 = time.perf_counter()
-    compiled = step.lower(params, opt_state, batch).compile()
-    compile_s = time.perf_counter() - t0
-    state = [params, opt_state]
-
-    def run():
-        state[0], state[1], loss = compiled(state[0], state[1], batch)
-        jax.block_until_ready(loss)
-
-    return {**timing.time_calls(run, warmup=warmup, repeats=repeats), "compile_s": compile_s}
+    return timing.time_jitted_step(step, (params, opt_state), batch, warmup=warmup,
+                                   repeats=repeats)

@@ -17,7 +17,6 @@ from benchmarks import timing
 def train_step_time(*, layers: int, hidden: int, batch: int, seq: int, vocab: int,
                     warmup: int, repeats: int) -> dict:
     """Seconds per Adam step, and the compile time, of the Flax-cell model."""
-    import time
 
     import jax
     import jax.numpy as jnp
@@ -57,13 +56,5 @@ def train_step_time(*, layers: int, hidden: int, batch: int, seq: int, vocab: in
 
     ids = jnp.asarray(np.random.default_rng(0).integers(0, vocab, (batch, seq + 1)),
                       jnp.int32)
-    t0 = time.perf_counter()
-    compiled = step.lower(params, opt_state, ids).compile()
-    compile_s = time.perf_counter() - t0
-    state = [params, opt_state]
-
-    def run():
-        state[0], state[1], loss = compiled(state[0], state[1], ids)
-        loss.block_until_ready()
-
-    return {**timing.time_calls(run, warmup=warmup, repeats=repeats), "compile_s": compile_s}
+    return timing.time_jitted_step(step, (params, opt_state), ids, warmup=warmup,
+                                   repeats=repeats)

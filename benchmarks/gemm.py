@@ -17,8 +17,6 @@ recurrent shape (on this project's AMD machine none did: README).
 
 from __future__ import annotations
 
-import os
-
 from absl import app, flags
 
 from benchmarks import timing
@@ -97,10 +95,7 @@ def _define_flags() -> None:
 
 def main(argv):
     del argv
-    if FLAGS.threads > 0 and "intra_op" not in os.environ.get("XLA_FLAGS", ""):
-        # Must precede the first jax import (jax is imported lazily here).
-        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " "
-                                   + timing.xla_thread_flags(FLAGS.threads)).strip()
+    timing.cap_xla_threads(FLAGS.threads)  # before the first (lazy) jax import
     r = machine_peak(FLAGS.size, FLAGS.repeats)
     r["threads"] = timing.threads_note()
     for name in ("square_fp32", "recurrent_fp32"):

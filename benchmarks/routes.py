@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 
 from absl import app, flags
 
@@ -76,9 +75,7 @@ def run(routes: list[str], *, layers: int, hidden: int, batch: int, seq: int,
 
 def main(argv):
     del argv
-    if FLAGS.threads > 0 and "intra_op" not in os.environ.get("XLA_FLAGS", ""):
-        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " "
-                                   + timing.xla_thread_flags(FLAGS.threads)).strip()
+    timing.cap_xla_threads(FLAGS.threads)  # before the first (lazy) jax import
     rows = run([r for r in FLAGS.routes.split(";") if r], layers=FLAGS.layers,
                hidden=FLAGS.hidden, batch=FLAGS.batch, seq=FLAGS.seq, repeats=FLAGS.repeats)
     timing.write_json(FLAGS.json_out, {"benchmark": "routes",

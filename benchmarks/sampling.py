@@ -19,7 +19,6 @@ Random weights: speed does not depend on what was learned.
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
@@ -177,9 +176,7 @@ def format_table(r: dict) -> str:
 
 def main(argv):
     del argv
-    if FLAGS.threads > 0 and "intra_op" not in os.environ.get("XLA_FLAGS", ""):
-        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " "
-                                   + timing.xla_thread_flags(FLAGS.threads)).strip()
+    timing.cap_xla_threads(FLAGS.threads)  # before the first (lazy) jax import
     r = run(layers=FLAGS.layers, hidden=FLAGS.hidden, vocab=FLAGS.vocab, length=FLAGS.length,
             batches=tuple(int(b) for b in FLAGS.batches.split(",") if b),
             handwriting=FLAGS.handwriting, hw_layers=FLAGS.hw_layers,

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import functools
 import os
-import time
 
 import numpy as np
 from absl import app, flags
@@ -146,16 +145,7 @@ def time_train_step(config, meta: dict, batch_np: dict, *, warmup: int, repeats:
     batch = parallel.global_batch(batch_np, mesh)
     step = jax.jit(functools.partial(train.train_step, graphdef, tx, kind),
                    donate_argnums=0)
-    t0 = time.perf_counter()
-    compiled = step.lower(state, batch).compile()
-    compile_s = time.perf_counter() - t0
-    box = [state]
-
-    def run():
-        box[0], m = compiled(box[0], batch)
-        jax.block_until_ready(m)
-
-    return {**timing.time_calls(run, warmup=warmup, repeats=repeats), "compile_s": compile_s,
+    return {**timing.time_jitted_step(step, (state,), batch, warmup=warmup, repeats=repeats),
             "devices": jax.device_count(), "units": kind.units}
 
 
@@ -318,11 +308,7 @@ def format_table(r: dict) -> str:
 
 def main(argv):
     del argv
-    if FLAGS.threads > 0 and "intra_op_parallelism_threads" not in os.environ.get(
-            "XLA_FLAGS", ""):
-        # Must precede the first jax import (all jax imports here are lazy).
-        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " "
-                                   + timing.xla_thread_flags(FLAGS.threads)).strip()
+    timing.cap_xla_threads(FLAGS.threads)  # before the first (lazy) jax import
     model = FLAGS.model
     d = TEXT_DEFAULTS if model == "text" else HANDWRITING_DEFAULTS
     r = run(model=model, layers=FLAGS.layers or d["layers"], hidden=FLAGS.hidden or d["hidden"],

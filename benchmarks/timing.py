@@ -53,6 +53,35 @@ def xla_thread_flags(threads: int) -> str:
     return flags + f" intra_op_parallelism_threads={threads}"
 
 
+def cap_xla_threads(threads: int) -> None:
+    """Add xla_thread_flags(threads) to XLA_FLAGS (0 = leave the defaults).
+
+    Call before the first jax import: XLA reads its flags once.
+    """
+    if threads > 0 and "intra_op_parallelism_threads" not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " "
+                                   + xla_thread_flags(threads)).strip()
+
+
+def time_jitted_step(step, state: tuple, batch, *, warmup: int, repeats: int) -> dict:
+    """Compile `step(*state, batch) -> (*state, out)` and time calls that feed
+    the returned state back in (so donated buffers stay valid); `out` is
+    awaited. Adds the compile seconds to time_calls' fields."""
+    import jax
+
+    t0 = time.perf_counter()
+    compiled = step.lower(*state, batch).compile()
+    compile_s = time.perf_counter() - t0
+    box, n = list(state), len(state)
+
+    def run():
+        out = compiled(*box, batch)
+        box[:] = out[:n]
+        jax.block_until_ready(out[n:])
+
+    return {**time_calls(run, warmup=warmup, repeats=repeats), "compile_s": compile_s}
+
+
 def write_json(path: str, result: dict) -> None:
     """--json_out of every benchmark CLI ('' = none); creates the folder."""
     if not path:
