@@ -81,9 +81,10 @@ def run(*, size: int = 100_000_000, batch: int = 32, seq: int = 100, batches: in
 
     from seqgen.data import tbptt
     from seqgen.data import text as text_data
+    from seqgen.data.text import enwik8
 
     rss = {"after_imports": current_rss_mb()}
-    real = (text_data.ENWIK8_BYTES, text_data.ENWIK8_SHA256, text_data.ENWIK8_ZIP_SHA256)
+    real = (enwik8.ENWIK8_BYTES, enwik8.ENWIK8_SHA256, enwik8.ENWIK8_ZIP_SHA256)
     root = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="seqgen_pipeline_"))
     try:
         manual = root / "manual"
@@ -93,8 +94,8 @@ def run(*, size: int = 100_000_000, batch: int = 32, seq: int = 100, batches: in
         generate_s = time.perf_counter() - t0
         rss["after_generate"] = current_rss_mb()
         # The loader verifies the real enwik8's size and checksums; this is not it.
-        text_data.ENWIK8_BYTES, text_data.ENWIK8_SHA256 = size, data_sha
-        text_data.ENWIK8_ZIP_SHA256 = zip_sha
+        enwik8.ENWIK8_BYTES, enwik8.ENWIK8_SHA256 = size, data_sha
+        enwik8.ENWIK8_ZIP_SHA256 = zip_sha
         cfg = ml_collections.ConfigDict({"dataset": "enwik8", "split": "standard",
                                          "data_dir": str(root / "tfds"),
                                          "manual_dir": str(manual)})
@@ -122,7 +123,7 @@ def run(*, size: int = 100_000_000, batch: int = 32, seq: int = 100, batches: in
                 "peak_rss_mb": timing.peak_rss_mb(),
                 "note": "peak_rss_mb: the process's peak RSS (ru_maxrss), all phases"}
     finally:
-        text_data.ENWIK8_BYTES, text_data.ENWIK8_SHA256, text_data.ENWIK8_ZIP_SHA256 = real
+        enwik8.ENWIK8_BYTES, enwik8.ENWIK8_SHA256, enwik8.ENWIK8_ZIP_SHA256 = real
         if not workdir:
             shutil.rmtree(root, ignore_errors=True)
 

@@ -6,9 +6,9 @@ Input lines follow the seqgen stroke convention: float (T, 3) rows of
 starts at the origin); eos[t] = 1 ends a stroke after point t, and the move
 to point t+1 is a pen-up that is never drawn.
 
-Page layout of lines_to_svg / save_lines (SVG user units = PNG pixels, y
-down). Line i, with absolute points (x, y) and bounding box
-[x0, x1] x [y0, y1] (w = x1 - x0, h = y1 - y0), is drawn at
+Page layout of save_lines (SVG user units = PNG pixels, y down). Line i,
+with absolute points (x, y) and bounding box [x0, x1] x [y0, y1]
+(w = x1 - x0, h = y1 - y0), is drawn at
   X = MARGIN + (x - x0) * s_i,   Y = top_i + (line_height - h s_i) / 2 + (y1 - y) * s_i
   s_i = line_height / max(h, w / MAX_ASPECT)
 so every line gets the same height, except that a very flat line (aspect
@@ -37,6 +37,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from seqgen.data.strokes import split_strokes, to_absolute
 from seqgen.errors import UserError
 
 MARGIN = 10.0  # page border, user units
@@ -67,8 +68,9 @@ class RenderError(UserError):
 # Strokes
 
 
-def absolute(line_Tx3: np.ndarray, what: str = "line") -> tuple[np.ndarray, np.ndarray]:
-    """(points_Tx2, eos_T) in float64 from (dx, dy, eos) offsets."""
+def _absolute(line_Tx3: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """(points_Tx2, eos_T) of a line to draw (data/strokes.py), after the
+    checks that make bad input a one-line RenderError naming the argument."""
     a = np.asarray(line_Tx3, np.float64)
     if a.ndim != 2 or a.shape[1] != 3:
         raise RenderError(f"{what} has shape {a.shape}; pass (T, 3) offsets (dx, dy, eos)")
@@ -76,16 +78,7 @@ def absolute(line_Tx3: np.ndarray, what: str = "line") -> tuple[np.ndarray, np.n
     if bad.size:
         raise RenderError(f"{what} has non-finite values in {bad.size} rows (first row "
                           f"{bad[0]}); drop or repair them (a diverged model samples NaN)")
-    return np.cumsum(a[:, :2], axis=0), a[:, 2] > 0.5
-
-
-def split_strokes(points_Tx2: np.ndarray, eos_T: np.ndarray | None) -> list[np.ndarray]:
-    """The pen-down pieces: a stroke ends at every point with eos = 1."""
-    points_Tx2 = np.asarray(points_Tx2, np.float64)
-    if eos_T is None:
-        return [points_Tx2] if len(points_Tx2) else []
-    ends = np.flatnonzero(np.asarray(eos_T) > 0.5) + 1
-    return [s for s in np.split(points_Tx2, ends) if len(s)]
+    return to_absolute(a), a[:, 2]
 
 
 # ----------------------------------------------------------------------------
@@ -127,7 +120,7 @@ def _layout(lines: Sequence[np.ndarray], texts: Sequence[str] | None,
     rows, captions = [], []
     top, right = MARGIN, MARGIN + lh
     for i, line in enumerate(lines):
-        points, eos = absolute(line, f"line {i}")
+        points, eos = _absolute(line, f"line {i}")
         strokes = []
         if len(points):
             (x0, y0), (x1, y1) = points.min(0), points.max(0)
@@ -205,13 +198,6 @@ def _png(page: _Page) -> Image.Image:
     return im.reduce(k)
 
 
-def lines_to_svg(lines: Sequence[np.ndarray], texts: Sequence[str] | None = None, *,
-                 line_height: float | None = None, stroke_width: float | None = None) -> str:
-    """One line per row of a page, pen-ups respected (an 'M' starts every
-    stroke), an optional caption under each line; layout in the module doc."""
-    return _svg(_layout(lines, texts, line_height, stroke_width))
-
-
 def _with_suffix(path: str | Path, suffix: str) -> Path:
     path = Path(path)
     if path.suffix.lower() in (".svg", ".png"):
@@ -222,8 +208,10 @@ def _with_suffix(path: str | Path, suffix: str) -> Path:
 def save_lines(path: str | Path, lines: Sequence[np.ndarray],
                texts: Sequence[str] | None = None, *, line_height: float | None = None,
                stroke_width: float | None = None) -> tuple[Path, Path]:
-    """Writes path.svg and path.png (the same drawing); a .svg/.png suffix of
-    path is replaced. Returns (svg_path, png_path)."""
+    """Writes path.svg and path.png, the same drawing: one line per row of a
+    page, pen-ups respected (an 'M' starts every stroke in the SVG), an
+    optional caption under each line; layout in the module docstring. A
+    .svg/.png suffix of path is replaced. Returns (svg_path, png_path)."""
     page = _layout(lines, texts, line_height, stroke_width)
     svg_path, png_path = _with_suffix(path, ".svg"), _with_suffix(path, ".png")
     svg_path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from HersheyFonts import HersheyFonts
 
-from seqgen.data import drawn, text
+from seqgen.data import drawn, drawn_texts, fonts
 from seqgen.data.strokes import StrokeDataError, line_to_strokes, to_absolute
+from seqgen.data.text import shakespeare
 
 # A neutral style: the font as designed, 100 raw units to the x-height.
 PLAIN = dict(x_height=100.0, slant=0.0, aspect=1.0, tilt=0.0, drift_amplitude=0.0,
@@ -43,7 +44,7 @@ def _xml(tmp_path, body, name="f.svg"):
 # ----------------------------------------------------------------------------
 
 def test_svg_glyphs_match_the_hand_written_coordinates(tmp_path):
-    glyphs = drawn.read_svg_font(_xml(tmp_path, FIXTURE_SVG))
+    glyphs = fonts.read_svg_font(_xml(tmp_path, FIXTURE_SVG))
     assert set(glyphs) == {"l", "a", "c", "o", "e", " "}  # the ligature is left out
     np.testing.assert_allclose(glyphs["l"].strokes[0], [[100, 10], [120, 710]])
     assert glyphs["l"].advance == 250
@@ -65,8 +66,8 @@ def test_svg_glyphs_match_the_hand_written_coordinates(tmp_path):
 
 
 def test_svg_font_normalised_to_baseline_and_x_height(tmp_path):
-    glyphs = drawn.read_svg_font(_xml(tmp_path, FIXTURE_SVG))
-    font = drawn.normalise_font("fixture", glyphs)
+    glyphs = fonts.read_svg_font(_xml(tmp_path, FIXTURE_SVG))
+    font = fonts.normalise_font("fixture", glyphs)
     # a, c, e, o: bottoms all 10; tops 510, 385 (the cubic's peak at t = 1/2), 510, 510.
     assert font.baseline == pytest.approx(10)
     assert font.x_height == pytest.approx(500)
@@ -83,18 +84,18 @@ def test_svg_font_normalised_to_baseline_and_x_height(tmp_path):
 def test_bad_svg_fonts_give_one_line_errors_naming_the_file(tmp_path, body, expected):
     path = _xml(tmp_path, body)
     with pytest.raises(StrokeDataError, match=re.escape(expected)) as err:
-        drawn.read_svg_font(path)
+        fonts.read_svg_font(path)
     assert str(path) in str(err.value) and "\n" not in str(err.value)
 
 
 def test_vendored_fonts_cover_the_corpus_and_use_only_m_l_c():
-    chars = set(text.shakespeare_text()) - {"\n", " "}
-    for name in drawn.available_fonts():
-        font = drawn.load_font(name)
+    chars = set(shakespeare.shakespeare_text()) - {"\n", " "}
+    for name in fonts.FONTS:
+        font = fonts.load_font(name)
         assert chars <= set(font.glyphs), name
         assert 0.5 < font.glyphs["n"].advance < 2.5, name  # x-heights, a sane width
-    for file in drawn.SVG_FONT_FILES.values():
-        paths = re.findall(r' d="([^"]*)"', (drawn.FONTS_DIR / file).read_text())
+    for file in fonts.SVG_FONT_FILES.values():
+        paths = re.findall(r' d="([^"]*)"', (fonts.FONTS_DIR / file).read_text())
         assert set(re.findall(r"[A-Za-z]", "".join(paths))) == {"M", "L", "C"}, file
 
 
@@ -102,7 +103,7 @@ def test_hershey_glyph_is_the_package_glyph_flipped_to_y_up():
     package = HersheyFonts()
     package.load_default_font("scripts")
     raw = package.all_glyphs["l"]
-    ours = drawn.load_font("hershey_script")
+    ours = fonts.load_font("hershey_script")
     # Hershey script: lowercase bodies sit between y = 0 and y = 9 (y down).
     expected = [(x - raw.left_offset, 9 - y) for x, y in raw.strokes[0]]
     np.testing.assert_allclose(ours.glyphs["l"].strokes[0], np.array(expected) / 9.0)
@@ -139,7 +140,7 @@ def test_line_convention():
     assert np.all(np.isfinite(line))
 
 
-@pytest.mark.parametrize("font", drawn.FONTS)
+@pytest.mark.parametrize("font", fonts.FONTS)
 def test_pen_lifts_before_every_word_gap(font):
     words = ["mine", "own", "minim", "sum"]
     line = drawn.draw_line(" ".join(words), font, np.random.default_rng(2),
@@ -153,7 +154,7 @@ def test_pen_lifts_before_every_word_gap(font):
 
 def test_styled_lines_end_a_stroke_at_every_word():
     rng = np.random.default_rng(3)
-    for font in drawn.FONTS:
+    for font in fonts.FONTS:
         line_text = "we desire increase from fairest creatures"
         strokes = line_to_strokes(drawn.draw_line(line_text, font, rng))
         assert len(strokes) >= len(line_text.split())
@@ -176,7 +177,7 @@ def test_missing_glyphs_are_counted_in_the_dataset_info(monkeypatch):
     # 200 paragraphs of 24-26 characters: one text line each (max_chars=60
     # wraps at 30 characters or more).
     corpus = "\n\n".join(f"Sing {i} Achill\u00e9s \u2603 rage" for i in range(200))
-    monkeypatch.setattr(text, "shakespeare_text", lambda: corpus)
+    monkeypatch.setattr(shakespeare, "shakespeare_text", lambda: corpus)
     drawn._ink_rates.cache_clear()  # they depend on the corpus
     try:
         splits = drawn.load_drawn({"num_train": 8, "num_valid": 2, "num_test": 2,
@@ -192,7 +193,7 @@ def test_missing_glyphs_are_counted_in_the_dataset_info(monkeypatch):
 
 def test_more_lines_than_the_pool_reuse_its_texts_drawn_anew(monkeypatch):
     corpus = "\n\n".join(f"Arms and the man {i} I sing" for i in range(100))
-    monkeypatch.setattr(text, "shakespeare_text", lambda: corpus)
+    monkeypatch.setattr(shakespeare, "shakespeare_text", lambda: corpus)
     drawn._ink_rates.cache_clear()
     try:
         splits = drawn.load_drawn({"num_train": 4, "num_valid": 12, "num_test": 1,
@@ -223,8 +224,8 @@ def test_bad_settings_are_one_line_errors():
 # ----------------------------------------------------------------------------
 
 def test_text_pools_come_from_disjoint_stretches_of_the_corpus():
-    corpus = text.shakespeare_text()
-    pools = drawn.wrap_corpus(corpus, 50)
+    corpus = shakespeare.shakespeare_text()
+    pools = drawn_texts.wrap_corpus(corpus, 50)
     n = len(corpus)
     regions = {"train": corpus[:n - 2 * round(0.05 * n)],
                "valid": corpus[n - 2 * round(0.05 * n):n - round(0.05 * n)],
@@ -265,14 +266,14 @@ def test_dataset_texts_ids_writers_and_stats():
     assert splits.name == "drawn"
     assert len(splits.train) == 12 and len(splits.valid) == 4 and len(splits.test) == 4
     assert splits.train.ids[3] == "drawn-train-000003"
-    assert splits.train.writers[:4] == drawn.FONTS
-    pools = drawn.wrap_corpus(text.shakespeare_text(), 50)
+    assert splits.train.writers[:4] == fonts.FONTS
+    pools = drawn_texts.wrap_corpus(shakespeare.shakespeare_text(), 50)
     assert set(splits.valid.texts) <= set(pools.lines["valid"])
     assert not set(splits.valid.texts) & set(pools.lines["train"])
     offsets = np.concatenate([line[1:, :2] for line in splits.train.lines]).astype(np.float64)
     np.testing.assert_allclose(splits.stats.mean, offsets.mean(axis=0), rtol=1e-9)
     np.testing.assert_allclose(splits.stats.std, offsets.std(axis=0), rtol=1e-9)
-    assert splits.info["missing_glyphs"] == dict.fromkeys(drawn.FONTS, 0)
+    assert splits.info["missing_glyphs"] == dict.fromkeys(fonts.FONTS, 0)
     json.dumps(splits.info)  # JSON-safe
 
 
@@ -283,7 +284,7 @@ def test_points_per_character_near_25():
     points = sum(len(line) for line in splits.train.lines)
     chars = sum(len(t) for t in splits.train.texts)
     assert 23.0 < points / chars < 28.5
-    for font in drawn.FONTS:
+    for font in fonts.FONTS:
         mine = [i for i, w in enumerate(splits.train.writers) if w == font]
         ratio = (sum(len(splits.train.lines[i]) for i in mine)
                  / sum(len(splits.train.texts[i]) for i in mine))

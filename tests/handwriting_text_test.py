@@ -1,7 +1,7 @@
 """Synthesis batches: each row's characters are its own line's transcription
 (lines carry their index in their first offset), text padding is bucketed
 over the global batch, empty texts are dropped and counted, and prediction
-batches stay as they were."""
+batches stay as they were; a dataset registered from outside seqgen/ loads by name."""
 
 import logging
 
@@ -137,9 +137,12 @@ def test_unwritable_training_texts_are_dropped_and_fallbacks_warned_once(caplog)
     assert b.dropped_text == 1 and 4 not in b.keep and 9 in b.keep
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "'H'->" in warnings[0]
-    assert hw_data.keep_transcribed(lines, texts, 80, alphabet) == b.keep
-    assert hw_data.keep_transcribed(lines, [""] + texts[1:], 80) == \
-        [i for i in range(30) if i != 0]
+    assert b.keep == [i for i in range(30) if i != 4]  # every line is short enough
+    # A text with nothing to write (empty or blank) is left out the same way.
+    blank = hw_data.LineBatcher(lines, STATS, 8, max_points=80, bucket=16, seed=0,
+                                texts=["", " "] + texts[2:], alphabet=alphabet)
+    assert blank.keep == [i for i in range(30) if i not in (0, 1, 4)]
+    assert blank.dropped_text == 3 and blank.dropped_long == 0
 
 
 def test_text_batch_for_writing():
@@ -170,3 +173,26 @@ def test_bad_text_settings_are_one_line_errors():
                             **kw)
     with pytest.raises(ConfigError, match="writable text"):
         hw_data.LineBatcher(lines, STATS, 8, texts=[""] * 20, alphabet=alphabet, **kw)
+
+
+def test_a_registered_handwriting_dataset_loads_by_name():
+    lines, texts = make_data(12, seed=7)
+    ids = tuple(f"toy-{i}" for i in range(12))
+    lines_set = strokes.StrokeSet(tuple(lines), tuple(texts), ids, ("pen",) * 12)
+
+    @hw_data.DATASETS.register("toy_lines")
+    def load_toy(data_config):  # a plugin's loader: data_config -> HandwritingSplits
+        return strokes.HandwritingSplits(lines_set, lines_set, lines_set,
+                                         strokes.compute_stats(lines), "toy_lines", {})
+
+    try:
+        splits = hw_data.load_handwriting({"dataset": "toy_lines"})
+        assert splits.train is lines_set and splits.name == "toy_lines"
+        with pytest.raises(ValueError, match="already registered"):
+            hw_data.DATASETS.register("toy_lines")(load_toy)
+    finally:
+        hw_data.DATASETS.unregister("toy_lines")
+    with pytest.raises(ConfigError) as err:
+        hw_data.load_handwriting({"dataset": "toy_lines"})
+    assert str(err.value) == ("config.data.dataset='toy_lines' is not a handwriting "
+                              "dataset; use one of drawn, iam_ondb")

@@ -13,7 +13,7 @@ import ml_collections
 import numpy as np
 import pytest
 
-from seqgen.data import iam_ondb
+from seqgen.data import iam_ondb, iam_ondb_files
 from seqgen.data.strokes import StrokeDataError
 
 HEADER = """<?xml version="1.0" encoding="ISO-8859-1"?>
@@ -195,7 +195,7 @@ def test_standard_split_from_folders(tmp_path):
     np.testing.assert_allclose(data.stats.mean, mean, rtol=1e-6)
     np.testing.assert_allclose(data.stats.std, std, rtol=1e-6)
     info = data.info
-    assert {k: info[f"skipped_{k}"] for k in iam_ondb.SKIP_REASONS} == {
+    assert {k: info[f"skipped_{k}"] for k in iam_ondb_files.SKIP_REASONS} == {
         "no_transcription": 1, "bad_xml": 1, "unsafe_xml": 1, "too_large": 0,
         "no_strokes": 1, "bad_points": 1}
     assert info["missing_forms"] == {"trainset": 0, "testset_v": 0, "testset_t": 0,
@@ -285,7 +285,7 @@ def test_jump_threshold_is_a_separate_dataset(tmp_path):
 def test_oversized_file_is_skipped_and_empty_train_is_an_error(tmp_path, monkeypatch):
     manual = make_manual(tmp_path)
     big = manual / "lineStrokes" / "a01" / "a01-000" / "a01-000u-02.xml"
-    monkeypatch.setattr(iam_ondb, "MAX_FILE_BYTES", big.stat().st_size - 1)
+    monkeypatch.setattr(iam_ondb_files, "MAX_FILE_BYTES", big.stat().st_size - 1)
     data = iam_ondb.load_iam_ondb(config(tmp_path, manual))
     assert data.info["skipped_too_large"] == 1
     assert "a01-000u-02" not in data.train.ids and len(data.train) == len(TRAIN) - 1
@@ -318,6 +318,6 @@ def test_hostile_xml_is_skipped_unexpanded_and_unfetched(payload, monkeypatch):
 
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(urllib.request, "urlopen", no_network)
-    with pytest.raises(iam_ondb._Skip) as skip:
-        iam_ondb._parse_line(payload)
+    with pytest.raises(iam_ondb_files._Skip) as skip:
+        iam_ondb_files._parse_line(payload)
     assert skip.value.reason == "unsafe_xml"

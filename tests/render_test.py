@@ -30,6 +30,12 @@ def path_commands(svg):
             for p in root.iter(SVG + "path")]
 
 
+def svg_of(tmp_path, lines, texts=None, **kw):
+    """The SVG text that save_lines writes (beside its PNG)."""
+    svg_path, _ = render.save_lines(tmp_path / "page", lines, texts, **kw)
+    return svg_path.read_text(encoding="utf-8")
+
+
 def dark(png_path):
     """Boolean HxW: pixels visibly darker than the white page."""
     return np.asarray(Image.open(png_path).convert("L")) < 200
@@ -43,8 +49,8 @@ LETTERS = [
 NUM_STROKES = [2, 3]
 
 
-def test_svg_is_xml_with_one_move_per_stroke_and_escaped_captions():
-    svg = render.lines_to_svg(LETTERS, ["a <b> & 'c'", "d\x01e"])
+def test_svg_is_xml_with_one_move_per_stroke_and_escaped_captions(tmp_path):
+    svg = svg_of(tmp_path, LETTERS, ["a <b> & 'c'", "d\x01e"])
     root = ET.fromstring(svg)
     assert root.tag == SVG + "svg"
     cmds = path_commands(svg)
@@ -52,9 +58,9 @@ def test_svg_is_xml_with_one_move_per_stroke_and_escaped_captions():
     assert [t.text for t in root.iter(SVG + "text")] == ["a <b> & 'c'", "de"]
 
 
-def test_svg_coordinates_follow_the_documented_transform():
+def test_svg_coordinates_follow_the_documented_transform(tmp_path):
     lh = 50.0
-    svg = render.lines_to_svg(LETTERS, line_height=lh)
+    svg = svg_of(tmp_path, LETTERS, line_height=lh)
     top = render.MARGIN
     for line, cmds in zip(LETTERS, path_commands(svg), strict=True):
         p = np.cumsum(line[:, :2].astype(np.float64), axis=0)  # to_absolute
@@ -113,13 +119,13 @@ def test_save_lines_names_and_bad_input(tmp_path):
     bad = LETTERS[1].copy()
     bad[2, 0] = np.nan
     with pytest.raises(render.RenderError, match="line 1 has non-finite"):
-        render.lines_to_svg([LETTERS[0], bad])
+        render.save_lines(tmp_path / "bad", [LETTERS[0], bad])
     with pytest.raises(render.RenderError, match=r"line 0 has shape \(5, 2\)"):
-        render.lines_to_svg([LETTERS[0][:, :2]])
+        render.save_lines(tmp_path / "bad", [LETTERS[0][:, :2]])
     with pytest.raises(render.RenderError, match="1 texts for 2 lines"):
-        render.lines_to_svg(LETTERS, ["x"])
+        render.save_lines(tmp_path / "bad", LETTERS, ["x"])
     # An empty line is an empty row, not an error.
-    assert len(path_commands(render.lines_to_svg([np.zeros((0, 3)), LETTERS[0]]))) == 1
+    assert len(path_commands(svg_of(tmp_path, [np.zeros((0, 3)), LETTERS[0]]))) == 1
 
 
 @pytest.mark.parametrize("sigma", [(1.0, 0.6), (0.01, 0.02)])

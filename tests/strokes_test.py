@@ -55,6 +55,12 @@ def test_line_cut_mid_stroke_keeps_trailing_points():
     strokes = S.line_to_strokes(line)
     assert [len(s) for s in strokes] == [2, 2]
     np.testing.assert_array_equal(strokes[1], [[2, 1], [3, 2]])
+    # The same split of points in other axes (render's page), or none without eos.
+    page = S.to_absolute(line) * [2, -1] + [10, 0]
+    pieces = S.split_strokes(page, line[:, 2])
+    assert [len(s) for s in pieces] == [2, 2] and pieces[1].tolist() == [[14, -1], [16, -2]]
+    assert [len(s) for s in S.split_strokes(page, None)] == [4]
+    assert S.split_strokes(np.zeros((0, 2)), None) == []
 
 
 @pytest.mark.parametrize("bad", [[], [np.zeros((0, 2))], [np.zeros((3, 3))]])

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from seqgen.data import tasks
+from seqgen.data import lstm1997_tasks as tasks
 from seqgen.errors import ConfigError
 
 # The Reber grammar as a regular expression, derived by hand from the
@@ -60,9 +60,12 @@ def test_reber_legal_next_symbols_match_what_the_grammar_produces():
 
 
 def test_reber_sequences_and_sets():
-    train, test = tasks.embedded_reber_sets(seed=3)
+    train, test = tasks.embedded_reber_sets(np.random.default_rng(3))
     assert len(train) == len(test) == 256
-    assert tasks.embedded_reber_sets(seed=3) == (train, test)  # deterministic
+    assert tasks.embedded_reber_sets(np.random.default_rng(3)) == (train, test)  # a seed fixes them
+    # Training strings first, then test strings, from the one stream.
+    rng = np.random.default_rng(3)
+    assert [tasks.embedded_reber_string(rng) for _ in range(512)] == train + test
     s = tasks.reber_sequences(train[:5])
     ids = {c: i for i, c in enumerate(tasks.REBER_SYMBOLS)}
     for n, string in enumerate(train[:5]):

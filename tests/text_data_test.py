@@ -8,6 +8,8 @@ import io
 import itertools
 import re
 import shutil
+import subprocess
+import sys
 import tarfile
 import time
 import zipfile
@@ -17,8 +19,10 @@ import ml_collections
 import numpy as np
 import pytest
 
-from seqgen.data import text
-from seqgen.data.text import DataError, load_text
+from seqgen.data.text import DATASETS, DataError, TextSplits, load_text, ptb, shakespeare, tokens
+from seqgen.data.text import enwik8 as enwik8_module
+from seqgen.data.vocab import Vocab
+from seqgen.errors import ConfigError
 
 
 def sha256(data: bytes) -> str:
@@ -39,7 +43,7 @@ def decode_ids(vocab, ids):
 @pytest.fixture(autouse=True)
 def small_records(monkeypatch):
     # Many small records, so that their order on disk is exercised.
-    monkeypatch.setattr(text, "RECORD_TOKENS", 1000)
+    monkeypatch.setattr(tokens, "RECORD_TOKENS", 1000)
 
 
 def no_incomplete_files(root: Path) -> bool:
@@ -52,7 +56,7 @@ def test_records_regroup_any_chunking_in_order():
     ids = np.arange(10_500, dtype=np.uint16)
     cuts = np.sort(rng.choice(np.arange(1, ids.size), 40, replace=False))
     chunks = [ids[:0], *np.split(ids, cuts), ids[:0]]
-    records = list(text._records(iter(chunks)))
+    records = list(tokens.records(iter(chunks)))
     assert [r.size for r in records] == [1000] * 10 + [500]
     np.testing.assert_array_equal(np.concatenate(records), ids)
 
@@ -61,21 +65,21 @@ def test_records_regroup_any_chunking_in_order():
 
 def provenance_table():
     rows = re.findall(r"^\| (\S+\.txt) \| ([\d,]+) \| ([0-9a-f]{64}) \|$",
-                      (text.SHAKESPEARE_DIR / "PROVENANCE.md").read_text(), re.M)
+                      (shakespeare.SHAKESPEARE_DIR / "PROVENANCE.md").read_text(), re.M)
     return [(name, int(size.replace(",", "")), digest) for name, size, digest in rows]
 
 
 def test_vendored_corpus_matches_its_provenance():
     table = provenance_table()
-    assert [name for name, _, _ in table] == list(text.SHAKESPEARE_WORKS)
+    assert [name for name, _, _ in table] == list(shakespeare.SHAKESPEARE_WORKS)
     for name, size, digest in table:
-        data = (text.SHAKESPEARE_DIR / name).read_bytes()
+        data = (shakespeare.SHAKESPEARE_DIR / name).read_bytes()
         assert (len(data), sha256(data)) == (size, digest), name
-    assert (text.SHAKESPEARE_DIR / "LICENSE").is_file()
+    assert (shakespeare.SHAKESPEARE_DIR / "LICENSE").is_file()
 
 
 def test_shakespeare_loads_char_ids_with_a_tail_split(tmp_path):
-    works = [(text.SHAKESPEARE_DIR / name).read_text()
+    works = [(shakespeare.SHAKESPEARE_DIR / name).read_text()
              for name, _, _ in provenance_table()]
     corpus = "\n\n\n\n".join(works) + "\n"
     config = make_config(tmp_path)
@@ -92,6 +96,46 @@ def test_shakespeare_loads_char_ids_with_a_tail_split(tmp_path):
     again = load_text(config)  # prepared: only read back
     assert time.perf_counter() - start < 2.0
     np.testing.assert_array_equal(again.train, splits.train)
+
+
+# ---------------------------------------------------------- a plugin dataset
+
+TOY_TEXT = "a toy corpus, registered by a test module, never written to disk\n" * 20
+
+
+@DATASETS.register("toy")
+def load_toy(data_config) -> TextSplits:
+    """An in-memory corpus: what a user's module adds without editing seqgen/."""
+    vocab = Vocab.from_text(TOY_TEXT, "char")
+    ids = vocab.encode(TOY_TEXT)  # int32: load_text narrows the dtype
+    n = int(len(ids) * data_config.get("train_share", 0.8))
+    return TextSplits(ids[:n], ids[n:], ids[n:], vocab, name="whatever the loader says")
+
+
+def test_a_dataset_registered_outside_seqgen_loads_through_load_text(tmp_path):
+    splits = load_text(make_config(tmp_path, dataset="toy", train_share=0.75))
+    assert splits.name == "toy"  # the registered name, not the loader's
+    assert "".join(splits.vocab.decode(np.concatenate([splits.train, splits.valid])))\
+        == TOY_TEXT
+    assert splits.train.size == int(len(TOY_TEXT) * 0.75)
+    # The same conventions as the builtins: narrowest dtype, read-only.
+    assert splits.train.dtype == np.uint8 and not splits.valid.flags.writeable
+    assert not (tmp_path / "tfds").exists()  # nothing prepared, no TFDS
+    assert "toy" in DATASETS and DATASETS.names()[:5] == (
+        "shakespeare", "enwik8", "ptb_char", "ptb_word", "text_file")
+    with pytest.raises(ValueError, match="already registered"):
+        DATASETS.register("toy")(load_toy)
+
+
+def test_naming_a_builtin_imports_only_its_module():
+    assert DATASETS.get("enwik8") is enwik8_module.load_enwik8
+    assert DATASETS.get("ptb_char") is ptb.load_ptb_char
+    code = ("import sys; from seqgen.data.text import DATASETS; "
+            "ours = lambda: sorted(m for m in sys.modules if m.startswith('seqgen.data.text.')); "
+            "print(ours()); DATASETS.get('ptb_word'); print(ours())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parents[1]).stdout.splitlines()
+    assert out == ["[]", "['seqgen.data.text.ptb', 'seqgen.data.text.tokens']"]
 
 
 # ------------------------------------------------------------------ text_file
@@ -150,8 +194,10 @@ def test_text_file_empty_or_missing(tmp_path):
 
 
 def test_bad_settings(tmp_path):
-    with pytest.raises(DataError, match="dataset=.imagenet."):
+    with pytest.raises(ConfigError) as err:
         load_text(make_config(tmp_path, dataset="imagenet"))
+    assert str(err.value) == ("config.data.dataset='imagenet' is not a text dataset; use one "
+                              "of shakespeare, enwik8, ptb_char, ptb_word, text_file, toy")
     with pytest.raises(DataError, match="valid_fraction"):
         load_text(make_config(tmp_path, valid_fraction=0.6, test_fraction=0.5))
     with pytest.raises(DataError, match="test split would get 0"):
@@ -171,19 +217,19 @@ def test_failed_preparation_leaves_nothing_and_keeps_prepared_data(tmp_path,
     before = load_text(config)  # prepared shakespeare must survive
     path = tmp_path / "big.txt"
     path.write_text("0123456789\n" * 1000)
-    real_records = text._records
+    real_records = tokens.records
 
     def failing_records(chunks):
         yield from itertools.islice(real_records(chunks), 3)
         raise OSError("disk full")
 
-    monkeypatch.setattr(text, "_records", failing_records)
+    monkeypatch.setattr(tokens, "records", failing_records)
     with pytest.raises(OSError, match="disk full"):
         load_text(make_config(tmp_path, dataset="text_file", path=str(path)))
     data_dir = tmp_path / "tfds"
     assert no_incomplete_files(data_dir)
     assert not (data_dir / "seqgen_text_file").exists()
-    monkeypatch.setattr(text, "_records", real_records)
+    monkeypatch.setattr(tokens, "records", real_records)
     np.testing.assert_array_equal(load_text(config).train, before.train)
 
 
@@ -209,9 +255,9 @@ def enwik8(tmp_path, monkeypatch):
     """A small enwik8.zip in manual_dir, with the module's checks set to it."""
     data = enwik8_content()
     archive = write_zip(tmp_path / "manual" / "enwik8.zip", "enwik8", data)
-    monkeypatch.setattr(text, "ENWIK8_BYTES", len(data))
-    monkeypatch.setattr(text, "ENWIK8_SHA256", sha256(data))
-    monkeypatch.setattr(text, "ENWIK8_ZIP_SHA256", sha256(archive))
+    monkeypatch.setattr(enwik8_module, "ENWIK8_BYTES", len(data))
+    monkeypatch.setattr(enwik8_module, "ENWIK8_SHA256", sha256(data))
+    monkeypatch.setattr(enwik8_module, "ENWIK8_ZIP_SHA256", sha256(archive))
     return data
 
 
@@ -238,7 +284,7 @@ def test_enwik8_graves_split_reuses_valid_as_test(tmp_path, enwik8):
 
 
 def test_enwik8_wrong_size(tmp_path, enwik8, monkeypatch):
-    monkeypatch.setattr(text, "ENWIK8_BYTES", len(enwik8) + 1)
+    monkeypatch.setattr(enwik8_module, "ENWIK8_BYTES", len(enwik8) + 1)
     with pytest.raises(DataError) as err:
         load_text(make_config(tmp_path, dataset="enwik8"))
     message = str(err.value)
@@ -271,11 +317,11 @@ def test_enwik8_offline_names_url_and_path(tmp_path, enwik8, monkeypatch):
         Path(dest).write_bytes(b"partial")
         raise OSError("Network is unreachable")
 
-    monkeypatch.setattr(text, "_download", offline)
+    monkeypatch.setattr(tokens, "download", offline)
     with pytest.raises(DataError) as err:
         load_text(make_config(tmp_path, dataset="enwik8"))
     message = str(err.value)
-    assert text.ENWIK8_URL in message
+    assert enwik8_module.ENWIK8_URL in message
     assert str(tmp_path / "manual" / "enwik8.zip") in message
     assert "Network is unreachable" in message
     assert no_incomplete_files(tmp_path)
@@ -286,7 +332,7 @@ def test_enwik8_download(tmp_path, enwik8, monkeypatch):
     zip_path = tmp_path / "manual" / "enwik8.zip"
     archive = zip_path.read_bytes()
     zip_path.unlink()
-    monkeypatch.setattr(text, "_download",
+    monkeypatch.setattr(tokens, "download",
                         lambda url, dest: Path(dest).write_bytes(archive))
     splits = load_text(make_config(tmp_path, dataset="enwik8", manual_dir=""))
     assert splits.train.size == len(enwik8) * 90 // 100
@@ -294,7 +340,7 @@ def test_enwik8_download(tmp_path, enwik8, monkeypatch):
     assert (default_manual / "enwik8.zip").read_bytes() == archive
 
     # A download that is not the published file is deleted, not kept.
-    monkeypatch.setattr(text, "_download",
+    monkeypatch.setattr(tokens, "download",
                         lambda url, dest: Path(dest).write_bytes(b"junk"))
     with pytest.raises(DataError, match="sha256"):
         load_text(make_config(tmp_path / "other", dataset="enwik8"))
@@ -324,7 +370,7 @@ def ptb_files() -> dict[str, bytes]:
 @pytest.fixture
 def ptb_checksums(monkeypatch):
     files = ptb_files()
-    monkeypatch.setattr(text, "PTB_SHA256", {n: sha256(d) for n, d in files.items()
+    monkeypatch.setattr(ptb, "PTB_SHA256", {n: sha256(d) for n, d in files.items()
                                              if "char" not in n})
     return files
 
@@ -380,7 +426,7 @@ def test_ptb_char(tmp_path, layout, ptb_checksums):
 
 def test_ptb_checksum_mismatch_names_the_file(tmp_path, ptb_checksums, monkeypatch):
     write_ptb(tmp_path, "flat")
-    monkeypatch.setitem(text.PTB_SHA256, "ptb.valid.txt", "0" * 64)
+    monkeypatch.setitem(ptb.PTB_SHA256, "ptb.valid.txt", "0" * 64)
     with pytest.raises(DataError, match=r"ptb\.valid\.txt.*sha256"):
         load_text(make_config(tmp_path, dataset="ptb_word"))
 
@@ -399,10 +445,10 @@ def test_ptb_offline_names_url_and_path(tmp_path, monkeypatch):
     def offline(url, dest):
         raise OSError("Name or service not known")
 
-    monkeypatch.setattr(text, "_download", offline)
+    monkeypatch.setattr(tokens, "download", offline)
     with pytest.raises(DataError) as err:
         load_text(make_config(tmp_path, dataset="ptb_char"))
-    assert text.PTB_URL in str(err.value)
+    assert ptb.PTB_URL in str(err.value)
     assert str(tmp_path / "manual" / "simple-examples.tgz") in str(err.value)
 
 

@@ -2,31 +2,16 @@
 
 `load_drawn(data_config)` returns `HandwritingSplits` (name 'drawn') of
 (strokes, text) lines that anyone can generate: no registration, no network.
-Fonts (FONTS): Hershey script (PyPI Hershey-Fonts, MIT) and the EMS SVG fonts
-Allure, Elfin and Nixish Italic (vendored in third_party/fonts, SIL OFL 1.1).
-
-Text. Lines of the vendored Shakespeare corpus (`text.shakespeare_text()`),
-wrapped at word boundaries to a length drawn uniformly from
-[max_chars // 2, max_chars] characters (max_chars = 50 by default gives 30.6
-characters a line on average, 5-95% range 9-46; IAM-OnDB lines average
-~30-45). Source lines that are only a speaker's name ('Ham.', 'LADY
-MACBETH.') or have no lowercase letter (titles, 'ACT I.', sonnet numbers) are
-skipped; a text line never spans a blank or skipped source line (a paragraph
-or a change of speaker) and never holds a word longer than max_chars (such
-words are skipped and counted). The wrapping has its own constant seed, so
-the pools of text lines do not depend on data_config.seed. Train, valid and
-test lines come from disjoint stretches of the corpus, the same as the
-'shakespeare' text dataset's: characters [0, 90%) train, [90%, 95%) valid,
-[95%, 100%) test (a line crossing a boundary is dropped); valid lines whose
-text also occurs in train (e.g. '[Exit.]') and test lines whose text occurs
-in train or valid are dropped too, so validation text was never seen in
-training and the splits share no text.
+Three modules: fonts.py reads the glyphs (FONTS: Hershey script and three
+EMS SVG fonts), drawn_texts.py wraps the vendored Shakespeare corpus into
+text lines of each split (the same disjoint stretches as the 'shakespeare'
+text dataset's: train, valid and test share no text), and this one draws
+them and assembles the splits.
 
 Drawing. Each line has one font, its "writer" (lines cycle through
-data_config.fonts in order), and a `Style` drawn by `sample_style`. Glyphs are
-measured in x-heights (baseline and x-height: medians over the lowercase
-letters without ascenders or descenders) and placed along the baseline, each
-advance varied by `letter_spacing` and `tracking`. A word space is the font's
+data_config.fonts in order), and a `Style` drawn by `sample_style`. Glyphs, in
+x-heights (fonts.py), are placed along the baseline, each advance varied by
+`letter_spacing` and `tracking`. A word space is the font's
 space advance (clipped to WORD_SPACE_RANGE x-heights) times `word_space`,
 crossed with the pen up. A glyph's first stroke continues the previous
 glyph's last stroke (one pen-down stroke, as in cursive writing) when their
@@ -74,8 +59,9 @@ wrapping the corpus; most of the rest is resampling, ~30 strokes a line).
 Reading them back from a TFDS dataset would save seconds once per run at the
 cost of a cache that can go stale, so the lines are generated in memory on
 every call, and data_config.data_dir is unused.
-GENERATION_VERSION changes whenever the generated lines change; info records
-it with the sha256 of the sources (corpus, SVG fonts, Hershey-Fonts version).
+GENERATION_VERSION changes whenever the generated lines change, by an edit
+here, in fonts.py or in drawn_texts.py; info records it with the sha256 of
+the sources (corpus, SVG fonts, Hershey-Fonts version).
 
 data_config fields (read with defaults, so a minimal ConfigDict or dict works):
   seed: int >= 0, default 0.
@@ -94,15 +80,13 @@ import dataclasses
 import functools
 import hashlib
 import logging
-import re
 import time
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from defusedxml import ElementTree
 
+from seqgen.data.drawn_texts import SPLITS, wrap_corpus
+from seqgen.data.fonts import FONTS, FONTS_DIR, SVG_FONT_FILES, Glyph, load_font
 from seqgen.data.prepare import config_get
 from seqgen.data.strokes import (
     HandwritingSplits,
@@ -114,300 +98,7 @@ from seqgen.data.strokes import (
     strokes_to_line,
 )
 
-# Editable installs find the fonts beside the package; see PROVENANCE.md there.
-FONTS_DIR = Path(__file__).resolve().parents[2] / "third_party" / "fonts"
-SVG_FONT_FILES = {"ems_allure": "EMSAllure.svg", "ems_elfin": "EMSElfin.svg",
-                  "ems_nixish_italic": "EMSNixishItalic.svg"}
-HERSHEY_FONTS = {"hershey_script": "scripts"}  # seqgen name -> Hershey-Fonts name
-FONTS = ("hershey_script", "ems_allure", "ems_elfin", "ems_nixish_italic")
-
-# Lowercase letters without ascenders or descenders: their median top and
-# bottom define a font's x-height and baseline (the SVG fonts' declared
-# x-height="300" and baseline 0 are off by 20-70%).
-X_HEIGHT_LETTERS = "acemnorsuvwxz"
-CUBIC_SEGMENTS = 8  # straight pieces per cubic Bezier (resampled afterwards anyway)
-
 log = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass(frozen=True)
-class Glyph:
-    """One character: pen-down polylines and the advance to the next origin."""
-
-    strokes: tuple[np.ndarray, ...]  # each float64 (N, 2): x right, y up
-    advance: float
-
-
-@dataclasses.dataclass(frozen=True)
-class Font:
-    """Glyphs in x-heights: baseline at y = 0, x-height at y = 1, origin x = 0."""
-
-    name: str
-    glyphs: Mapping[str, Glyph]
-    x_height: float  # in the source's own units, as measured
-    baseline: float  # in the source's own units, as measured
-
-
-# ----------------------------------------------------------------------------
-# Reading fonts.
-# ----------------------------------------------------------------------------
-
-_PATH_TOKEN = re.compile(r"([A-Za-z])|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
-_PATH_ARGS = {"M": 2, "L": 2, "H": 1, "V": 1, "C": 6, "Z": 0}
-
-
-def parse_svg_path(d: str, where: str = "path") -> list[np.ndarray]:
-    """An SVG path `d` -> polylines (float64 (N, 2)), one per subpath, in its own axes.
-
-    Handles M, L, H, V, C, Z, absolute and relative (lowercase), with the
-    SVG rules that extra pairs after M/m are line-tos and that commands repeat
-    while numbers follow. Cubic Beziers become CUBIC_SEGMENTS straight pieces.
-    Other commands (Q, S, T, A) raise StrokeDataError naming `where`.
-    """
-    tokens = []
-    pos = 0
-    for m in _PATH_TOKEN.finditer(d):
-        if d[pos:m.start()].strip(" \t\r\n,"):
-            raise StrokeDataError(f"{where}: unreadable path data {d[pos:m.start()]!r} at "
-                                  f"offset {pos}; the file is not a valid SVG font.")
-        tokens.append(m.group(1) or float(m.group(2)))
-        pos = m.end()
-    if d[pos:].strip(" \t\r\n,"):
-        raise StrokeDataError(f"{where}: unreadable path data {d[pos:]!r} at offset {pos}; "
-                              f"the file is not a valid SVG font.")
-    polylines: list[list[tuple[float, float]]] = []
-    cur = np.zeros(2)
-    start = np.zeros(2)
-    cmd = ""
-    i = 0
-    while i < len(tokens):
-        if isinstance(tokens[i], str):
-            cmd = tokens[i]
-            i += 1
-            if cmd.upper() not in _PATH_ARGS:
-                raise StrokeDataError(f"{where}: path command {cmd!r} is not supported "
-                                      f"(only M, L, H, V, C, Z); use a font without it.")
-        elif not cmd:
-            raise StrokeDataError(f"{where}: path data starts with a number, not a "
-                                  f"command; the file is not a valid SVG font.")
-        upper, relative = cmd.upper(), cmd.islower()
-        n = _PATH_ARGS[upper]
-        args = tokens[i:i + n]
-        if len(args) < n or any(isinstance(a, str) for a in args):
-            raise StrokeDataError(f"{where}: command {cmd!r} needs {n} numbers; the "
-                                  f"path data is truncated.")
-        i += n
-        base = cur if relative else np.zeros(2)
-        if upper == "M":
-            cur = base + args
-            start = cur
-            polylines.append([tuple(cur)])
-            cmd = "l" if relative else "L"  # further pairs are line-tos
-            continue
-        if not polylines:
-            polylines.append([tuple(cur)])  # drawing before any moveto starts at (0, 0)
-        if upper == "Z":
-            cur = start
-            polylines[-1].append(tuple(cur))
-            if i < len(tokens) and not isinstance(tokens[i], str):
-                raise StrokeDataError(f"{where}: numbers after Z; the path data is "
-                                      f"malformed.")
-            continue
-        if upper == "L":
-            cur = base + args
-        elif upper == "H":
-            cur = np.array([base[0] + args[0], cur[1]])
-        elif upper == "V":
-            cur = np.array([cur[0], base[1] + args[0]])
-        else:  # C: control points c1, c2 and the end point
-            p0 = cur
-            c1, c2, p3 = (base + args[0:2], base + args[2:4], base + args[4:6])
-            t = np.linspace(0, 1, CUBIC_SEGMENTS + 1)[1:, None]
-            pts = ((1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * c1
-                   + 3 * (1 - t) * t ** 2 * c2 + t ** 3 * p3)
-            polylines[-1].extend(map(tuple, pts[:-1]))
-            cur = p3
-        polylines[-1].append(tuple(cur))
-    return [np.array(p, np.float64) for p in polylines if len(p) > 1]
-
-
-def read_svg_font(path: Path) -> dict[str, Glyph]:
-    """The glyphs of an SVG font file in its own units (y up, as in the file).
-
-    Glyphs whose `unicode` is missing or more than one character (ligatures)
-    are left out. A glyph without `horiz-adv-x` takes the font's.
-    """
-    try:
-        root = ElementTree.parse(path).getroot()
-    except (OSError, ElementTree.ParseError) as err:
-        raise StrokeDataError(f"{path}: cannot read the SVG font ({err}); restore it from "
-                              f"the package named in PROVENANCE.md beside it.") from None
-    font = next((e for e in root.iter() if _local(e.tag) == "font"), None)
-    if font is None:
-        raise StrokeDataError(f"{path}: no <font> element; it is not an SVG font.")
-    default_advance = font.get("horiz-adv-x")
-    glyphs = {}
-    for element in font.iter():
-        if _local(element.tag) != "glyph":
-            continue
-        char = element.get("unicode")
-        if char is None or len(char) != 1:
-            continue
-        where = f"{path}: glyph {char!r}"
-        advance = element.get("horiz-adv-x", default_advance)
-        try:
-            advance = float(advance)
-        except (TypeError, ValueError):
-            raise StrokeDataError(f"{where} has no numeric horiz-adv-x ({advance!r}) and "
-                                  f"the <font> gives none; the file is malformed.") from None
-        strokes = parse_svg_path(element.get("d", ""), where)
-        glyphs[char] = Glyph(strokes=tuple(strokes), advance=advance)
-    if not glyphs:
-        raise StrokeDataError(f"{path}: the <font> holds no glyphs.")
-    return glyphs
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _hershey_glyphs(name: str) -> dict[str, Glyph]:
-    """Hershey-Fonts glyphs in font units, y flipped to point up."""
-    from HersheyFonts import HersheyFonts  # noqa: PLC0415  (a heavy import, only here)
-
-    font = HersheyFonts()
-    font.load_default_font(name)
-    glyphs = {}
-    for char, g in font.all_glyphs.items():
-        strokes = tuple(np.array([(x - g.left_offset, -y) for x, y in s], np.float64)
-                        for s in g.strokes if len(s))
-        glyphs[char] = Glyph(strokes=strokes, advance=float(g.char_width))
-    return glyphs
-
-
-def normalise_font(name: str, glyphs: Mapping[str, Glyph]) -> Font:
-    """Glyphs scaled to x-heights, with the baseline moved to y = 0.
-
-    Baseline and x-height are the medians of the bottoms and tops of the
-    X_HEIGHT_LETTERS the font has.
-    """
-    tops, bottoms = [], []
-    for c in X_HEIGHT_LETTERS:
-        if c in glyphs and glyphs[c].strokes:
-            y = np.concatenate([s[:, 1] for s in glyphs[c].strokes])
-            tops.append(y.max())
-            bottoms.append(y.min())
-    if len(tops) < 3:
-        raise StrokeDataError(f"font {name!r}: fewer than 3 of the letters "
-                              f"{X_HEIGHT_LETTERS!r}, so its size cannot be measured; "
-                              f"use a font with lowercase letters.")
-    baseline = float(np.median(bottoms))
-    x_height = float(np.median(tops)) - baseline
-    offset = np.array([0.0, baseline])
-    scaled = {c: Glyph(strokes=tuple((s - offset) / x_height for s in g.strokes),
-                       advance=g.advance / x_height)
-              for c, g in glyphs.items()}
-    return Font(name=name, glyphs=scaled, x_height=x_height, baseline=baseline)
-
-
-@functools.cache
-def load_font(name: str) -> Font:
-    """One of FONTS, in x-heights (cached)."""
-    if name in HERSHEY_FONTS:
-        return normalise_font(name, _hershey_glyphs(HERSHEY_FONTS[name]))
-    if name in SVG_FONT_FILES:
-        path = FONTS_DIR / SVG_FONT_FILES[name]
-        if not path.is_file():
-            raise StrokeDataError(f"font {name!r}: {path} not found; the fonts ship in the "
-                                  f"repository's third_party/fonts: install seqgen from a "
-                                  f"clone with pip install -e . or drop {name!r} from "
-                                  f"data_config.fonts.")
-        return normalise_font(name, read_svg_font(path))
-    raise StrokeDataError(f"font {name!r} is unknown: data_config.fonts takes names from "
-                          f"{FONTS}.")
-
-
-def available_fonts() -> tuple[str, ...]:
-    """The font names load_drawn and draw_line accept."""
-    return FONTS
-
-
-# ----------------------------------------------------------------------------
-# Text lines from the corpus.
-# ----------------------------------------------------------------------------
-
-SPLITS = ("train", "valid", "test")
-SPLIT_FRACTIONS = (0.90, 0.05, 0.05)  # contiguous: train, then valid, then test
-WRAP_SEED = 20130804  # fixed: the text pools do not depend on data_config.seed
-_SPEAKER = re.compile(r"[A-Z][A-Za-z']*(?: [A-Z][A-Za-z']*){0,2}\.")
-_LOWER = re.compile(r"[a-z]")
-
-
-@dataclasses.dataclass(frozen=True)
-class TextPools:
-    """Candidate text lines of each split, in corpus order."""
-
-    lines: Mapping[str, tuple[str, ...]]  # split -> lines
-    skipped: Mapping[str, int]  # reason -> count
-
-
-def wrap_corpus(corpus: str, max_chars: int) -> TextPools:
-    """The corpus as text lines of each split (see the module docstring)."""
-    if max_chars < 10:
-        raise StrokeDataError(f"data_config.max_chars={max_chars}: use 10 or more "
-                              f"(IAM-OnDB lines have ~30-45 characters).")
-    n = len(corpus)
-    n_test = round(n * SPLIT_FRACTIONS[2])
-    n_valid = round(n * SPLIT_FRACTIONS[1])
-    bounds = (0, n - n_valid - n_test, n - n_test, n)  # the same as text.py's tail split
-    rng = np.random.default_rng(WRAP_SEED)
-    skipped: collections.Counter = collections.Counter()
-    pools: dict[str, list[str]] = {s: [] for s in SPLITS}
-
-    def emit(words: list[tuple[int, str]]) -> None:
-        start, end = words[0][0], words[-1][0] + len(words[-1][1])
-        k = int(np.searchsorted(bounds, start, side="right")) - 1
-        if end > bounds[k + 1]:
-            skipped["lines_across_split_boundary"] += 1
-        else:
-            pools[SPLITS[k]].append(" ".join(w for _, w in words))
-
-    offset = 0
-    words: list[tuple[int, str]] = []  # (corpus offset, word) of the line being filled
-    length = target = 0  # characters in `words` joined by spaces; the line's goal
-    for source_line in corpus.split("\n"):
-        stripped = source_line.strip()
-        skip = bool(stripped) and (_SPEAKER.fullmatch(stripped) is not None
-                                   or _LOWER.search(stripped) is None)
-        skipped["source_lines_name_or_heading"] += skip
-        if not stripped or skip:  # a paragraph or a speech ends: so does the text line
-            if words:
-                emit(words)
-            words = []
-        else:
-            for m in re.finditer(r"\S+", source_line):
-                word = m.group()
-                if len(word) > max_chars:
-                    skipped["words_longer_than_max_chars"] += 1
-                    continue
-                if words and length + 1 + len(word) > target:
-                    emit(words)
-                    words = []
-                if not words:
-                    length = -1
-                    target = int(rng.integers(max_chars // 2, max_chars + 1))
-                words.append((offset + m.start(), word))
-                length += 1 + len(word)
-        offset += len(source_line) + 1
-    if words:
-        emit(words)
-    seen = set(pools["train"])
-    for split in SPLITS[1:]:
-        kept = [t for t in pools[split] if t not in seen]
-        skipped[f"{split}_lines_seen_before"] = len(pools[split]) - len(kept)
-        pools[split] = kept
-        seen.update(kept)
-    return TextPools(lines={s: tuple(v) for s, v in pools.items()}, skipped=dict(skipped))
 
 
 # ----------------------------------------------------------------------------
@@ -521,7 +212,7 @@ def _layout(text: str, font: str, rng: np.random.Generator, style: Style
 @functools.cache
 def _ink_rates(font: str) -> tuple[float, float]:
     """(ink length, strokes) per character of the corpus, in x-heights, for `font`."""
-    from seqgen.data.text import shakespeare_text  # noqa: PLC0415  (reads 1 MB)
+    from seqgen.data.text.shakespeare import shakespeare_text  # noqa: PLC0415  (reads 1 MB)
 
     # Single spaces, as in the text lines: indentation and blank lines would
     # inflate the character count.
@@ -623,7 +314,7 @@ def _source_sha256() -> str:
     """sha256 over what the lines are made of: corpus, SVG fonts, Hershey-Fonts version."""
     import HersheyFonts  # noqa: PLC0415
 
-    from seqgen.data.text import shakespeare_text  # noqa: PLC0415
+    from seqgen.data.text.shakespeare import shakespeare_text  # noqa: PLC0415
 
     h = hashlib.sha256(shakespeare_text().encode("utf-8"))
     for name in sorted(SVG_FONT_FILES):
@@ -634,7 +325,7 @@ def _source_sha256() -> str:
 
 def load_drawn(data_config: Any) -> HandwritingSplits:
     """Drawn handwriting splits (name 'drawn'), generated in memory; see the module docstring."""
-    from seqgen.data.text import shakespeare_text  # noqa: PLC0415
+    from seqgen.data.text.shakespeare import shakespeare_text  # noqa: PLC0415
 
     seed, counts, fonts, max_chars, density = _config(data_config)
     start = time.perf_counter()

@@ -10,7 +10,9 @@ padding). Lines longer than `max_points` are dropped and counted when the
 batcher is built (logged and kept in the run's meta), never truncated.
 
 data_config fields used here (see seqgen/handwriting_config.py):
-  dataset     'drawn' | 'iam_ondb'
+  dataset     a name in DATASETS: 'drawn' (drawn.py: Shakespeare lines written
+              with single-line fonts, generated) | 'iam_ondb' (iam_ondb.py)
+              | any loader registered with @DATASETS.register(name)
   max_points  longest line kept, in points (e.g. 1000; IAM lines reach ~1900)
   bucket      padded lengths are multiples of this (e.g. 100)
   augment     random slant/scale/rotation of training lines (bool)
@@ -21,7 +23,7 @@ holds chars_BxU (int32 ids, 0 = padding) and char_mask_BxU (float32, 1 on
 real characters). U is the longest text of the global batch rounded up to a
 multiple of `char_bucket`, like L, so all processes build the same shapes.
 Lines whose text is empty, or holds characters the alphabet cannot write,
-are dropped and counted like over-long lines (`keep_transcribed`); unseen
+are dropped and counted like over-long lines (`dropped_text`); unseen
 characters that have a fallback are written as it, with one warning per
 batcher. Without texts, batches are exactly the prediction batches.
 
@@ -35,26 +37,31 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from typing import Any
 
-import ml_collections
 import numpy as np
 
 from seqgen.data import strokes
+from seqgen.data.prepare import config_get
+from seqgen.data.registry import Registry
 from seqgen.data.transcripts import Alphabet, TranscriptError, warn_fallbacks
 from seqgen.errors import ConfigError
 
 POOL = 16  # batches whose lines are sorted by length together
 
 
-def load_handwriting(data_config: ml_collections.ConfigDict) -> strokes.HandwritingSplits:
-    if data_config.dataset == "drawn":
-        from seqgen.data import drawn
-        return drawn.load_drawn(data_config)
-    if data_config.dataset == "iam_ondb":
-        from seqgen.data import iam_ondb
-        return iam_ondb.load_iam_ondb(data_config)
-    raise ConfigError(f"config.data.dataset={data_config.dataset!r} is not a handwriting "
-                      "dataset; use 'drawn' or 'iam_ondb'")
+# Name -> loader (data_config -> HandwritingSplits); plugins add entries with
+# @DATASETS.register (seqgen/data/registry.py).
+DATASETS = Registry("handwriting", {
+    "drawn": "seqgen.data.drawn:load_drawn",
+    "iam_ondb": "seqgen.data.iam_ondb:load_iam_ondb",
+})
+
+
+def load_handwriting(data_config: Any) -> strokes.HandwritingSplits:
+    """The splits of the dataset that data_config.dataset names (default 'drawn');
+    data_config is a ConfigDict, a dict or any object with the fields."""
+    return DATASETS.get(config_get(data_config, "dataset", "drawn"))(data_config)
 
 
 def keep_short(lines: Sequence[np.ndarray], max_points: int) -> list[int]:
@@ -78,18 +85,6 @@ def encode_texts(texts: Sequence[str], alphabet: Alphabet, where: str = "texts"
     if subs:
         warn_fallbacks(subs, where)
     return encoded
-
-
-def keep_transcribed(lines: Sequence[np.ndarray], texts: Sequence[str], max_points: int,
-                     alphabet: Alphabet | None = None) -> list[int]:
-    """`keep_short`, less the lines whose text is empty (or, given the
-    alphabet, holds characters it cannot write)."""
-    _check_texts(lines, texts)
-    if alphabet is None:
-        writable = [bool(t.strip()) for t in texts]
-    else:
-        writable = [ids is not None for ids in encode_texts(texts, alphabet)]
-    return [i for i in keep_short(lines, max_points) if writable[i]]
 
 
 def _check_texts(lines: Sequence[np.ndarray], texts: Sequence[str] | None) -> None:

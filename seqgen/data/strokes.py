@@ -150,15 +150,23 @@ def strokes_to_line(strokes: Sequence[np.ndarray]) -> np.ndarray:
     return from_absolute(points_Tx2, eos_T)
 
 
-def line_to_strokes(line_Tx3: np.ndarray) -> list[np.ndarray]:
-    """line_Tx3 -> stroke list of float64 absolute points.
+def split_strokes(points_Tx2: np.ndarray, eos_T: np.ndarray | None) -> list[np.ndarray]:
+    """Points (absolute, in any axes, e.g. a page's) -> their pen-down strokes.
 
-    A stroke ends at each row with eos > 0.5; points after the last such row
-    (a line cut mid-stroke, e.g. a sample) form a final stroke.
+    A stroke ends at each point with eos > 0.5; points after the last such
+    point (a line cut mid-stroke, e.g. a sample) form a final stroke. Without
+    eos_T the points are one stroke.
     """
-    points_Tx2 = to_absolute(line_Tx3)
-    ends = np.flatnonzero(np.asarray(line_Tx3)[:, 2] > 0.5) + 1
+    points_Tx2 = np.asarray(points_Tx2, np.float64)
+    if eos_T is None:
+        return [points_Tx2] if len(points_Tx2) else []
+    ends = np.flatnonzero(np.asarray(eos_T) > 0.5) + 1
     return [s for s in np.split(points_Tx2, ends) if len(s)]
+
+
+def line_to_strokes(line_Tx3: np.ndarray) -> list[np.ndarray]:
+    """line_Tx3 -> stroke list of float64 absolute points; inverse of strokes_to_line."""
+    return split_strokes(to_absolute(line_Tx3), np.asarray(line_Tx3)[:, 2])
 
 
 # ----------------------------------------------------------------------------

@@ -48,6 +48,10 @@ listing them): control and format characters (C*), "other" symbols (So:
 emoji, pictographs, ©), lone combining marks (M*: write 'é', not 'e' + U+0301),
 and any character whose fallbacks are all missing from the alphabet.
 An empty (or whitespace-only) text is an error too: there is nothing to write.
+
+The text side's `Vocab` (vocab.py) is a separate class on purpose: there
+every id is a token and unknown symbols are errors; vocab.py's docstring
+says why the two are not merged.
 """
 
 from __future__ import annotations

@@ -13,6 +13,17 @@ Levels:
   word  tokens are words; a line break is the token '<eos>' when the
         vocabulary has it (Penn Treebank convention), and words missing from
         the vocabulary become '<unk>' when it has that.
+
+Why not one class with the synthesis `Alphabet` (transcripts.py): both are
+id <-> symbol tuples, but what they share is a tuple, a dict and equality,
+while what matters differs. Here every id is a symbol and id 0 is the first
+token (the softmax predicts every id); there id 0 is padding that is never
+a character. Here an unknown symbol is an error (a corpus is encoded once,
+exactly, and fast: a searchsorted over the whole text); there it falls back
+to a near character, one at a time, and a reduced alphabet merges classes.
+Their `to_dict` forms ({'level', 'tokens'} vs {'chars', 'reduced'}) are in
+prepared datasets and checkpoints and must not change. A shared base class
+would hold a few lines and tie the text and handwriting sides together.
 """
 from __future__ import annotations
 

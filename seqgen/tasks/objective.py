@@ -3,7 +3,7 @@ on each sequence.
 
 Dimension letters: B sequences, T time steps, K output units.
 
-A batch is a dict of arrays (seqgen/data/tasks.Sequences as a pytree):
+A batch is a dict of arrays (seqgen/data/lstm1997_tasks.Sequences as a pytree):
   x        int [B, T] symbol ids, or float [B, T, D]
   y        int [B, T] target ids (one-hot targets), or float [B, T, K]
   mask     float [B, T]: 1 where a target enters the loss
@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from seqgen.data.tasks import Sequences
+from seqgen.data.lstm1997_tasks import Sequences
 from seqgen.errors import ConfigError
 
 ACTIVATIONS = ("sigmoid", "linear", "softmax")

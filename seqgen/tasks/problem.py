@@ -13,7 +13,7 @@ from collections.abc import Callable
 import ml_collections
 import numpy as np
 
-from seqgen.data import tasks as data
+from seqgen.data import lstm1997_tasks as data
 from seqgen.errors import ConfigError
 
 Stream = Callable[[int], data.Sequences]  # n -> the next n training sequences
@@ -44,9 +44,7 @@ def _draws(gen: Callable[[np.random.Generator, int], data.Sequences]):
 def _reber(t: ml_collections.ConfigDict) -> Problem:
     # Each trial draws its own fixed sets (the paper: 256 + 256 random strings).
     def sets(rng):
-        train = [data.embedded_reber_string(rng) for _ in range(t.num_train)]
-        test = [data.embedded_reber_string(rng) for _ in range(t.num_test)]
-        return train, test
+        return data.embedded_reber_sets(rng, t.num_train, t.num_test)
 
     def stream(rng):
         train = data.reber_sequences(sets(rng)[0])

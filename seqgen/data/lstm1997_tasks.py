@@ -144,10 +144,10 @@ def reber_sequences(strings: list[str], max_len: int | None = None) -> Sequences
     return _symbolic(x, y, mask, steps, K, K, allowed=allowed)
 
 
-def embedded_reber_sets(seed: int, num_train: int = 256, num_test: int = 256
-                        ) -> tuple[list[str], list[str]]:
-    """The paper's fixed training and test sets of randomly drawn strings."""
-    rng = np.random.default_rng([seed, 1997])
+def embedded_reber_sets(rng: np.random.Generator, num_train: int = 256,
+                        num_test: int = 256) -> tuple[list[str], list[str]]:
+    """The paper's fixed training and test sets of randomly drawn strings
+    (256 + 256), training strings drawn first."""
     train = [embedded_reber_string(rng) for _ in range(num_train)]
     test = [embedded_reber_string(rng) for _ in range(num_test)]
     return train, test

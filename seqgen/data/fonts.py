@@ -1,0 +1,241 @@
+"""Single-line fonts for drawn handwriting: glyphs as pen-down polylines, in x-heights.
+
+FONTS: Hershey script (PyPI Hershey-Fonts, MIT; HERSHEY_FONTS) and the EMS
+SVG fonts Allure, Elfin and Nixish Italic (vendored in third_party/fonts, SIL
+OFL 1.1, provenance in PROVENANCE.md there; SVG_FONT_FILES). `load_font(name)`
+reads one, once per process, and normalises it (`normalise_font`): baseline
+and x-height are the medians of the bottoms and tops of the lowercase letters
+without ascenders or descenders (X_HEIGHT_LETTERS), and every glyph is scaled
+so that the baseline is y = 0 and the x-height y = 1, x measured from the
+glyph's origin, y up. drawn.py writes lines with these glyphs.
+
+SVG fonts are parsed with defusedxml. Path data may use M, L, H, V, C and Z,
+absolute or relative; a cubic Bezier becomes CUBIC_SEGMENTS straight pieces
+(drawn.py resamples the strokes anyway). A file that cannot be read or
+parsed raises StrokeDataError naming it and the fix. A change here that moves
+any glyph changes the drawn lines: bump drawn.GENERATION_VERSION with it.
+
+Dimension letters: N points of a polyline.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+from defusedxml import ElementTree
+
+from seqgen.data.strokes import StrokeDataError
+
+# Editable installs find the fonts beside the package; see PROVENANCE.md there.
+FONTS_DIR = Path(__file__).resolve().parents[2] / "third_party" / "fonts"
+SVG_FONT_FILES = {"ems_allure": "EMSAllure.svg", "ems_elfin": "EMSElfin.svg",
+                  "ems_nixish_italic": "EMSNixishItalic.svg"}
+HERSHEY_FONTS = {"hershey_script": "scripts"}  # seqgen name -> Hershey-Fonts name
+FONTS = ("hershey_script", "ems_allure", "ems_elfin", "ems_nixish_italic")
+
+# Lowercase letters without ascenders or descenders: their median top and
+# bottom define a font's x-height and baseline (the SVG fonts' declared
+# x-height="300" and baseline 0 are off by 20-70%).
+X_HEIGHT_LETTERS = "acemnorsuvwxz"
+CUBIC_SEGMENTS = 8  # straight pieces per cubic Bezier (resampled afterwards anyway)
+
+
+@dataclasses.dataclass(frozen=True)
+class Glyph:
+    """One character: pen-down polylines and the advance to the next origin."""
+
+    strokes: tuple[np.ndarray, ...]  # each float64 (N, 2): x right, y up
+    advance: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Font:
+    """Glyphs in x-heights: baseline at y = 0, x-height at y = 1, origin x = 0."""
+
+    name: str
+    glyphs: Mapping[str, Glyph]
+    x_height: float  # in the source's own units, as measured
+    baseline: float  # in the source's own units, as measured
+
+
+# ----------------------------------------------------------------------------
+# Reading fonts.
+# ----------------------------------------------------------------------------
+
+_PATH_TOKEN = re.compile(r"([A-Za-z])|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
+_PATH_ARGS = {"M": 2, "L": 2, "H": 1, "V": 1, "C": 6, "Z": 0}
+
+
+def parse_svg_path(d: str, where: str = "path") -> list[np.ndarray]:
+    """An SVG path `d` -> polylines (float64 (N, 2)), one per subpath, in its own axes.
+
+    Handles M, L, H, V, C, Z, absolute and relative (lowercase), with the
+    SVG rules that extra pairs after M/m are line-tos and that commands repeat
+    while numbers follow. Cubic Beziers become CUBIC_SEGMENTS straight pieces.
+    Other commands (Q, S, T, A) raise StrokeDataError naming `where`.
+    """
+    tokens = []
+    pos = 0
+    for m in _PATH_TOKEN.finditer(d):
+        if d[pos:m.start()].strip(" \t\r\n,"):
+            raise StrokeDataError(f"{where}: unreadable path data {d[pos:m.start()]!r} at "
+                                  f"offset {pos}; the file is not a valid SVG font.")
+        tokens.append(m.group(1) or float(m.group(2)))
+        pos = m.end()
+    if d[pos:].strip(" \t\r\n,"):
+        raise StrokeDataError(f"{where}: unreadable path data {d[pos:]!r} at offset {pos}; "
+                              f"the file is not a valid SVG font.")
+    polylines: list[list[tuple[float, float]]] = []
+    cur = np.zeros(2)
+    start = np.zeros(2)
+    cmd = ""
+    i = 0
+    while i < len(tokens):
+        if isinstance(tokens[i], str):
+            cmd = tokens[i]
+            i += 1
+            if cmd.upper() not in _PATH_ARGS:
+                raise StrokeDataError(f"{where}: path command {cmd!r} is not supported "
+                                      f"(only M, L, H, V, C, Z); use a font without it.")
+        elif not cmd:
+            raise StrokeDataError(f"{where}: path data starts with a number, not a "
+                                  f"command; the file is not a valid SVG font.")
+        upper, relative = cmd.upper(), cmd.islower()
+        n = _PATH_ARGS[upper]
+        args = tokens[i:i + n]
+        if len(args) < n or any(isinstance(a, str) for a in args):
+            raise StrokeDataError(f"{where}: command {cmd!r} needs {n} numbers; the "
+                                  f"path data is truncated.")
+        i += n
+        base = cur if relative else np.zeros(2)
+        if upper == "M":
+            cur = base + args
+            start = cur
+            polylines.append([tuple(cur)])
+            cmd = "l" if relative else "L"  # further pairs are line-tos
+            continue
+        if not polylines:
+            polylines.append([tuple(cur)])  # drawing before any moveto starts at (0, 0)
+        if upper == "Z":
+            cur = start
+            polylines[-1].append(tuple(cur))
+            if i < len(tokens) and not isinstance(tokens[i], str):
+                raise StrokeDataError(f"{where}: numbers after Z; the path data is "
+                                      f"malformed.")
+            continue
+        if upper == "L":
+            cur = base + args
+        elif upper == "H":
+            cur = np.array([base[0] + args[0], cur[1]])
+        elif upper == "V":
+            cur = np.array([cur[0], base[1] + args[0]])
+        else:  # C: control points c1, c2 and the end point
+            p0 = cur
+            c1, c2, p3 = (base + args[0:2], base + args[2:4], base + args[4:6])
+            t = np.linspace(0, 1, CUBIC_SEGMENTS + 1)[1:, None]
+            pts = ((1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * c1
+                   + 3 * (1 - t) * t ** 2 * c2 + t ** 3 * p3)
+            polylines[-1].extend(map(tuple, pts[:-1]))
+            cur = p3
+        polylines[-1].append(tuple(cur))
+    return [np.array(p, np.float64) for p in polylines if len(p) > 1]
+
+
+def read_svg_font(path: Path) -> dict[str, Glyph]:
+    """The glyphs of an SVG font file in its own units (y up, as in the file).
+
+    Glyphs whose `unicode` is missing or more than one character (ligatures)
+    are left out. A glyph without `horiz-adv-x` takes the font's.
+    """
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (OSError, ElementTree.ParseError) as err:
+        raise StrokeDataError(f"{path}: cannot read the SVG font ({err}); restore it from "
+                              f"the package named in PROVENANCE.md beside it.") from None
+    font = next((e for e in root.iter() if _local(e.tag) == "font"), None)
+    if font is None:
+        raise StrokeDataError(f"{path}: no <font> element; it is not an SVG font.")
+    default_advance = font.get("horiz-adv-x")
+    glyphs = {}
+    for element in font.iter():
+        if _local(element.tag) != "glyph":
+            continue
+        char = element.get("unicode")
+        if char is None or len(char) != 1:
+            continue
+        where = f"{path}: glyph {char!r}"
+        advance = element.get("horiz-adv-x", default_advance)
+        try:
+            advance = float(advance)
+        except (TypeError, ValueError):
+            raise StrokeDataError(f"{where} has no numeric horiz-adv-x ({advance!r}) and "
+                                  f"the <font> gives none; the file is malformed.") from None
+        strokes = parse_svg_path(element.get("d", ""), where)
+        glyphs[char] = Glyph(strokes=tuple(strokes), advance=advance)
+    if not glyphs:
+        raise StrokeDataError(f"{path}: the <font> holds no glyphs.")
+    return glyphs
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _hershey_glyphs(name: str) -> dict[str, Glyph]:
+    """Hershey-Fonts glyphs in font units, y flipped to point up."""
+    from HersheyFonts import HersheyFonts  # noqa: PLC0415  (a heavy import, only here)
+
+    font = HersheyFonts()
+    font.load_default_font(name)
+    glyphs = {}
+    for char, g in font.all_glyphs.items():
+        strokes = tuple(np.array([(x - g.left_offset, -y) for x, y in s], np.float64)
+                        for s in g.strokes if len(s))
+        glyphs[char] = Glyph(strokes=strokes, advance=float(g.char_width))
+    return glyphs
+
+
+def normalise_font(name: str, glyphs: Mapping[str, Glyph]) -> Font:
+    """Glyphs scaled to x-heights, with the baseline moved to y = 0.
+
+    Baseline and x-height are the medians of the bottoms and tops of the
+    X_HEIGHT_LETTERS the font has.
+    """
+    tops, bottoms = [], []
+    for c in X_HEIGHT_LETTERS:
+        if c in glyphs and glyphs[c].strokes:
+            y = np.concatenate([s[:, 1] for s in glyphs[c].strokes])
+            tops.append(y.max())
+            bottoms.append(y.min())
+    if len(tops) < 3:
+        raise StrokeDataError(f"font {name!r}: fewer than 3 of the letters "
+                              f"{X_HEIGHT_LETTERS!r}, so its size cannot be measured; "
+                              f"use a font with lowercase letters.")
+    baseline = float(np.median(bottoms))
+    x_height = float(np.median(tops)) - baseline
+    offset = np.array([0.0, baseline])
+    scaled = {c: Glyph(strokes=tuple((s - offset) / x_height for s in g.strokes),
+                       advance=g.advance / x_height)
+              for c, g in glyphs.items()}
+    return Font(name=name, glyphs=scaled, x_height=x_height, baseline=baseline)
+
+
+@functools.cache
+def load_font(name: str) -> Font:
+    """One of FONTS, in x-heights (cached)."""
+    if name in HERSHEY_FONTS:
+        return normalise_font(name, _hershey_glyphs(HERSHEY_FONTS[name]))
+    if name in SVG_FONT_FILES:
+        path = FONTS_DIR / SVG_FONT_FILES[name]
+        if not path.is_file():
+            raise StrokeDataError(f"font {name!r}: {path} not found; the fonts ship in the "
+                                  f"repository's third_party/fonts: install seqgen from a "
+                                  f"clone with pip install -e . or drop {name!r} from "
+                                  f"data_config.fonts.")
+        return normalise_font(name, read_svg_font(path))
+    raise StrokeDataError(f"font {name!r} is unknown: data_config.fonts takes names from "
+                          f"{FONTS}.")
