@@ -27,9 +27,11 @@ with the state carried across windows, as Graves.
 """
 
 from seqgen import text_config
+from seqgen.config_variants import parse_arg
 
 
 def get_config(arg: str | None = None):
+    v = parse_arg(arg, "configs/default.py", **text_config.VARIANTS, sweep=False)
     c = text_config.base()
     c.data.dataset = "shakespeare"
     c.model.num_layers = 2
@@ -41,15 +43,13 @@ def get_config(arg: str | None = None):
     c.num_steps = 2400
     c.eval_every = 800
     c.checkpoint_every = 400
-    names = text_config.variants(arg, ("smoke", "sweep", *text_config.REGULARISED),
-                                 "configs/default.py")
-    if names & set(text_config.REGULARISED):
+    if v.regularise != "none":
         c.num_steps = 800  # more steps on top of the warm start's
         c.eval_every = 800
-        text_config.regularise(c, names, init_from="/tmp/seqgen/default")
-    if "smoke" in names:
+        text_config.regularise(c, v, init_from="/tmp/seqgen/default")
+    if v.smoke:
         c = text_config.smoke(c)
-    elif "sweep" in names:  # the same model, sized so 8 sweep points fit 20 minutes
+    elif v.sweep:  # the same model, sized so 8 sweep points fit 20 minutes
         c.num_steps = 400  # per point (~1.4 passes over the corpus); 2 points at a time
         c.eval_every = 400  # validation and samples once, at the end
         c.checkpoint_every = 200

@@ -20,9 +20,11 @@ scale away, up to eps); default split is the usual 90M/5M/5M
 """
 
 from seqgen import text_config
+from seqgen.config_variants import parse_arg
 
 
 def get_config(arg: str | None = None):
+    v = parse_arg(arg, "configs/enwik8.py", smoke=False)
     c = text_config.base()
     c.data.dataset = "enwik8"
     c.data.split = "standard"  # 'graves': train 96M, validate on the last 4M
@@ -42,10 +44,8 @@ def get_config(arg: str | None = None):
     c.log_every = 200
     c.checkpoint_every = 2_000
     c.sample.length = 1000
-    if arg == "smoke":
+    if v.smoke:
         c = text_config.smoke(c)
-    elif arg:
-        raise ValueError(f"unknown variant {arg!r} of configs/enwik8.py; use ':smoke'")
     return c
 
 

@@ -20,9 +20,11 @@ CPU; lines longer than data.max_points are left out (counted: ~1%).
 """
 
 from seqgen import handwriting_config
+from seqgen.config_variants import parse_arg
 
 
 def get_config(arg: str | None = None):
+    v = parse_arg(arg, "configs/handwriting.py", smoke=False)
     c = handwriting_config.base()
     c.data.dataset = "drawn"
     c.data.max_chars = 40  # 20-40 characters, ~640 points a line on average
@@ -39,10 +41,8 @@ def get_config(arg: str | None = None):
     c.eval_every = 100
     c.log_every = 20
     c.checkpoint_every = 100
-    if arg == "smoke":
+    if v.smoke:
         c = handwriting_config.smoke(c)
-    elif arg:
-        raise ValueError(f"unknown variant {arg!r} of configs/handwriting.py; use ':smoke'")
     return c
 
 

@@ -19,9 +19,11 @@ over 2,000 points are left out (counted).
 """
 
 from seqgen import handwriting_config
+from seqgen.config_variants import parse_arg
 
 
 def get_config(arg: str | None = None):
+    v = parse_arg(arg, "configs/iam_synthesis.py", smoke=False)
     c = handwriting_config.synthesis_base()
     c.data.dataset = "iam_ondb"
     c.data.split = "graves"
@@ -40,10 +42,8 @@ def get_config(arg: str | None = None):
     c.eval_every = 1_000
     c.log_every = 100
     c.checkpoint_every = 1_000
-    if arg == "smoke":
+    if v.smoke:
         c = handwriting_config.smoke(c)
-    elif arg:
-        raise ValueError(f"unknown variant {arg!r} of configs/iam_synthesis.py; use ':smoke'")
     return c
 
 

@@ -37,9 +37,11 @@ symbols = 1e-2 for the same step per sequence; forget-gate bias 1.
 """
 
 from seqgen import text_config
+from seqgen.config_variants import parse_arg
 
 
 def get_config(arg: str | None = None):
+    v = parse_arg(arg, "configs/ptb_char.py", **text_config.VARIANTS)
     c = text_config.base()
     c.data.dataset = "ptb_char"
     c.model.num_layers = 1
@@ -54,10 +56,8 @@ def get_config(arg: str | None = None):
     c.eval_every = 2_000
     c.log_every = 200
     c.checkpoint_every = 2_000
-    names = text_config.variants(arg, ("smoke", *text_config.REGULARISED),
-                                 "configs/ptb_char.py")
-    text_config.regularise(c, names, init_from="/tmp/seqgen/ptb_char")
-    if "smoke" in names:
+    text_config.regularise(c, v, init_from="/tmp/seqgen/ptb_char")
+    if v.smoke:
         c = text_config.smoke(c)
     return c
 

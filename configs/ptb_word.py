@@ -36,9 +36,11 @@ is the mean per word over 32 streams, so his lr 1e-4 per sequence becomes
 """
 
 from seqgen import text_config
+from seqgen.config_variants import parse_arg
 
 
 def get_config(arg: str | None = None):
+    v = parse_arg(arg, "configs/ptb_word.py", **text_config.VARIANTS)
     c = text_config.base()
     c.data.dataset = "ptb_word"
     c.model.num_layers = 1
@@ -54,10 +56,8 @@ def get_config(arg: str | None = None):
     c.log_every = 100
     c.checkpoint_every = 1_000
     c.sample.length = 100
-    names = text_config.variants(arg, ("smoke", *text_config.REGULARISED),
-                                 "configs/ptb_word.py")
-    text_config.regularise(c, names, init_from="/tmp/seqgen/ptb_word")
-    if "smoke" in names:
+    text_config.regularise(c, v, init_from="/tmp/seqgen/ptb_word")
+    if v.smoke:
         c = text_config.smoke(c)
     return c
 

@@ -29,9 +29,11 @@ CPU-sized prototype. The sweep holds those choices' ablations.
 """
 
 from seqgen import handwriting_config
+from seqgen.config_variants import parse_arg
 
 
 def get_config(arg: str | None = None):
+    v = parse_arg(arg, "configs/synthesis.py", smoke=False)
     c = handwriting_config.synthesis_base()
     c.data.dataset = "drawn"
     c.data.fonts = "hershey_script"  # one writer: letter shapes form within 30 CPU minutes
@@ -54,10 +56,8 @@ def get_config(arg: str | None = None):
     c.eval_every = 200
     c.log_every = 20
     c.checkpoint_every = 100
-    if arg == "smoke":
+    if v.smoke:
         c = handwriting_config.smoke(c)
-    elif arg:
-        raise ValueError(f"unknown variant {arg!r} of configs/synthesis.py; use ':smoke'")
     return c
 
 

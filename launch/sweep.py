@@ -117,7 +117,8 @@ def resolve(module: ModuleType, arg: str | None, overrides: dict[str, Any],
             old = node[leaf]
         except (KeyError, AttributeError, TypeError):
             sys.exit(f"FATAL {where}: config has no field {dotted!r}; see the fields in "
-                     "the config file (seqgen/text_config.py documents them)")
+                     "the config file (seqgen/common_config.py, text_config.py, "
+                     "handwriting_config.py and tasks/config.py document them)")
         node[leaf] = _coerce(old, value, f"{where} {dotted}")
     return config
 

@@ -1,19 +1,21 @@
 """The fields of a handwriting experiment, each with its unit or typical value.
 
-Config files (configs/handwriting.py, configs/iam_prediction.py) start from
-`base()`; model and optimizer fields mean what they mean for text
-(seqgen/text_config.py), the rest is here.
+The fields every trained kind shares (model, optim, regularise, cadence)
+are in seqgen/common_config.py; `base()` adds the handwriting ones and
+`synthesis_base()` those of the soft window. Config files
+(configs/handwriting.py, iam_prediction.py, synthesis.py, iam_synthesis.py)
+start from them.
 """
 
 from __future__ import annotations
 
 import ml_collections
 
-from seqgen import text_config
+from seqgen import common_config
 
 
 def base() -> ml_collections.ConfigDict:
-    c = text_config.base()
+    c = common_config.base()
     c.kind = "handwriting"  # seqgen/kinds/handwriting.py: prediction (Graves §4)
 
     c.data = ml_collections.ConfigDict()
@@ -37,20 +39,15 @@ def base() -> ml_collections.ConfigDict:
     c.model.hidden = 400  # Graves: 400
     c.model.num_mixtures = 20  # M bivariate Gaussians (Graves: 20)
     c.model.clip_preactivations = 10.0  # Graves: dL/d(LSTM pre-activations) in [-10, 10]
-    c.model.clip_outputs = 100.0  # Graves: dL/d(network outputs) in [-100, 100]
 
-    c.optim.name = "graves_rmsprop"
+    c.optim.name = "graves_rmsprop"  # Graves (2013) §4
     c.optim.learning_rate = 1e-4  # Graves' handwriting lr
     c.optim.schedule = "constant"
 
-    c.batch_size = 32  # lines per update
-    c.eval_batch_size = 32  # lines per evaluation batch
-    del c["seq_len"]  # whole lines are the unit, not fixed windows
+    # batch_size and eval_batch_size count whole lines: no fixed windows here.
     c.sample.length = 700  # points per sampled line (an IAM line has ~700)
     c.sample.bias = 0.5  # sampling bias b at evaluations (Graves eqs. 61-62)
     c.sample.num_samples = 4  # lines drawn at each evaluation
-    del c.sample["prime"]
-    del c.sample["temperature"]
     return c
 
 

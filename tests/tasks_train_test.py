@@ -286,7 +286,7 @@ def test_recent_window_rule_counts_sequences_exactly(batch_size):
 def test_configs_load_with_their_variants(name):
     for arg in (None, "smoke"):
         c = load_config(name, arg)
-        assert c.kind == "task" and c.task.name == name
+        assert c.trainer == "seqgen.tasks.trainer" and c.task.name == name
         trainer.check_config(c)
         prob = problem.build(c)
         for model in c.report_models:
@@ -314,7 +314,7 @@ def test_configs_load_with_their_variants(name):
 def test_main_solves_task_2a_at_p_100(tmp_path):
     """The paper's 2a (lag 100) from the command line, in seconds."""
     proc = subprocess.run(
-        [sys.executable, "-m", "seqgen.main", "--config=configs/tasks/long_lag.py",
+        [sys.executable, "-m", "seqgen.tasks.main", "--config=configs/tasks/long_lag.py",
          f"--workdir={tmp_path}"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "trial 0: success after" in proc.stdout
@@ -358,4 +358,5 @@ def test_a_bad_variant_is_one_line_naming_the_fix(tmp_path):
         [sys.executable, "-m", "seqgen.main", "--config=configs/tasks/adding.py:T=5x",
          f"--workdir={tmp_path}"], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
-    assert proc.stderr.strip().splitlines()[-1].endswith("T must be of type int")
+    assert proc.stderr.strip().splitlines()[-1].startswith(
+        "FATAL variant 'T=5x' of configs/tasks/adding.py: T takes an int; use T=<int>")

@@ -1,6 +1,6 @@
 """Hochreiter & Schmidhuber (1997), experiment 4: the adding problem.
 
-  python -m seqgen.main --config=configs/tasks/adding.py --workdir=/tmp/seqgen/adding
+  python -m seqgen.tasks.main --config=configs/tasks/adding.py --workdir=/tmp/seqgen/adding
 
 Pairs (value in [-1, 1], marker); two pairs are marked, the first among the
 first ten, the second among the first T/2 - 1; at the end the net outputs
@@ -19,17 +19,17 @@ weights), weights U(-0.1, 0.1), input-gate biases -3 and -6, learning rate
 `:lr=0.1`, `:bptt` (full BPTT instead of the truncated gradient), `:smoke`.
 """
 
+from seqgen.config_variants import parse_arg
 from seqgen.tasks import config as task_config
 
 PATH = "configs/tasks/adding.py"
 
 
 def get_config(arg: str | None = None):
-    v = task_config.parse_variant(arg, PATH, {"T": int, "lr": float, "bptt": bool,
-                                              "smoke": bool})
+    v = parse_arg(arg, PATH, T=100, lr=0.5, bptt=False, smoke=False)
     c = task_config.base()
     c.task.name = "adding"
-    c.task.T = v.get("T", 100)  # minimal sequence length; lengths T..T+T/10
+    c.task.T = v.T  # minimal sequence length; lengths T..T+T/10
     # Linear, not logistic: with a logistic output unit our trials plateau at
     # ~0.4% wrong (extreme targets undershot) and never get 2000 in a row.
     c.output.activation = "linear"
@@ -48,11 +48,11 @@ def get_config(arg: str | None = None):
     m.cell_bias = m.gate_bias = m.output_bias = True
     m.init_scale = 0.1
     m.in_gate_bias = (-3.0, -6.0)
-    m.truncate = not v.get("bptt", False)
-    m.learning_rate = v.get("lr", 0.5)
+    m.truncate = not v.bptt
+    m.learning_rate = v.lr
 
     c.lstm.hidden = 4  # 4 cells: 4*4*(2+4+1) + 5 = 117 weights
-    c.lstm.learning_rate = v.get("lr", 0.5)
+    c.lstm.learning_rate = v.lr
     c.rnn.hidden = 8  # 8*(2+8+1) + 9 = 97 weights
     c.rnn.learning_rate = 0.1
 
@@ -64,7 +64,7 @@ def get_config(arg: str | None = None):
     p.sequences = {100: "74,000", 500: "209,000", 1000: "853,000"}.get(c.task.T, "n/a")
     p.test_wrong = {100: "1/2560", 500: "0/2560", 1000: "1/2560"}.get(c.task.T, "n/a")
     p.baseline = "no baseline run in the paper"
-    if v.get("smoke"):
+    if v.smoke:
         c = task_config.smoke(c)
     return c
 

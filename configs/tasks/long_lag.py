@@ -1,6 +1,6 @@
 """Hochreiter & Schmidhuber (1997), experiment 2a: noise-free long time lags.
 
-  python -m seqgen.main --config=configs/tasks/long_lag.py --workdir=/tmp/seqgen/2a
+  python -m seqgen.tasks.main --config=configs/tasks/long_lag.py --workdir=/tmp/seqgen/2a
 
 Two sequences, (x, a_1, ..., a_{p-1}, x) and (y, a_1, ..., a_{p-1}, y),
 each drawn with probability 1/2; p + 1 symbols, one-hot in and out. To
@@ -25,25 +25,25 @@ learning rate 1.0, truncated gradient. Variants: `:p=...`, `:lr=...`,
 `:every`, `:smoke`.
 """
 
+from seqgen.config_variants import parse_arg
 from seqgen.tasks import config as task_config
 
 PATH = "configs/tasks/long_lag.py"
 
 
 def get_config(arg: str | None = None):
-    v = task_config.parse_variant(arg, PATH, {"p": int, "lr": float, "every": bool,
-                                              "smoke": bool})
+    v = parse_arg(arg, PATH, p=100, lr=1.0, every=False, smoke=False)
     c = task_config.base()
     c.task.name = "long_lag"
-    c.task.p = v.get("p", 100)  # time lag; p + 1 symbols
-    c.task.targets = "every" if v.get("every") else "final"  # final | every next symbol
+    c.task.p = v.p  # time lag; p + 1 symbols
+    c.task.targets = "every" if v.every else "final"  # final | every next symbol
     c.output.activation = "sigmoid"  # paper: logistic output units
     c.criterion.kind = "fixed"
     c.criterion.rule = "abs_error"
     c.criterion.tol = 0.25  # paper: max. absolute output error below 0.25
     c.train.max_sequences = 30_000  # paper: 5,040 on success
     c.train.chunk = 100  # the success test runs this often (sequences)
-    lr = v.get("lr", 1.0)
+    lr = v.lr
 
     m = c.lstm1997
     m.num_blocks, m.block_size = 1, 1
@@ -70,7 +70,7 @@ def get_config(arg: str | None = None):
     p.test_wrong = "0 (criterion)"
     p.baseline = "RTRL, BPTT: 0% (> 5,000,000)"
     p.note = "final-element target is our reading; our net has 10,708 weights"
-    if v.get("smoke"):
+    if v.smoke:
         c = task_config.smoke(c)
     return c
 

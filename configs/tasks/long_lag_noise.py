@@ -1,7 +1,7 @@
 """Hochreiter & Schmidhuber (1997), experiment 2c: very long time lags
 with no local regularities.
 
-  python -m seqgen.main --config=configs/tasks/long_lag_noise.py --workdir=/tmp/seqgen/2c
+  python -m seqgen.tasks.main --config=configs/tasks/long_lag_noise.py --workdir=/tmp/seqgen/2c
 
 Sequences b, x|y, q random distractors out of p, more distractors each
 with probability 9/10 until an e, then the net must output x or y: a lag
@@ -28,6 +28,7 @@ Variants: `:q=...`, `:p=...`, `:lr=...`, `:smoke`; lags up to q=1000
 work (slowly).
 """
 
+from seqgen.config_variants import parse_arg
 from seqgen.tasks import config as task_config
 
 PATH = "configs/tasks/long_lag_noise.py"
@@ -38,12 +39,11 @@ PAPER = {(50, 50): "30,000", (100, 100): "31,000", (200, 200): "33,000",
 
 
 def get_config(arg: str | None = None):
-    v = task_config.parse_variant(arg, PATH, {"q": int, "p": int, "lr": float,
-                                              "smoke": bool})
+    v = parse_arg(arg, PATH, q=100, p=int, lr=1.0, smoke=False)  # p: q if not given
     c = task_config.base()
     c.task.name = "long_lag_noise"
-    c.task.q = v.get("q", 100)  # minimal lag - 1 (paper: 50-1000)
-    c.task.p = v.get("p", c.task.q)  # distractor symbols (paper: 50-1000)
+    c.task.q = v.q  # minimal lag - 1 (paper: 50-1000)
+    c.task.p = v.q if v.p is None else v.p  # distractor symbols (paper: 50-1000)
     c.task.max_extra = 100  # longer distractor tails are redrawn (P = 2.4e-5)
     c.output.activation = "sigmoid"  # paper: logistic output units
     c.criterion.kind = "recent"
@@ -54,7 +54,7 @@ def get_config(arg: str | None = None):
     c.criterion.max_mse = 0.01
     c.train.max_sequences = 150_000 if c.task.q <= 200 else 400_000
     c.train.chunk = 1000
-    lr = v.get("lr", 1.0)
+    lr = v.lr
 
     m = c.lstm1997
     m.num_blocks, m.block_size = 2, 1
@@ -77,7 +77,7 @@ def get_config(arg: str | None = None):
     p.test_wrong = "n/s"
     p.baseline = "'BPTT, RTRL and the other competitors have no chance'"
     p.note = "lr, window and the 6 biases are ours"
-    if v.get("smoke"):
+    if v.smoke:
         c = task_config.smoke(c)
     return c
 

@@ -1,6 +1,6 @@
 """Hochreiter & Schmidhuber (1997), experiment 5: the multiplication problem.
 
-  python -m seqgen.main --config=configs/tasks/multiplication.py --workdir=/tmp/seqgen/mul
+  python -m seqgen.tasks.main --config=configs/tasks/multiplication.py --workdir=/tmp/seqgen/mul
 
 As the adding problem, but values in [0, 1] and the target X1 * X2 at the
 end. Stopping rule: fewer than n_seq wrong (|error| >= 0.04) among the
@@ -17,19 +17,19 @@ linear output unit, as in configs/tasks/adding.py. Variants: `:nseq=13`,
 `:T=...`, `:lr=...`, `:smoke`.
 """
 
+from seqgen.config_variants import parse_arg
 from seqgen.tasks import config as task_config
 
 PATH = "configs/tasks/multiplication.py"
 
 
 def get_config(arg: str | None = None):
-    v = task_config.parse_variant(arg, PATH, {"T": int, "nseq": int, "lr": float,
-                                              "smoke": bool})
+    v = parse_arg(arg, PATH, nseq=140, T=100, lr=0.1, smoke=False)
     c = task_config.base()
     c.task.name = "multiplication"
-    c.task.T = v.get("T", 100)  # minimal sequence length; lengths T..T+T/10
+    c.task.T = v.T  # minimal sequence length; lengths T..T+T/10
     c.output.activation = "linear"
-    nseq = v.get("nseq", 140)
+    nseq = v.nseq
     c.criterion.kind = "recent"
     c.criterion.rule = "abs_error"
     c.criterion.tol = 0.04  # paper: |error| < 0.04 at the end is correct
@@ -44,10 +44,10 @@ def get_config(arg: str | None = None):
     m.cell_bias = m.gate_bias = m.output_bias = True
     m.init_scale = 0.1
     m.in_gate_bias = (-3.0, -6.0)
-    m.learning_rate = v.get("lr", 0.1)
+    m.learning_rate = v.lr
 
     c.lstm.hidden = 4  # 117 weights
-    c.lstm.learning_rate = v.get("lr", 0.1)
+    c.lstm.learning_rate = v.lr
     c.rnn.hidden = 8  # 97 weights
     c.rnn.learning_rate = 0.05
 
@@ -59,7 +59,7 @@ def get_config(arg: str | None = None):
     p.sequences = {140: "482,000", 13: "1,273,000"}.get(nseq, "n/a")
     p.test_wrong = {140: "139/2560", 13: "14/2560"}.get(nseq, "n/a")
     p.baseline = "no baseline run in the paper"
-    if v.get("smoke"):
+    if v.smoke:
         c = task_config.smoke(c)
     return c
 

@@ -1,7 +1,7 @@
 """Periodic binary strings, the toy of char-level tutorials: 0101...,
 0001..., 000001..., 0000011111... (not in the 1997 paper).
 
-  python -m seqgen.main --config=configs/tasks/periodic.py:pattern=000001 --workdir=/tmp/seqgen/per
+  python -m seqgen.tasks.main --config=configs/tasks/periodic.py:pattern=000001 --workdir=/tmp/seqgen/per
 
 Read 50 symbols of the pattern repeated from a random phase, predict each
 next one (softmax over 2 symbols, cross-entropy). Success: on every phase,
@@ -16,18 +16,18 @@ learning rate 0.05, truncated gradient. Variants: `:pattern=0001` (01,
 0001, 000001, 0000011111 or any 0/1 string), `:T=...`, `:lr=...`, `:smoke`.
 """
 
+from seqgen.config_variants import parse_arg
 from seqgen.tasks import config as task_config
 
 PATH = "configs/tasks/periodic.py"
 
 
 def get_config(arg: str | None = None):
-    v = task_config.parse_variant(arg, PATH, {"pattern": str, "T": int, "lr": float,
-                                              "smoke": bool})
+    v = parse_arg(arg, PATH, pattern="0000011111", T=50, lr=float, smoke=False)
     c = task_config.base()
     c.task.name = "periodic"
-    c.task.pattern = v.get("pattern", "0000011111")  # one period of the string
-    c.task.T = v.get("T", 50)  # symbols read per sequence
+    c.task.pattern = v.pattern  # one period of the string
+    c.task.T = v.T  # symbols read per sequence
     c.output.activation = "softmax"
     c.output.loss = "xent"
     c.criterion.kind = "fixed"
@@ -37,12 +37,12 @@ def get_config(arg: str | None = None):
     m = c.lstm1997
     m.num_blocks, m.block_size = 2, 2
     m.init_scale = 0.1
-    m.learning_rate = v.get("lr", 0.05)  # 0.1: 0000011111 solved in 2 of 4 trials
+    m.learning_rate = 0.05 if v.lr is None else v.lr  # 0.1: 0000011111 solved in 2 of 4 trials
 
     c.lstm.hidden = 4
-    c.lstm.learning_rate = v.get("lr", 0.1)
+    c.lstm.learning_rate = 0.1 if v.lr is None else v.lr
     c.rnn.hidden = 8
-    c.rnn.learning_rate = v.get("lr", 0.1)
+    c.rnn.learning_rate = 0.1 if v.lr is None else v.lr
 
     p = c.paper
     p.source = "not in the paper"
@@ -51,7 +51,7 @@ def get_config(arg: str | None = None):
     p.sequences = "n/a"
     p.test_wrong = "n/a"
     p.baseline = "n/a"
-    if v.get("smoke"):
+    if v.smoke:
         c = task_config.smoke(c)
     return c
 

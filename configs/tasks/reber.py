@@ -1,6 +1,6 @@
 """Hochreiter & Schmidhuber (1997), experiment 1: the embedded Reber grammar.
 
-  python -m seqgen.main --config=configs/tasks/reber.py --workdir=/tmp/seqgen/reber
+  python -m seqgen.tasks.main --config=configs/tasks/reber.py --workdir=/tmp/seqgen/reber
 
 Next-symbol prediction over 7 symbols on strings B (T|P) <Reber string>
 (T|P) E, where the second symbol must be remembered to the end. Fixed
@@ -25,6 +25,7 @@ success test runs every 100 training sequences. Variants: `:lr=0.1`,
 `:4x1`, `:6x2`, `:bptt`, `:smoke`.
 """
 
+from seqgen.config_variants import parse_arg
 from seqgen.tasks import config as task_config
 
 PATH = "configs/tasks/reber.py"
@@ -35,10 +36,8 @@ PAPER = {("3x2", 0.1): ("100", "21,730"), ("3x2", 0.2): ("97", "14,060"),
 
 
 def get_config(arg: str | None = None):
-    v = task_config.parse_variant(arg, PATH, {"lr": float, "4x1": bool, "6x2": bool,
-                                              "bptt": bool, "smoke": bool})
-    shape = "4x1" if v.get("4x1") else "6x2" if v.get("6x2") else "3x2"
-    lr = v.get("lr", 0.5)
+    v = parse_arg(arg, PATH, lr=0.5, shape=("3x2", "4x1", "6x2"), bptt=False, smoke=False)
+    shape, lr = v.shape, v.lr  # blocks x cells per block
     c = task_config.base()
     c.task.name = "reber"
     c.task.num_train = 256  # paper: 256 training strings
@@ -54,7 +53,7 @@ def get_config(arg: str | None = None):
     m.cell_bias, m.gate_bias, m.output_bias = False, True, False
     m.init_scale = 0.2
     m.out_gate_bias = tuple(-float(j % 3 + 1) for j in range(m.num_blocks))  # -1, -2, -3, ...
-    m.truncate = not v.get("bptt", False)
+    m.truncate = not v.bptt
     m.learning_rate = lr
 
     c.lstm.hidden = 12  # 4*12*(7+12+1) + 12*7+7 = 1,051 weights (6 cells: ~50% solved)
@@ -69,7 +68,7 @@ def get_config(arg: str | None = None):
     p.success, p.sequences = PAPER.get((shape, lr), ("n/a", "n/a"))
     p.test_wrong = "0 (criterion)"
     p.baseline = "RTRL 3-12 units: 'some fraction'; Elman: 0%; RCC: 50%, 182,000"
-    if v.get("smoke"):
+    if v.smoke:
         c = task_config.smoke(c)
     return c
 

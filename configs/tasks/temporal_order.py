@@ -1,6 +1,6 @@
 """Hochreiter & Schmidhuber (1997), experiment 6: temporal order (6a, 6b).
 
-  python -m seqgen.main --config=configs/tasks/temporal_order.py --workdir=/tmp/seqgen/order
+  python -m seqgen.tasks.main --config=configs/tasks/temporal_order.py --workdir=/tmp/seqgen/order
 
 Sequences of 100-110 symbols from {E, B, a, b, c, d, X, Y}: E first, B
 last, X or Y at a random position in [10, 20] and in [50, 60] (6b: [10,
@@ -20,15 +20,15 @@ rate 0.5 (6a) and 0.1 (6b), logistic outputs, truncated gradient.
 Variants: `:6b`, `:lr=...`, `:smoke`.
 """
 
+from seqgen.config_variants import parse_arg
 from seqgen.tasks import config as task_config
 
 PATH = "configs/tasks/temporal_order.py"
 
 
 def get_config(arg: str | None = None):
-    v = task_config.parse_variant(arg, PATH, {"6a": bool, "6b": bool, "lr": float,
-                                              "smoke": bool})
-    b = v.get("6b", False)
+    v = parse_arg(arg, PATH, variant=("6a", "6b"), lr=float, smoke=False)
+    b = v.variant == "6b"
     c = task_config.base()
     c.task.name = "temporal_order"
     c.task.variant = "6b" if b else "6a"  # 6a: 2 relevant symbols, 4 classes; 6b: 3, 8
@@ -47,7 +47,7 @@ def get_config(arg: str | None = None):
     m.cell_bias = m.gate_bias = m.output_bias = True
     m.init_scale = 0.1
     m.in_gate_bias = (-2.0, -4.0, -6.0) if b else (-2.0, -4.0)
-    lr = v.get("lr", 0.1 if b else 0.5)
+    lr = (0.1 if b else 0.5) if v.lr is None else v.lr
     m.learning_rate = lr
 
     c.lstm.hidden = 6 if b else 4  # 6a: 4*4*(8+4+1) + 4*5 = 228 weights
@@ -64,7 +64,7 @@ def get_config(arg: str | None = None):
     p.test_wrong = "2/2560" if b else "1/2560"
     p.baseline = "no baseline run in the paper"
     p.note = "the paper's input-gate bias values are our reading"
-    if v.get("smoke"):
+    if v.smoke:
         c = task_config.smoke(c)
     return c
 

@@ -1,5 +1,6 @@
-"""The fields of a 1997-task config, each with its unit or typical value,
-and the variants selected after the colon (`configs/tasks/adding.py:T=500`).
+"""The fields of a 1997-task config, each with its unit or typical value.
+The variants selected after the colon (`configs/tasks/adding.py:T=500`) are
+parsed by seqgen/config_variants.py like those of every config.
 
 Config files (configs/tasks/*.py) start from `base()` and set what their
 experiment needs; the paper's numbers ride along in `config.paper` so the
@@ -10,14 +11,14 @@ from __future__ import annotations
 
 import ml_collections
 
-from seqgen.errors import ConfigError
-
 MODELS = ("lstm1997", "lstm", "rnn")
 
 
 def base() -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
-    c.kind = "task"  # seqgen.main sends it to seqgen/tasks/run.py
+    # The loop that trains it: online trials, not seqgen.train's windows
+    # (python -m seqgen.tasks.main, or seqgen.main, which reads this field).
+    c.trainer = "seqgen.tasks.trainer"
     c.seed = 0  # trial i: params from (seed, i), data from (seed, i)
     c.model = "lstm1997"  # the net one trial trains: lstm1997 | lstm | rnn
     c.report_models = MODELS  # the nets the report compares, in this order
@@ -91,30 +92,6 @@ def base() -> ml_collections.ConfigDict:
     c.paper.baseline = ""  # the best non-LSTM result they report
     c.paper.note = ""  # doubts about a number, our reading of the text
     return c
-
-
-def parse_variant(arg: str | None, path: str, fields: dict[str, type]
-                  ) -> dict[str, object]:
-    """'T=500,smoke' -> {'T': 500, 'smoke': True}; unknown keys fail in one line."""
-    out: dict[str, object] = {}
-    for token in filter(None, (arg or "").split(",")):
-        key, eq, value = token.partition("=")
-        if key not in fields:
-            raise ConfigError(f"unknown variant {token!r} of {path}; use "
-                              + ", ".join(f"{k}=..." if t is not bool else k
-                                          for k, t in fields.items()))
-        kind = fields[key]
-        if kind is bool:
-            if eq:
-                raise ConfigError(f"variant {key!r} of {path} takes no value")
-            out[key] = True
-            continue
-        try:
-            out[key] = kind(value)
-        except ValueError:
-            raise ConfigError(f"variant {token!r} of {path}: {key} must be of type "
-                              f"{kind.__name__}") from None
-    return out
 
 
 def smoke(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
