@@ -85,7 +85,7 @@ def make_train_step(model, *, lr: float = 2e-3):
 def prediction_train_step_time(batch_np: dict[str, np.ndarray], *, layers: int,
                                hidden: int, warmup: int, repeats: int, mixtures: int = 20,
                                skip: bool = True) -> dict:
-    """Seconds per Adam step, and the compile time, on throughput.random_batch's arrays."""
+    """Seconds per Adam step, and the compile time, on the kind's example batch."""
     import jax.numpy as jnp
 
     params, opt_state, step = make_train_step(

@@ -45,12 +45,43 @@ def lstm_forward_flops(batch: int, seq: int, in_features: int, hidden: int,
     return 2 * batch * seq * per_step
 
 
-def train_step_flops(forward: int) -> int:
+def train_step_flops(forward: int | None) -> int | None:
     """Forward + backward: every matmul has two of its size in the backward."""
-    return 3 * forward
+    return None if forward is None else 3 * forward
 
 
 def window_forward_flops(batch: int, seq: int, hidden: int, num_window: int,
                          text_len: int, alphabet: int) -> int:
     """Synthesis window: h^1 @ W (H -> 3K) and phi @ c (U -> C), per step."""
     return 2 * batch * seq * (hidden * 3 * num_window + text_len * alphabet)
+
+
+def _text(kind, batch_np: dict) -> int:
+    m, (batch, seq) = kind.config.model, batch_np["inputs"].shape
+    V = kind.vocab.size
+    return lstm_forward_flops(batch, seq, V, m.hidden, m.num_layers, V, skip=m.skip)
+
+
+def _handwriting(kind, batch_np: dict) -> int:
+    m, (batch, seq, _) = kind.config.model, batch_np["inputs"].shape
+    return lstm_forward_flops(batch, seq, 3, m.hidden, m.num_layers, 6 * m.num_mixtures + 1,
+                              skip=m.skip)
+
+
+def _synthesis(kind, batch_np: dict) -> int:
+    m, (batch, seq, _) = kind.config.model, batch_np["inputs"].shape
+    C, U = kind.alphabet.size, batch_np["chars"].shape[1]
+    return (lstm_forward_flops(batch, seq, 3, m.hidden, m.num_layers, 6 * m.num_mixtures + 1,
+                               skip=m.skip, extra_in=C, extra_out=C)
+            + window_forward_flops(batch, seq, m.hidden, m.num_window, U, C))
+
+
+# kind -> forward matmul FLOPs of its model on a batch; a kind without an
+# entry gets no GFLOP/s figure.
+FORWARD = {"text": _text, "handwriting": _handwriting, "synthesis": _synthesis}
+
+
+def forward_flops(kind, batch_np: dict) -> int | None:
+    """Matmul FLOPs of one forward pass of `kind`'s model over `batch_np`."""
+    count = FORWARD.get(kind.config.kind)
+    return count(kind, batch_np) if count else None

@@ -14,9 +14,6 @@ XLA_FLAGS.
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-
 from absl import app, flags
 
 from benchmarks import timing
@@ -35,33 +32,21 @@ def _define_flags() -> None:
     flags.DEFINE_string("json_out", "", "Also write the result here as JSON.")
 
 
-@contextlib.contextmanager
-def lstm_backward(backward: str):
-    """Text kind builds its cells with LSTMOptions.backward = `backward`."""
-    from seqgen.kinds import text as text_kind
-
-    original = text_kind.lstm_options
-    text_kind.lstm_options = lambda m: dataclasses.replace(original(m), backward=backward)
-    try:
-        yield
-    finally:
-        text_kind.lstm_options = original
-
-
 def run(routes: list[str], *, layers: int, hidden: int, batch: int, seq: int,
         repeats: int) -> list[dict]:
     from benchmarks import throughput
+    from seqgen import kinds
 
-    batch_np = throughput.random_batch("text", batch, seq)
     out = []
     for route in routes:
         kw = dict(kv.split("=", 1) for kv in route.split(",") if kv)
         c = throughput.model_config("text", layers=layers, hidden=hidden, skip=False,
                                     matmul_dtype=kw.get("dtype", "float32"),
                                     unroll=int(kw.get("unroll", 1)))
-        with lstm_backward(kw.get("backward", "fused")):
-            t = throughput.time_train_step(c, throughput.fake_meta(c), batch_np, warmup=2,
-                                           repeats=repeats)
+        c.model.backward = kw.get("backward", "fused")
+        kind = kinds.make_example(c)
+        t = throughput.time_train_step(kind, kind.example_batch(batch, seq), warmup=2,
+                                       repeats=repeats)
         out.append({"route": route, "step_ms_median": 1e3 * t["median_s"],
                     "step_ms_p10": 1e3 * t["p10_s"], "step_ms_p90": 1e3 * t["p90_s"],
                     "chars_per_s": batch * seq / t["median_s"], "compile_s": t["compile_s"]})

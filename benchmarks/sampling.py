@@ -3,7 +3,7 @@ a PyTorch step loop of the same model.
 
   python -m benchmarks.sampling --json_out=/tmp/seqgen/bench/sampling.json
 
-seqgen samples with one jitted lax.scan (seqgen/sample.py); each figure is
+seqgen samples with one jitted lax.scan (seqgen/generate.py); each figure is
 the median wall time of the whole call after a compile-and-warm-up call,
 so compile time is reported apart. Text: the 2x512 char model (V = 205, no
 skips, as benchmarks/throughput.py) at batch 1 and 64; the peer is the
@@ -60,7 +60,7 @@ def text_sampling(*, layers: int, hidden: int, vocab: int, batch: int, length: i
     import jax
     from flax import nnx
 
-    from seqgen import sample
+    from seqgen import generate
     from seqgen.data.vocab import Vocab
     from seqgen.models import lstm
     from seqgen.models.text import TextModel
@@ -68,8 +68,8 @@ def text_sampling(*, layers: int, hidden: int, vocab: int, batch: int, length: i
     model = TextModel(vocab, hidden=hidden, num_layers=layers, skip=False,
                       opts=lstm.LSTMOptions(), rngs=nnx.Rngs(0))
     v = Vocab("byte", tuple(range(vocab)))
-    prime = sample.newline_or_first_symbol(v)
-    run = lambda: sample.sample_text(model, v, prime, length, 1.0,  # noqa: E731
+    prime = generate.newline_or_first_symbol(v)
+    run = lambda: generate.sample_text(model, v, prime, length, 1.0,  # noqa: E731
                                      jax.random.PRNGKey(0), num_samples=batch)
     return _timed_call(run, repeats)
 
@@ -80,14 +80,14 @@ def stroke_sampling(*, layers: int, hidden: int, points: int, num: int, repeats:
     import jax
     from flax import nnx
 
-    from seqgen import sample
+    from seqgen import generate
     from seqgen.models import lstm
     from seqgen.models.handwriting import PredictionModel
 
     model = PredictionModel(hidden=hidden, num_layers=layers, num_mixtures=20,
                             opts=lstm.LSTMOptions(), rngs=nnx.Rngs(0))
     start_3 = np.zeros(3, np.float32)
-    run = lambda: sample.sample_strokes(model, start_3, num, points, 0.5,  # noqa: E731
+    run = lambda: generate.sample_strokes(model, start_3, num, points, 0.5,  # noqa: E731
                                         jax.random.PRNGKey(0))
     return _timed_call(run, repeats)
 
@@ -98,7 +98,7 @@ def synthesis_sampling(*, layers: int, hidden: int, points: int, chars: int, num
     import jax
     from flax import nnx
 
-    from seqgen import sample
+    from seqgen import generate
     from seqgen.models import lstm
     from seqgen.models.synthesis import SynthesisModel
 
@@ -109,7 +109,7 @@ def synthesis_sampling(*, layers: int, hidden: int, points: int, chars: int, num
     chars_BxU = rng.integers(1, alphabet, (num, chars)).astype(np.int32)
     mask_BxU = np.ones((num, chars), np.float32)
     start_3 = np.zeros(3, np.float32)
-    run = lambda: sample.write_strokes(  # noqa: E731
+    run = lambda: generate.write_strokes(  # noqa: E731
         model, start_3, chars_BxU, mask_BxU, bias=0.75, max_points=points,
         rng=jax.random.PRNGKey(0))
     return _timed_call(run, repeats)
@@ -141,7 +141,7 @@ def run(*, layers: int = 2, hidden: int = 512, vocab: int = 205, length: int = 1
     if handwriting:
         t = stroke_sampling(layers=hw_layers, hidden=hw_hidden, points=points, num=1,
                             repeats=repeats)
-        row = {"what": f"prediction {hw_layers}x{hw_hidden}", "batch": 1,
+        row = {"what": f"handwriting {hw_layers}x{hw_hidden}", "batch": 1,
                "units": "points", "seqgen_per_s": points / t["median_s"], "seqgen": t}
         if peers:
             add_peer(row, points, torch_handwriting.prediction_sample_time(

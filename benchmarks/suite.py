@@ -48,7 +48,7 @@ def _define_flags() -> None:
     flags.DEFINE_string("only", "", "Comma-separated subset of: " + ",".join(STEPS))
 
 
-STEPS = ("gemm", "text", "text_bf16", "routes", "prediction", "synthesis", "enwik8_compile",
+STEPS = ("gemm", "text", "text_bf16", "routes", "handwriting", "synthesis", "enwik8_compile",
          "sampling", "pipeline")
 
 
@@ -57,8 +57,8 @@ def commands(quick: bool, threads: int, out: Path) -> dict[str, list[str]]:
     hw_rep = ["--warmup=1", "--repeats=2"] if quick else ["--warmup=1", "--repeats=4"]
     thr = [f"--threads={threads}"]
     py = [sys.executable, "-m"]
-    text = ["--model=text", "--layers=2", "--hidden=512", "--batch=32", "--seq=100",
-            "--vocab=205", "--compare"]
+    text = ["--model=text", "--layers=2", "--hidden=512", "--noskip", "--batch=32",
+            "--seq=100", "--vocab=205", "--compare"]
     cmds = {
         "gemm": py + ["benchmarks.gemm", "--blas", *thr, f"--json_out={out / 'gemm.json'}"],
         "text": py + ["benchmarks.throughput", *text, *rep, *thr,
@@ -70,8 +70,8 @@ def commands(quick: bool, threads: int, out: Path) -> dict[str, list[str]]:
         "routes": py + ["benchmarks.routes", "--routes=backward=autodiff;backward=fused;"
                         "backward=autodiff;backward=fused", "--repeats=10", *thr,
                         f"--json_out={out / 'routes.json'}"],
-        "prediction": py + ["benchmarks.throughput", "--model=prediction", "--compare",
-                            *hw_rep, *thr, f"--json_out={out / 'prediction.json'}"],
+        "handwriting": py + ["benchmarks.throughput", "--model=handwriting", "--compare",
+                             *hw_rep, *thr, f"--json_out={out / 'handwriting.json'}"],
         "synthesis": py + ["benchmarks.throughput", "--model=synthesis", "--compare",
                            *hw_rep, *thr, f"--json_out={out / 'synthesis.json'}"],
         "enwik8_compile": py + ["benchmarks.throughput", "--config=configs/enwik8.py",
@@ -137,7 +137,7 @@ def ratio_table(results: dict) -> list[tuple[str, str, str, str]]:
                            ("backward=fused", "backward=autodiff"))
         add("fused backward / autodiff of the scan (text)", fused / autodiff,
             "{:.2f}x", "", None)
-    for key in ("prediction", "synthesis"):
+    for key in ("handwriting", "synthesis"):
         r = results.get(key)
         if r:
             # The issue sets no target here; the figures are for the record.

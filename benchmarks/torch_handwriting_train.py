@@ -153,7 +153,7 @@ class SynthesisPeer(nn.Module):
 
 
 def tensors(batch_np: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
-    """throughput.random_batch's arrays as float32 / int64 tensors (no `reset`)."""
+    """the kind's example batch as float32 / int64 tensors (no `reset`)."""
     return {k: torch.as_tensor(np.asarray(v, np.int64 if k == "chars" else np.float32))
             for k, v in batch_np.items() if k != "reset"}
 
@@ -188,7 +188,7 @@ def _seed(threads: int) -> None:
 def prediction_train_step_time(batch_np: dict[str, np.ndarray], *, layers: int,
                                hidden: int, threads: int, warmup: int, repeats: int,
                                mixtures: int = 20, skip: bool = True) -> dict:
-    """Seconds per Adam step of PredictionPeer on throughput.random_batch's arrays."""
+    """Seconds per Adam step of PredictionPeer on the kind's example batch."""
     _seed(threads)
     net = PredictionPeer(layers=layers, hidden=hidden, mixtures=mixtures, skip=skip)
     return _timed(net, batch_np, warmup, repeats)
@@ -198,7 +198,7 @@ def synthesis_train_step_time(batch_np: dict[str, np.ndarray], *, layers: int, h
                               alphabet: int, threads: int, warmup: int, repeats: int,
                               mixtures: int = 20, window: int = 10, skip: bool = True
                               ) -> dict:
-    """Seconds per Adam step of SynthesisPeer on throughput.random_batch's arrays."""
+    """Seconds per Adam step of SynthesisPeer on the kind's example batch."""
     _seed(threads)
     net = SynthesisPeer(layers=layers, hidden=hidden, mixtures=mixtures, window=window,
                         alphabet=alphabet, skip=skip)

@@ -35,7 +35,13 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from seqgen.regularise import gaussian_like
+
+def gaussian_like(tree: Any, key: jax.Array) -> Any:
+    """Independent N(0, 1) draws shaped like every leaf of `tree`."""
+    leaves, treedef = jax.tree.flatten(tree)
+    keys = jax.random.split(key, max(len(leaves), 1))
+    return jax.tree.unflatten(treedef, [
+        jax.random.normal(k, w.shape, w.dtype) for k, w in zip(keys, leaves, strict=False)])
 
 
 def fitted_prior(mu: Any, log_sigma: Any) -> tuple[jax.Array, jax.Array]:

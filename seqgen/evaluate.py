@@ -1,4 +1,5 @@
-"""Static and dynamic evaluation of a trained run.
+"""Static and dynamic evaluation: the passes train.py runs at every
+evaluation, and the command line for a trained run.
 
   python -m seqgen.evaluate --workdir=/tmp/seqgen/default --split=test --dynamic
   python -m seqgen.evaluate --workdir=DIR --dynamic --method=rms --lr=1e-4 --decay=0.02
@@ -36,14 +37,14 @@ import math
 import pathlib
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import jax
 import jax.numpy as jnp
 from absl import app, flags
 from flax import nnx
 
-from seqgen import train
+from seqgen import parallel, steps
 from seqgen.errors import UserError
 
 METHODS = ("sgd", "rms")
@@ -54,9 +55,30 @@ DEFAULT_LR = {"sgd": 0.1, "rms": 1e-4}
 EPS = 1e-8
 
 
+def static_step(graphdef, kind, mesh) -> Callable:
+    """steps.eval_step jitted for `mesh`: the carry stays sharded along the
+    batch, the sums come back replicated so every process can read them."""
+    return jax.jit(functools.partial(steps.eval_step, graphdef, kind),
+                   out_shardings=(parallel.batch_sharded(mesh), parallel.replicated(mesh)))
+
+
+def static(kind, jitted_step: Callable, graphdef, params, split: str, batch_size: int,
+           mesh) -> dict[str, float]:
+    """One pass over a whole split, state carried from window to window, every
+    process feeding its own rows; the kind's metrics of the summed sums."""
+    carry = parallel.shard_like(nnx.merge(graphdef, params).init_carry(batch_size),
+                                parallel.batch_sharded(mesh))
+    totals = None
+    for local in kind.eval_batches(split, batch_size, jax.process_index(),
+                                   jax.process_count()):
+        carry, sums = jitted_step(params, carry, parallel.global_batch(local, mesh))
+        totals = sums if totals is None else jax.tree.map(jnp.add, totals, sums)
+    return kind.report(jax.device_get(totals))
+
+
 def _loss(graphdef, kind, params, carry, batch):
     model = nnx.merge(graphdef, params)
-    carry = train.reset_rows(carry, model.init_carry(batch["reset"].shape[0]),
+    carry = steps.reset_rows(carry, model.init_carry(batch["reset"].shape[0]),
                              batch["reset"])
     return kind.loss_fn(model, carry, batch)
 
@@ -102,7 +124,7 @@ def run(kind, graphdef, params, batches: Iterable[dict], batch_size: int, *,
         params0 = params
         ms = ms if ms is not None else jax.tree.map(jnp.ones_like, params)
     else:
-        step = jax.jit(functools.partial(train.eval_step, graphdef, kind))
+        step = jax.jit(functools.partial(steps.eval_step, graphdef, kind))
     totals, segments = None, []
     for batch in batches:
         batch = jax.tree.map(jnp.asarray, batch)
@@ -145,17 +167,15 @@ def _define_flags() -> None:
 
 def main(argv):
     del argv
-    from seqgen import checkpoint, kinds, metrics_log  # noqa: PLC0415
+    from seqgen import metrics_log  # noqa: PLC0415
+    from seqgen.trained import load_trained  # noqa: PLC0415
 
     metrics_log.quiet_orbax()
     try:
         if FLAGS.split not in ("valid", "test"):
             raise UserError(f"--split={FLAGS.split!r}: use valid or test")
-        config, meta, step = checkpoint.load_run_info(FLAGS.workdir, FLAGS.step)
-        kind = kinds.make(config, meta)
+        kind, model, config, step = load_trained(FLAGS.workdir, FLAGS.step)
         kind.load_data()
-        model = kind.build_model(nnx.Rngs(0))
-        checkpoint.restore_params(FLAGS.workdir, step, model)
         graphdef, params = nnx.split(model, nnx.Param)
         b = FLAGS.batch_size or config.eval_batch_size
         report = {"workdir": FLAGS.workdir, "step": step, "split": FLAGS.split}

@@ -1,12 +1,15 @@
 """Entry point: python -m seqgen.main --config=configs/default.py --workdir=DIR
 
-Flags, multi-host start, then train.train_and_evaluate (or, for the 1997
-tasks, config.kind == 'task', seqgen/tasks/run.py). Config fields are
+Flags, multi-host start, then train.train_and_evaluate. Config fields are
 overridden on the command line: --config.model.num_layers=3; the text after
-a colon selects a variant: --config=configs/enwik8.py:smoke.
+a colon selects a variant: --config=configs/enwik8.py:smoke. A config for a
+different loop names its trainer module (config.trainer, e.g. the 1997
+tasks' `seqgen.tasks.trainer`, whose own entry is `python -m seqgen.tasks.main`);
+that module's train_and_evaluate(config, workdir) runs instead.
 """
 
 import ast
+import importlib
 import os
 import re
 import sys
@@ -37,7 +40,7 @@ def main(argv):
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
     import jax
 
-    from seqgen import parallel, train
+    from seqgen import parallel
 
     # Before anything touches a device.
     parallel.maybe_initialize_distributed(
@@ -47,12 +50,10 @@ def main(argv):
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
     logging.info("JAX %s, process %d/%d, devices: %s", jax.__version__,
                  jax.process_index(), jax.process_count(), jax.devices())
+    # A different loop is a different trainer module (big_vision style).
+    trainer = importlib.import_module(FLAGS.config.get("trainer", "seqgen.train"))
     try:
-        if FLAGS.config.get("kind") == "task":  # the 1997 tasks: trials, not a loop
-            from seqgen.tasks import run
-            run.run(FLAGS.config, FLAGS.workdir)
-        else:
-            train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
+        trainer.train_and_evaluate(FLAGS.config, FLAGS.workdir)
     except UserError as e:  # bad input: one line, no traceback
         sys.exit(f"FATAL {e}")
 
@@ -64,7 +65,8 @@ def parse_flags(argv: list[str]) -> list[str]:
     except flags.Error as e:
         text = str(e).strip()
         if "Traceback" in text:  # config_flags embeds get_config's traceback: keep its verdict
-            sys.exit(f"FATAL {text.splitlines()[-1]}")
+            last = text.splitlines()[-1]  # user errors stand alone, as in main()
+            sys.exit(f"FATAL {re.sub(r'^seqgen[.]errors[.][A-Za-z]+: ', '', last)}")
         sys.exit(f"FATAL flags error: {text}")
     except (AttributeError, KeyError) as e:
         text = str(e)
@@ -78,7 +80,8 @@ def parse_flags(argv: list[str]) -> list[str]:
                    and key.group(1) in a]
         where = culprit[0].split("=")[0] if culprit else "a --config.* override"
         sys.exit(f"FATAL unknown config field in {where}: {text}; see the fields "
-                 "in the config file (seqgen/text_config.py documents them)")
+                 "in the config file (seqgen/common_config.py, text_config.py, "
+                 "handwriting_config.py and tasks/config.py document them)")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ per sequence; that would need B copies of every weight (B x 1M floats for
 the default model), so seqgen samples once per train step, and each step
 sees fresh noise.
 
-config.regularise fields (seqgen/text_config.py):
+config.regularise fields (seqgen/common_config.py):
   name               'none' | 'weight_noise' | 'adaptive_noise'
   weight_noise_std   std of the added noise (Graves: 0.075)
   adaptive_init_std  initial posterior std of every weight (adaptive noise)
@@ -35,17 +35,10 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
+from seqgen import adaptive_noise
 from seqgen.errors import ConfigError
 
 NAMES = ("none", "weight_noise", "adaptive_noise")
-
-
-def gaussian_like(tree: Any, key: jax.Array) -> Any:
-    """Independent N(0, 1) draws shaped like every leaf of `tree`."""
-    leaves, treedef = jax.tree.flatten(tree)
-    keys = jax.random.split(key, max(len(leaves), 1))
-    return jax.tree.unflatten(treedef, [
-        jax.random.normal(k, w.shape, w.dtype) for k, w in zip(keys, leaves, strict=False)])
 
 
 class NoRegulariser:
@@ -78,7 +71,7 @@ class WeightNoise(NoRegulariser):
 
     def sample(self, trainable: Any, key: jax.Array) -> Any:
         return jax.tree.map(lambda w, e: w + self.std * e, trainable,
-                            gaussian_like(trainable, key))
+                            adaptive_noise.gaussian_like(trainable, key))
 
 
 def make(config: ml_collections.ConfigDict):
@@ -91,8 +84,6 @@ def make(config: ml_collections.ConfigDict):
     if name == "weight_noise":
         return WeightNoise(r.weight_noise_std)
     if name == "adaptive_noise":
-        from seqgen import adaptive_noise  # noqa: PLC0415
-
         return adaptive_noise.AdaptiveNoise(r.adaptive_init_std)
     raise ConfigError(f"config.regularise.name={name!r} is unknown; use one of {NAMES}")
 

@@ -1,9 +1,12 @@
 """The life of a training run: train_and_evaluate(config, workdir).
 
-Read top to bottom: setup, the pure train and eval steps, state and resume,
-then the loop (train, log one step late, evaluate, sample, checkpoint).
-The experiment kind (config.kind) supplies model, loss, data and samples;
-this file never branches on it (seqgen/kinds/__init__.py).
+Read top to bottom: the pieces a run is made of (its state in checkpoints,
+a warm start, progress lines, the non-finite watch, evaluations), then
+train_and_evaluate itself: setup, state and resume, the jitted steps, the
+loop (train, log one step late, evaluate, sample, checkpoint) and the end.
+The experiment kind (config.kind) supplies model, loss, data and samples
+(seqgen/kinds/base.py); the pure steps are in seqgen/steps.py. Nothing here
+branches on the kind.
 
 Dimension letters: B global batch, T window length.
 """
@@ -16,118 +19,21 @@ import pathlib
 import time
 from typing import Any
 
-import flax
 import jax
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
-import optax
 from flax import nnx
 from jax.experimental import multihost_utils
 
-from seqgen import checkpoint, config_checks, kinds, optim, parallel, regularise
+from seqgen import checkpoint, config_checks, evaluate, kinds, optim, parallel, regularise
 from seqgen.errors import ConfigError, NonFiniteError
 from seqgen.metrics_log import MetricLog
-
-
-@flax.struct.dataclass
-class TrainState:
-    step: jax.Array  # int32 scalar: number of updates applied
-    params: nnx.State
-    opt_state: optax.OptState
-    carry: Any  # truncated-BPTT state, rows sharded along 'data'
-    rng: jax.Array  # uint32[2]; per-step keys are fold_in(rng, step)
-    # Trained state of the regulariser beside the params: adaptive weight
-    # noise keeps log sigma per weight here; {} otherwise (seqgen/regularise.py).
-    noise: Any = flax.struct.field(default_factory=dict)
-
+from seqgen.steps import TrainState, train_step
 
 # ---------------------------------------------------------------------------
-# The pure steps. `graphdef`, `tx` and `kind` are static: jit traces once.
+# The pieces of a run.
 # ---------------------------------------------------------------------------
-
-def reset_rows(carry, init_carry, reset_B):
-    """Rows whose stream starts anew get the initial state back."""
-    def pick(s, s0):
-        keep = (~reset_B).reshape((-1,) + (1,) * (s.ndim - 1))
-        return jnp.where(keep, s, s0)
-    return jax.tree.map(pick, carry, init_carry)
-
-
-def train_step(graphdef, tx, kind, state: TrainState, batch: dict, *,
-               reg=regularise.NONE, penalty_scale: float = 0.0
-               ) -> tuple[TrainState, dict]:
-    """One update. `reg` perturbs the weights of the forward pass and adds
-    its complexity cost x `penalty_scale` (1 / windows per epoch, so that one
-    pass over the training set counts it once) to the summed loss."""
-    init_carry = nnx.merge(graphdef, state.params).init_carry(batch["reset"].shape[0])
-    carry = reset_rows(state.carry, init_carry, batch["reset"])
-    key = jax.random.fold_in(state.rng, state.step)  # fresh noise every step
-
-    def summed_loss_fn(trainable):
-        model = nnx.merge(graphdef, reg.sample(trainable, key))
-        _, (sums, new_carry) = kind.loss_fn(model, carry, batch)
-        penalty, reg_metrics = reg.penalty(trainable)
-        return sums["nll"] + penalty_scale * penalty, (sums, new_carry, reg_metrics)
-
-    # Graves clips the derivatives of each sequence's summed loss inside
-    # backprop (text [-1, 1], handwriting [-10, 10], outputs [-100, 100]).
-    # Differentiating the mean over B*T targets instead would shrink every
-    # derivative by B*T and the clips would never bite; so differentiate the
-    # sum and divide afterwards.
-    trainable = reg.trainable(state.params, state.noise)
-    (total, (sums, new_carry, reg_metrics)), grads = jax.value_and_grad(
-        summed_loss_fn, has_aux=True)(trainable)
-    count = jnp.maximum(sums["count"], 1.0)
-    loss = total / count  # nats per target, plus the share of the complexity cost
-    grads = jax.tree.map(lambda g: g / count, grads)
-    grad_norm = optax.tree.norm(grads)
-    updates, opt_state = tx.update(grads, state.opt_state, trainable)
-    params, noise = reg.unpack(optax.apply_updates(trainable, updates))
-    if reg_metrics:  # the cost per target, beside the nll, and the prior
-        sums = dict(sums, reg=dict(reg_metrics, penalty_per_target=(
-            total - sums["nll"]) / count))
-    # A non-finite step changes nothing but the step count and the data
-    # position: params, optimizer moments and carry stay as they were, and its
-    # sums are left out of the logged means (the loop decides skip or halt).
-    ok = jnp.isfinite(loss) & jnp.isfinite(grad_norm)
-    keep = lambda new, old: jax.tree.map(  # noqa: E731
-        lambda a, b: jnp.where(ok, a, b), new, old)
-    logged = dict(sums, loss=loss, grad_norm=grad_norm)
-    metrics = keep(logged, jax.tree.map(jnp.zeros_like, logged))
-    metrics.update(nonfinite_loss=~jnp.isfinite(loss), nonfinite_grads=~jnp.isfinite(grad_norm),
-                   skipped=(~ok).astype(jnp.int32))
-    state = state.replace(step=state.step + 1, params=keep(params, state.params),
-                          noise=keep(noise, state.noise),
-                          opt_state=keep(opt_state, state.opt_state),
-                          carry=keep(new_carry, carry))
-    return state, metrics
-
-
-def eval_step(graphdef, kind, params, carry, batch):
-    model = nnx.merge(graphdef, params)
-    carry = reset_rows(carry, model.init_carry(batch["reset"].shape[0]),
-                        batch["reset"])
-    _, (sums, carry) = kind.loss_fn(model, carry, batch)
-    return carry, sums
-
-
-# ---------------------------------------------------------------------------
-# The run.
-# ---------------------------------------------------------------------------
-
-def evaluate(kind, jitted_eval, graphdef, params, split: str, batch_size: int,
-             mesh) -> dict[str, float]:
-    """One pass over a whole split, state carried from window to window."""
-    model = nnx.merge(graphdef, params)
-    carry = parallel.shard_like(model.init_carry(batch_size),
-                                parallel.batch_sharded(mesh))
-    totals = None
-    for local in kind.eval_batches(split, batch_size, jax.process_index(),
-                                   jax.process_count()):
-        carry, sums = jitted_eval(params, carry, parallel.global_batch(local, mesh))
-        totals = sums if totals is None else jax.tree.map(jnp.add, totals, sums)
-    return kind.report(jax.device_get(totals))
 
 
 def train_items(state: TrainState) -> dict:
@@ -162,6 +68,134 @@ def _fmt_time(seconds: float) -> str:
     return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
 
 
+class Progress:
+    """Train metrics summed over each log interval and written one step late:
+    the numbers of a log step are fetched when the next step is already
+    queued, so the loop never waits on the device just to log.
+
+    Throughput counts targets (padding excluded) over wall time between two
+    log lines, less the time spent evaluating (`pause`).
+    """
+
+    def __init__(self, kind, config: ml_collections.ConfigDict, log: MetricLog):
+        self.kind, self.config, self.log = kind, config, log
+        self.acc, self.acc_steps = None, 0
+        self.pending = None  # (step, summed metrics, steps) of the last log step
+        self.t_window, self.rate, self.rates = None, 0.0, []
+
+    def add(self, step: int, metrics: dict) -> None:
+        self.acc = metrics if self.acc is None else jax.tree.map(jnp.add, self.acc, metrics)
+        self.acc_steps += 1
+        self.flush()  # the previous log step's numbers are ready now
+        if step % self.config.log_every == 0 or step == 1:
+            self.pending, self.acc, self.acc_steps = (step, self.acc, self.acc_steps), None, 0
+
+    def pause(self, seconds: float) -> None:
+        if self.t_window is not None:
+            self.t_window += seconds
+
+    def flush(self) -> None:
+        if self.pending is not None:
+            self._write(*self.pending)
+            self.pending = None
+
+    def median_rate(self) -> float | None:
+        return float(np.median(self.rates)) if self.rates else None
+
+    def _write(self, at_step: int, sums: dict, n: int) -> None:
+        kind, config = self.kind, self.config
+        sums = jax.device_get(sums)
+        now = time.time()
+        if self.t_window is not None:  # symbols or points per second
+            self.rate = float(sums["count"]) / (now - self.t_window)
+            self.rates.append(self.rate)
+        self.t_window = now
+        skipped = int(sums["skipped"])
+        n = max(n - skipped, 1)  # skipped steps contribute zeros
+        reported = kind.report(sums)
+        m = {**reported, "loss": float(sums["loss"]) / n,
+             "grad_norm": float(sums["grad_norm"]) / n, "skipped_steps": skipped,
+             f"{kind.units}_per_s": self.rate}
+        m.update({k: float(v) / n for k, v in sums.get("reg", {}).items()})
+        self.log.write(at_step, "train", m)
+        eta = _fmt_time((config.num_steps - at_step) * float(sums["count"]) / n / self.rate
+                        ) if self.rate else "-"
+        line = " ".join(f"{k} {v:.4g}" for k, v in reported.items())
+        if "reg" in sums:
+            line += " | " + " ".join(f"{k} {m[k]:.4g}" for k in sums["reg"])
+        self.log.info("step %d/%d | loss %.4f | %s | %s/s %s | ETA %s", at_step,
+                      config.num_steps, m["loss"], line, kind.units,
+                      f"{self.rate:,.0f}" if self.rate else "-", eta)
+
+
+class NonFiniteWatch:
+    """Counts non-finite (skipped) steps and halts as config.nonfinite_* say.
+
+    A step's flags are read after the next step is queued (`push`), so the
+    check costs no stall; `finish` reads the last step's.
+    """
+
+    def __init__(self, config: ml_collections.ConfigDict, log: MetricLog,
+                 ckpt: checkpoint.Checkpointer):
+        self.config, self.log, self.ckpt = config, log, ckpt
+        self.last = None  # (step, metrics) of the newest step, not yet checked
+        self.streak = 0
+
+    def push(self, step: int, metrics: dict) -> None:
+        self.finish()
+        self.last = (step, metrics)
+
+    def finish(self) -> None:
+        if self.last is not None:
+            self._check(*self.last)
+            self.last = None
+
+    def _check(self, at_step: int, metrics: dict) -> None:
+        bad_loss, bad_grads = jax.device_get((metrics["nonfinite_loss"],
+                                              metrics["nonfinite_grads"]))
+        if not (bad_loss or bad_grads):
+            self.streak = 0
+            return
+        self.streak += 1
+        c = self.config
+        what = "loss" if bad_loss else "gradient norm"
+        self.log.info("step %d: non-finite %s; the update was skipped (%d in a row)",
+                      at_step, what, self.streak)
+        if c.nonfinite_policy == "halt" or self.streak >= c.nonfinite_max_consecutive:
+            self.ckpt.wait()
+            raise NonFiniteError(
+                f"step {at_step}: non-finite {what} ({self.streak} step(s) in a row, "
+                f"config.nonfinite_policy={c.nonfinite_policy!r}); nothing was "
+                f"applied, the newest checkpoint (step {self.ckpt.latest_step()}) holds "
+                "finite parameters; lower optim.learning_rate, set optim.clip_norm or check "
+                "the data, then run the same command to resume")
+
+
+def evaluate_and_sample(kind, jitted_eval, graphdef, params, step: int, *,
+                        config: ml_collections.ConfigDict, mesh, log: MetricLog,
+                        workdir: str) -> dict[str, float]:
+    """The validation pass, then (process 0) the kind's samples and metrics."""
+    m = evaluate.static(kind, jitted_eval, graphdef, params, "valid",
+                        config.eval_batch_size, mesh)
+    log.write(step, "valid", m)
+    log.info("valid @ %d: %s", step, "  ".join(f"{k} {v:.4f}" for k, v in m.items()))
+    if jax.process_index() == 0:
+        rng = jax.random.fold_in(jax.random.PRNGKey(config.seed + 1), step)
+        # This process's copy: a program over the global arrays would wait
+        # for the other processes, which do not sample.
+        model = nnx.merge(graphdef, parallel.local_copy(params))
+        written = kind.write_samples(model, workdir, step, rng)
+        log.text(step, "sample", written.pop("summary"))
+        if written:
+            log.write(step, "samples", written)
+            m = {**m, **written}
+    return m
+
+
+# ---------------------------------------------------------------------------
+# The run.
+# ---------------------------------------------------------------------------
+
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                        devices: list | None = None) -> dict[str, Any]:
     """Trains `config` in `workdir`, resuming from its newest checkpoint.
@@ -189,6 +223,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
         kind.load_data()
     log.info("data: %s", json.dumps({k: v for k, v in kind.meta.items()
                                      if k not in ("vocab", "info")}))
+    windows_per_epoch = kind.windows_per_epoch()
 
     # --- Model, optimizer and state ---------------------------------------
     model = kind.build_model(nnx.Rngs(config.seed))
@@ -215,11 +250,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     log.info("model: %d parameters on a %d-device mesh; regulariser: %s",
              num_params, mesh.devices.size, reg.name)
 
-    def meta_at(step: int) -> dict:
-        wpe = kind.windows_per_epoch()
-        return {"config": config.to_dict(), "kind": kind.meta,
-                "data": {"step": step, "epoch": step // wpe, "window": step % wpe}}
-
     restored = ckpt.restore_newest(
         state.params, train_items(state),
         check=lambda meta: config_checks.check_same_model(meta["config"], config, workdir))
@@ -228,133 +258,53 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
         state = TrainState(params=params, **items)
         log.info("resumed from %s/checkpoints at step %d", workdir, latest)
 
+    def save(step: int, force: bool = False) -> None:
+        meta = {"config": config.to_dict(), "kind": kind.meta,
+                "data": {"step": step, "epoch": step // windows_per_epoch,
+                         "window": step % windows_per_epoch}}
+        ckpt.save(step, state.params, train_items(state), meta, force=force)
+
     # --- The jitted steps -----------------------------------------------------
     # The complexity cost is for the whole training set: each window pays
     # its share, so one pass over the data pays it once.
     jitted_train = jax.jit(functools.partial(
-        train_step, graphdef, tx, kind, reg=reg,
-        penalty_scale=1.0 / kind.windows_per_epoch()),
+        train_step, graphdef, tx, kind, reg=reg, penalty_scale=1.0 / windows_per_epoch),
         donate_argnums=0, out_shardings=(shardings, replicated))
-    # The carry stays sharded along the batch; the sums come back replicated,
-    # so every process can read them.
-    jitted_eval = jax.jit(functools.partial(eval_step, graphdef, kind),
-                          out_shardings=(parallel.batch_sharded(mesh), replicated))
-
-    def save(step: int, force: bool = False) -> None:
-        ckpt.save(step, state.params, train_items(state), meta_at(step), force=force)
-
-    def run_eval(step: int) -> dict[str, float]:
-        m = evaluate(kind, jitted_eval, graphdef, state.params, "valid",
-                     config.eval_batch_size, mesh)
-        log.write(step, "valid", m)
-        log.info("valid @ %d: %s", step,
-                 "  ".join(f"{k} {v:.4f}" for k, v in m.items()))
-        if is_chief:
-            rng = jax.random.fold_in(jax.random.PRNGKey(config.seed + 1), step)
-            # This process's copy: a program over the global arrays would wait
-            # for the other processes, which do not sample.
-            model = nnx.merge(graphdef, parallel.local_copy(state.params))
-            written = kind.write_samples(model, workdir, step, rng)
-            log.text(step, "sample", written.pop("summary"))
-            if written:
-                log.write(step, "samples", written)
-                m = {**m, **written}
-        return m
+    jitted_eval = evaluate.static_step(graphdef, kind, mesh)
+    run_eval = functools.partial(evaluate_and_sample, kind, jitted_eval, graphdef,
+                                 config=config, mesh=mesh, log=log, workdir=workdir)
 
     # --- The loop ---------------------------------------------------------------
     step = int(jax.device_get(state.step))
-    pending = None  # (step, summed metrics) fetched one step late
-    acc, acc_steps = None, 0
-    t_window, train_rate, rates = None, 0.0, []
+    progress = Progress(kind, config, log)
+    watch = NonFiniteWatch(config, log, ckpt)
     valid = {}
     preempted = False
     pid, nproc = jax.process_index(), jax.process_count()
     ckpt.watch_preemption()
-
-    last = None  # (step, metrics) of the newest step, checked after the next is queued
-    streak = 0
-
-    def watch(at_step: int, metrics: dict) -> None:
-        """Counts non-finite (skipped) steps; halts as config.nonfinite_* say."""
-        nonlocal streak
-        bad_loss, bad_grads = jax.device_get((metrics["nonfinite_loss"],
-                                              metrics["nonfinite_grads"]))
-        if not (bad_loss or bad_grads):
-            streak = 0
-            return
-        streak += 1
-        what = "loss" if bad_loss else "gradient norm"
-        log.info("step %d: non-finite %s; the update was skipped (%d in a row)",
-                 at_step, what, streak)
-        if config.nonfinite_policy == "halt" or streak >= config.nonfinite_max_consecutive:
-            ckpt.wait()
-            raise NonFiniteError(
-                f"step {at_step}: non-finite {what} ({streak} step(s) in a row, "
-                f"config.nonfinite_policy={config.nonfinite_policy!r}); nothing was "
-                f"applied, the newest checkpoint (step {ckpt.latest_step()}) holds finite "
-                "parameters; lower optim.learning_rate, set optim.clip_norm or check the "
-                "data, then run the same command to resume")
-
-    def log_train(at_step: int, sums: dict, n: int) -> None:
-        nonlocal t_window, train_rate
-        sums = jax.device_get(sums)
-        now = time.time()
-        if t_window is not None:  # symbols or points per second, padding excluded
-            train_rate = float(sums["count"]) / (now - t_window)
-            rates.append(train_rate)
-        t_window = now
-        skipped = int(sums["skipped"])
-        n = max(n - skipped, 1)  # skipped steps contribute zeros
-        m = {**kind.report(sums), "loss": float(sums["loss"]) / n,
-             "grad_norm": float(sums["grad_norm"]) / n, "skipped_steps": skipped,
-             f"{kind.units}_per_s": train_rate}
-        m.update({k: float(v) / n for k, v in sums.get("reg", {}).items()})
-        log.write(at_step, "train", m)
-        eta = _fmt_time((config.num_steps - at_step) * float(sums["count"]) / n / train_rate
-                        ) if train_rate else "-"
-        reported = " ".join(f"{k} {v:.4g}" for k, v in kind.report(sums).items())
-        if "reg" in sums:
-            reported += " | " + " ".join(f"{k} {m[k]:.4g}" for k in sums["reg"])
-        log.info("step %d/%d | loss %.4f | %s | %s/s %s | ETA %s", at_step,
-                 config.num_steps, m["loss"], reported, kind.units,
-                 f"{train_rate:,.0f}" if train_rate else "-", eta)
-
     try:
         while step < config.num_steps:
             batch = parallel.global_batch(kind.train_batch(step, pid, nproc), mesh)
             state, metrics = jitted_train(state, batch)
             step += 1
-            if last is not None:  # the previous step's flags: ready, no stall
-                watch(*last)
-            last = (step, metrics)
-            acc = metrics if acc is None else jax.tree.map(jnp.add, acc, metrics)
-            acc_steps += 1
-
-            if pending is not None:  # the previous log step's numbers are ready now
-                log_train(*pending)
-                pending = None
-            if step % config.log_every == 0 or step == 1:
-                pending, acc, acc_steps = (step, acc, acc_steps), None, 0
-
+            watch.push(step, metrics)  # checks the previous step's flags: ready, no stall
+            progress.add(step, metrics)
             if step % config.eval_every == 0 or step == config.num_steps:
                 t_eval = time.time()
-                valid = run_eval(step)
-                if t_window is not None:  # evaluation time is not training time
-                    t_window += time.time() - t_eval
+                valid = run_eval(state.params, step)
+                progress.pause(time.time() - t_eval)  # evaluation is not training time
             # SIGTERM (cluster time limit, preemption): every process saves at
             # the same step and stops; the same command resumes from there.
             preempted = ckpt.preempted(step)
             save(step, force=preempted or step == config.num_steps)
             if preempted:
                 break
-        if last is not None:
-            watch(*last)
+        watch.finish()
     finally:  # an in-flight async save completes even if the loop dies
         ckpt.wait()
 
     # --- The end ------------------------------------------------------------------
-    if pending is not None:
-        log_train(*pending)
+    progress.flush()
     if preempted:
         ckpt.wait()
         ckpt.close()
@@ -363,15 +313,15 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
         log.close()
         return {"step": step, "preempted": True}
     if not valid:  # resumed at the final step: evaluate what is there
-        valid = run_eval(step)
+        valid = run_eval(state.params, step)
     ckpt.wait()
     ckpt.close()
     summary = {"step": step, "valid": valid,
-               f"train_{kind.units}_per_s": float(np.median(rates)) if rates else None,
+               f"train_{kind.units}_per_s": progress.median_rate(),
                "wall_time_s": time.time() - t_start, "num_params": num_params}
     if config.eval_test:
-        summary["test"] = evaluate(kind, jitted_eval, graphdef, state.params, "test",
-                                   config.eval_batch_size, mesh)
+        summary["test"] = evaluate.static(kind, jitted_eval, graphdef, state.params, "test",
+                                          config.eval_batch_size, mesh)
         log.write(step, "test", summary["test"])
     if is_chief:
         (pathlib.Path(workdir) / "summary.json").write_text(

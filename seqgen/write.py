@@ -25,7 +25,6 @@ import textwrap
 import jax
 import numpy as np
 from absl import app, flags, logging
-from flax import nnx
 
 MAX_CHARS = 2000  # a page, not a book: the sampler's memory grows with the text
 
@@ -68,39 +67,33 @@ def split_lines(text: str, wrap: int) -> list[str]:
 
 def main(argv):
     del argv
-    from seqgen import checkpoint, kinds, metrics_log, render
+    from seqgen import metrics_log, render
 
     metrics_log.quiet_orbax()
     from seqgen.data import drawn, strokes
     from seqgen.errors import UserError
+    from seqgen.kinds.base import Writer
+    from seqgen.trained import load_trained
 
     try:
-        config, meta, step = checkpoint.load_run_info(FLAGS.workdir, FLAGS.step)
-        if config.kind != "synthesis":
-            raise UserError(f"{FLAGS.workdir} holds a {config.kind!r} model; seqgen.write "
-                            "needs a synthesis run (configs/synthesis.py)")
         if FLAGS.bias < 0:
             raise UserError(f"--bias={FLAGS.bias}: use a bias >= 0")
-        kind = kinds.make(config, meta)
-        model = kind.build_model(nnx.Rngs(0))
-        checkpoint.restore_params(FLAGS.workdir, step, model)
+        kind, model, config, _ = load_trained(FLAGS.workdir, FLAGS.step)
+        if not isinstance(kind, Writer):
+            raise UserError(f"{FLAGS.workdir} holds a {config.kind!r} model, which does not "
+                            "write given text; train a synthesis run (configs/synthesis.py)")
         texts = split_lines(FLAGS.text, FLAGS.wrap)
         prime = None
         if FLAGS.style is not None or FLAGS.style_font:
-            kind.load_data()
-            valid = kind.splits.valid
-            n = FLAGS.style or 0
-            if not 0 <= n < len(valid.lines):
-                raise UserError(f"--style={n}: pick 0..{len(valid.lines) - 1}")
-            prime = (valid.lines[n], valid.texts[n])
+            prime = kind.style_line(FLAGS.style or 0)
             if FLAGS.style_font:
                 if FLAGS.style_font not in drawn.FONTS:
                     raise UserError(f"--style_font={FLAGS.style_font!r} is unknown; use one "
                                     f"of {', '.join(drawn.FONTS)}")
                 density = config.data.get("points_per_char", drawn.TARGET_POINTS_PER_CHAR)
-                prime = (drawn.draw_line(valid.texts[n], FLAGS.style_font,
-                                         np.random.default_rng(FLAGS.seed), density),
-                         valid.texts[n])
+                text = prime[1]
+                prime = (drawn.draw_line(text, FLAGS.style_font,
+                                         np.random.default_rng(FLAGS.seed), density), text)
         written = kind.write(model, texts, FLAGS.bias, jax.random.key(FLAGS.seed), prime)
     except UserError as e:
         sys.exit(f"FATAL {e}")

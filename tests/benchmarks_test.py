@@ -91,7 +91,7 @@ def test_sampling_runs_and_counts_symbols():
     r = sampling.run(layers=1, hidden=8, vocab=11, length=5, batches=(1, 2),
                      hw_layers=1, hw_hidden=8, points=4, chars=3, repeats=1, threads=1)
     whats = [(row["what"].split()[0], row["batch"]) for row in r["rows"]]
-    assert whats == [("text", 1), ("text", 2), ("prediction", 1), ("synthesis", 1)]
+    assert whats == [("text", 1), ("text", 2), ("handwriting", 1), ("synthesis", 1)]
     row = r["rows"][1]
     assert row["seqgen_per_s"] == pytest.approx(2 * 5 / row["seqgen"]["median_s"])
     # Every row, text and handwriting, has its PyTorch peer when torch is installed.
@@ -99,13 +99,13 @@ def test_sampling_runs_and_counts_symbols():
 
 
 def test_pipeline_on_a_small_generated_enwik8(tmp_path):
-    from seqgen.data import text
-    real = text.ENWIK8_SHA256
+    from seqgen.data.text import enwik8
+    real = enwik8.ENWIK8_SHA256
     r = pipeline.run(size=300_000, batch=4, seq=10, batches=5, workdir=str(tmp_path))
     assert r["vocab"] == pipeline.ENWIK8_LIKE_SYMBOLS
     assert r["train_tokens"] == 300_000 * 90 // 100
     assert r["batches_per_s"] > 0 and r["peak_rss_mb"] > 0
-    assert text.ENWIK8_SHA256 == real  # the loader's checksums are put back
+    assert enwik8.ENWIK8_SHA256 == real  # the loader's checksums are put back
 
 
 def test_suite_verdicts_follow_the_targets():

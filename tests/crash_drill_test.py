@@ -1,9 +1,12 @@
 """The crash drill: 5 SIGKILLs (some while orbax is writing a checkpoint) and
 a SIGTERM, each followed by a restart, end bit-identical to a run never killed."""
 
-from seqgen import crash_drill
+import pytest
+
+from tools import crash_drill
 
 
+@pytest.mark.slow  # end to end: python -m pytest -q -m slow tests
 def test_killed_and_restarted_run_ends_bit_identical(tmp_path):
     result = crash_drill.run(tmp_path, kills=5, seed=1)
     assert result["kills"] == 5, result

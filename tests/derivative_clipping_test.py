@@ -12,7 +12,7 @@ import numpy as np
 import optax
 from flax import nnx
 
-from seqgen import kinds, train
+from seqgen import kinds, steps
 from seqgen.text_config import base, smoke
 
 
@@ -26,10 +26,10 @@ def test_train_step_clips_each_sequences_summed_loss():
     model = kind.build_model(nnx.Rngs(0))
     graphdef, params = nnx.split(model, nnx.Param)
     tx = optax.sgd(1.0)  # the update is minus the gradient
-    state = train.TrainState(step=np.int32(0), params=params, opt_state=tx.init(params),
+    state = steps.TrainState(step=np.int32(0), params=params, opt_state=tx.init(params),
                              carry=model.init_carry(c.batch_size),
                              rng=jax.random.PRNGKey(0))
-    new_state, metrics = train.train_step(graphdef, tx, kind, state, batch)
+    new_state, metrics = steps.train_step(graphdef, tx, kind, state, batch)
     got = jax.tree.map(lambda new, old: new - old, new_state.params, params)
 
     def sequence_grad(graphdef, params, b):

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from seqgen import sample
+from seqgen import generate
 from seqgen.data.vocab import Vocab
 from seqgen.models import lstm
 from seqgen.models.text import TextModel
@@ -27,7 +27,7 @@ def full_forward_logits(model, ids):
 def test_greedy_sampling_follows_the_full_forward_pass():
     model = tiny_model()
     prime = "abc a"
-    ids = sample.sample_text(model, VOCAB, prime, 12, 0.0, jax.random.key(0))[0]
+    ids = generate.sample_text(model, VOCAB, prime, 12, 0.0, jax.random.key(0))[0]
     seq = list(VOCAB.encode(prime))
     for t, got in enumerate(ids):
         want = int(np.argmax(full_forward_logits(model, seq)[-1]))
@@ -39,7 +39,7 @@ def test_sampled_frequencies_match_the_tempered_softmax():
     """First sampled symbol over 4000 samples vs softmax(logits / T)."""
     model = tiny_model(1)
     prime, n, temperature = "ab", 4000, 0.7
-    ids = sample.sample_text(model, VOCAB, prime, 1, temperature,
+    ids = generate.sample_text(model, VOCAB, prime, 1, temperature,
                              jax.random.key(1), num_samples=n)[:, 0]
     logits = full_forward_logits(model, VOCAB.encode(prime))[-1] / temperature
     p = np.exp(logits - logits.max())

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from seqgen import sample
+from seqgen import generate
 from seqgen.models import lstm, mdn
 from seqgen.models.synthesis import SynthesisCarry, SynthesisModel
 
@@ -250,7 +250,7 @@ def test_rows_stop_by_graves_rule_and_then_emit_zeros():
     chars = np.tile(np.arange(12) % C, (3, 1)).astype(np.int32)
     mask = (np.arange(12)[None] < np.array(lengths)[:, None]).astype(np.float32)
     start = np.array([0.1, -0.2, 0.0], np.float32)
-    out = sample.write_strokes(model, start, chars, mask, bias=0.0, max_points=cap,
+    out = generate.write_strokes(model, start, chars, mask, bias=0.0, max_points=cap,
                                rng=jax.random.key(0))
     assert list(out["length_B"]) == [3, 7, 10]
     assert list(out["stopped_B"]) == [True, True, False]
@@ -288,7 +288,7 @@ def test_primed_sampling_continues_from_the_state_after_the_prime():
     model, prime, chars, mask = prime_setup()
     bias, n, key = 10.0, 6, jax.random.key(7)
     start = np.zeros(3, np.float32)
-    out = sample.write_strokes(model, start, chars, mask, bias=bias, max_points=n, rng=key,
+    out = generate.write_strokes(model, start, chars, mask, bias=bias, max_points=n, rng=key,
                                prime_x_PxBx3=prime)
     # Reference: the network over the prime, then one model call per point.
     ch, mk = jnp.asarray(chars), jnp.asarray(mask)
@@ -302,7 +302,7 @@ def test_primed_sampling_continues_from_the_state_after_the_prime():
     want = np.stack(want, 1)
     assert list(out["length_B"]) == [n, n]
     np.testing.assert_allclose(out["strokes_BxLx3"], want, rtol=1e-3, atol=1e-4)
-    unprimed = sample.write_strokes(model, start, chars, mask, bias=bias, max_points=n, rng=key)
+    unprimed = generate.write_strokes(model, start, chars, mask, bias=bias, max_points=n, rng=key)
     assert np.abs(unprimed["strokes_BxLx3"][:, :, :2] - want[:, :, :2]).max() > 0.05
     assert np.all(out["kappa_BxLxK"][:, 0] > unprimed["kappa_BxLxK"][:, 0] + 0.2)
 
@@ -316,7 +316,7 @@ def test_prime_chars_moves_a_lagging_window_to_the_target_never_back():
     _, carry0, _, _ = call(model, prime_BxPx3[:, :-1], ch, mk, model.init_carry(B))
     assert float(carry0.kappa.max()) < 6.0  # 8 points of prime: the window lags
     for prime_chars in (6, 0):
-        out = sample.write_strokes(model, start, chars, mask, bias=bias, max_points=n,
+        out = generate.write_strokes(model, start, chars, mask, bias=bias, max_points=n,
                                    rng=key, prime_x_PxBx3=prime, prime_chars=prime_chars)
         # Reference: kappa_k <- max(kappa_k, prime_chars) after the prime.
         carry = carry0._replace(kappa=jnp.maximum(carry0.kappa, float(prime_chars)))
@@ -333,18 +333,18 @@ def test_prime_chars_moves_a_lagging_window_to_the_target_never_back():
 def test_per_row_bias_equals_scalar_bias_row_by_row_in_one_compile():
     model, _, chars, mask = prime_setup()
     start, key = np.zeros(3, np.float32), jax.random.key(3)
-    before = sample._write._cache_size()
-    mixed = sample.write_strokes(model, start, chars, mask, bias=np.array([0.0, 3.0]),
+    before = generate._write._cache_size()
+    mixed = generate.write_strokes(model, start, chars, mask, bias=np.array([0.0, 3.0]),
                                  max_points=6, rng=key)
     for r, b in enumerate([0.0, 3.0]):
-        alone = sample.write_strokes(model, start, chars, mask, bias=b, max_points=6, rng=key)
+        alone = generate.write_strokes(model, start, chars, mask, bias=b, max_points=6, rng=key)
         np.testing.assert_allclose(mixed["strokes_BxLx3"][r], alone["strokes_BxLx3"][r],
                                    rtol=1e-6, atol=1e-6)
-    assert sample._write._cache_size() - before <= 1
+    assert generate._write._cache_size() - before <= 1
 
 
 def test_bad_prime_shape_is_a_one_line_error():
     model, _, chars, mask = prime_setup()
     with pytest.raises(ValueError, match="prime strokes"):
-        sample.write_strokes(model, np.zeros(3), chars, mask, bias=0.0, max_points=3,
+        generate.write_strokes(model, np.zeros(3), chars, mask, bias=0.0, max_points=3,
                              rng=jax.random.key(0), prime_x_PxBx3=np.zeros((4, 2)))

@@ -3,7 +3,7 @@ flax_handwriting.py) optimise seqgen's objective on seqgen's network: with a
 peephole-free seqgen model's weights copied in, the torch peers give seqgen's
 mixture outputs, and their loss equals seqgen's mdn.log_likelihood on those
 same numbers; Adam steps lower it (the backward is wired); and `throughput
---compare` writes the peer rows for prediction and synthesis."""
+--compare` writes the peer rows for handwriting and synthesis."""
 
 import json
 import os
@@ -33,7 +33,7 @@ OPTS = lstm.LSTMOptions(peepholes=False, init_scale=0.5)
 
 
 def _batch(model: str, seed: int = 0) -> dict[str, np.ndarray]:
-    b = throughput.random_batch(model, B, T, chars=U, alphabet=C)
+    b = throughput.example_batch(throughput.model_config(model), B, T, chars=U, alphabet=C)
     rng = np.random.default_rng(seed)
     b["inputs"] = b["inputs"] + rng.normal(size=b["inputs"].shape).astype(np.float32)
     b["inputs"][..., 2] = rng.random((B, T)) < 0.3
@@ -72,7 +72,7 @@ def test_prediction_peer_is_seqgens_network_and_loss(skip):
     model = PredictionModel(hidden=H, num_layers=N, num_mixtures=M, skip=skip, opts=OPTS,
                             rngs=nnx.Rngs(1))
     _randomise_bias(model.head.b, 2)
-    b = _batch("prediction")
+    b = _batch("handwriting")
     y_BxTxY, _ = model(jnp.asarray(b["inputs"]), model.init_carry(B))
     net = peer.PredictionPeer(layers=N, hidden=H, mixtures=M, skip=skip)
     peer.copy_seqgen_weights(net, model)
@@ -98,7 +98,7 @@ def test_loss_matches_mdn_where_the_clamps_act():
     # the clamps of mdn.mixture take over, and offsets far from the means.
     rng = np.random.default_rng(3)
     y_BxTxY = (8 * rng.normal(size=(B, T, 6 * M + 1))).astype(np.float32)
-    b = _batch("prediction", seed=3)
+    b = _batch("handwriting", seed=3)
     assert (np.abs(y_BxTxY[..., 1 + 5 * M:]) > 10).any()
     assert (y_BxTxY[..., 1 + 3 * M:1 + 5 * M] < -10).any()
     bt = peer.tensors(b)
@@ -106,10 +106,10 @@ def test_loss_matches_mdn_where_the_clamps_act():
     assert got == pytest.approx(_seqgen_nll(y_BxTxY, b), rel=1e-5)
 
 
-@pytest.mark.parametrize("model", ["prediction", "synthesis"])
+@pytest.mark.parametrize("model", ["handwriting", "synthesis"])
 def test_torch_adam_steps_lower_the_loss(model):
     torch.manual_seed(0)
-    net = peer.PredictionPeer(layers=N, hidden=H, mixtures=M) if model == "prediction" else \
+    net = peer.PredictionPeer(layers=N, hidden=H, mixtures=M) if model == "handwriting" else \
         peer.SynthesisPeer(layers=N, hidden=H, mixtures=M, window=K, alphabet=C)
     step = peer.make_train_step(net, peer.tensors(_batch(model)), lr=1e-2)
     losses = [float(step()) for _ in range(5)]
@@ -121,7 +121,7 @@ def test_flax_adam_steps_lower_the_loss():
     # One layer: the step's compile time dominates this test.
     params, opt_state, step = flax_handwriting.make_train_step(
         flax_handwriting.build(layers=1, hidden=H, mixtures=M), lr=1e-2)
-    b = {k: jnp.asarray(v) for k, v in _batch("prediction").items()
+    b = {k: jnp.asarray(v) for k, v in _batch("handwriting").items()
          if k in ("inputs", "targets", "mask")}
     losses = []
     for _ in range(5):
@@ -137,7 +137,7 @@ def _check_peer_rows(rows: list[dict], model: str, symbols: int) -> None:
     assert "no peepholes" in t["impl"] and t["torch"]["threads"] == 1
     assert t["symbols_per_s"] == pytest.approx(symbols / (t["step_ms_median"] / 1e3))
     assert t["seqgen_ratio"] > 0 and t["gflops"] > 0
-    if model == "prediction":
+    if model == "handwriting":
         assert rows["flax"]["symbols_per_s"] > 0 and rows["flax"]["compile_s"] > 0
     else:
         assert "skipped" in rows["flax"]
@@ -150,12 +150,12 @@ def test_throughput_cli_compare_writes_the_peer_rows(tmp_path):
                JAX_COMPILATION_CACHE_DIR=jax.config.jax_compilation_cache_dir,
                JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0.5")
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.throughput", "--model=prediction", "--layers=1",
+        [sys.executable, "-m", "benchmarks.throughput", "--model=handwriting", "--layers=1",
          "--hidden=8", "--batch=2", "--seq=5", "--repeats=1", "--warmup=1", "--compare",
          "--gemm_size=32", "--threads=1", f"--json_out={out}"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    _check_peer_rows(json.loads(out.read_text())["rows"], "prediction", 2 * 5)
+    _check_peer_rows(json.loads(out.read_text())["rows"], "handwriting", 2 * 5)
     assert "pytorch" in proc.stdout
 
 

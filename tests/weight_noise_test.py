@@ -9,7 +9,7 @@ import optax
 import pytest
 from flax import nnx
 
-from seqgen import checkpoint, evaluate, kinds, regularise, sample, train
+from seqgen import checkpoint, evaluate, generate, kinds, regularise, steps, train
 from seqgen.errors import ConfigError
 from seqgen.text_config import base, smoke
 
@@ -49,11 +49,11 @@ def test_train_step_uses_the_gradient_at_the_noisy_weights(setup):
     reg = regularise.WeightNoise(STD)
 
     def update(step, reg):
-        state = train.TrainState(step=np.int32(step), params=params,
+        state = steps.TrainState(step=np.int32(step), params=params,
                                  opt_state=tx.init(params),
                                  carry=model.init_carry(c.batch_size),
                                  rng=jax.random.PRNGKey(0))
-        new, _ = train.train_step(graphdef, tx, kind, state, batch, reg=reg)
+        new, _ = steps.train_step(graphdef, tx, kind, state, batch, reg=reg)
         return flat(new.params) - flat(params)
 
     def mean_grad(p):  # the definition, directly: d(mean nll)/dw at weights p
@@ -109,9 +109,9 @@ def test_noise_is_off_at_evaluation_and_sampling(tmp_path):
 
     # The run's sample at its last step, drawn again from the clean weights.
     rng = jax.random.fold_in(jax.random.PRNGKey(config.seed + 1), step)
-    ids = sample.sample_text(model, kind.vocab, kind.default_prime(), config.sample.length,
-                             config.sample.temperature, rng,
-                             num_samples=config.sample.num_samples)
+    ids = generate.sample_text(model, kind.vocab, kind.default_prime(), config.sample.length,
+                               config.sample.temperature, rng,
+                               num_samples=config.sample.num_samples)
     written = (tmp_path / "samples" / f"step_{step:07d}.txt").read_text(encoding="utf-8")
     assert kind.vocab.decode(ids[0]) in written
 

@@ -1,46 +1,60 @@
-"""Experiment kinds: the one door between train.py and a kind of experiment.
+"""Experiment kinds: the one door between the trainer and a kind of experiment.
 
-train.py never branches on the kind. `config.kind` names a module here
-(big_vision selects modules by name the same way) whose `Kind` class has:
+`config.kind` names a module (big_vision selects modules by name the same
+way): a bare name is a module of this package (`text` ->
+seqgen/kinds/text.py), a dotted name is any importable module
+(`mylab.kinds.ctc`), so a new kind is a new module and nothing here is
+edited. The module's `Kind` class keeps the contract of kinds/base.py,
+which is checked when the module is loaded.
 
-  Kind(config, meta=None)        meta: JSON-safe facts saved with every
-                                 checkpoint (e.g. the vocabulary), enough to
-                                 rebuild the model without the dataset
-  .load_data() -> None           host-side; fills .meta
-  .meta -> dict
-  .build_model(rngs) -> nnx.Module   with .init_carry(batch_size)
-  .loss_fn(model, carry, batch) -> (loss, (sums, new_carry))
-                                 sums: dict of per-batch sums that add up
-                                 across batches; must hold 'nll' (summed
-                                 over targets) and 'count' (targets): the
-                                 train step differentiates sums['nll'] so
-                                 that Graves' derivative clipping applies
-                                 to summed, not averaged, losses
-  .report(sums) -> dict          derived metrics from summed sums (bpc, ...)
-  .units -> str                  what one count is, for throughput ('chars')
-  .train_batch(step, process_index, process_count) -> dict of numpy rows
-  .eval_batches(split, batch_size, process_index, process_count) -> iterator
-  .write_samples(model, workdir, step, rng) -> dict   process 0 only; writes
-                                 samples under workdir/samples/ and returns
-                                 {'summary': str, **scalar metrics}
-  .sample_command(model, opts) -> str   `python -m seqgen.sample`
-
-Adding a kind is adding a module, not editing train.py.
+  text         next-symbol softmax over bytes, characters or words (Graves §3)
+  handwriting  mixture density over the next pen offset (Graves §4)
+  synthesis    handwriting conditioned on a text by a soft window (Graves §5)
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 import ml_collections
 
 from seqgen.errors import ConfigError
+from seqgen.kinds import base
 
-KINDS = ("text", "handwriting", "synthesis")
+
+def builtin() -> tuple[str, ...]:
+    """The kind modules shipped in this package."""
+    return tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "base"))
 
 
-def make(config: ml_collections.ConfigDict, meta: dict | None = None):
-    if config.kind not in KINDS:
-        raise ConfigError(f"config.kind={config.kind!r} is unknown; use one of {KINDS}")
-    module = importlib.import_module(f"seqgen.kinds.{config.kind}")
-    return module.Kind(config, meta)
+def get(name: str) -> type[base.Kind]:
+    """The `Kind` class of the module `name` names."""
+    module_name = name if "." in name else f"{__name__}.{name}"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name is None or not module_name.startswith(e.name):
+            raise  # the module exists but one of its imports is missing
+        raise ConfigError(f"config.kind={name!r}: no module {module_name}; use one of "
+                          f"{', '.join(builtin())} or a dotted module path") from None
+    cls = getattr(module, "Kind", None)
+    if cls is None:
+        raise ConfigError(f"config.kind={name!r}: module {module_name} has no class Kind")
+    missing = base.missing_members(cls)
+    if missing:
+        raise ConfigError(f"config.kind={name!r}: {module_name}.Kind lacks "
+                          f"{', '.join(missing)} (seqgen/kinds/base.py: the contract)")
+    return cls
+
+
+def make(config: ml_collections.ConfigDict, meta: dict | None = None) -> base.Kind:
+    """The kind of `config`, with saved `meta` (from a checkpoint) or none yet."""
+    return get(config.kind)(config, meta)
+
+
+def make_example(config: ml_collections.ConfigDict, **sizes: int) -> base.Kind:
+    """The kind of `config` on made-up meta: builds models and example
+    batches without the dataset (tests, benchmarks)."""
+    cls = get(config.kind)
+    return cls(config, cls.example_meta(config, **sizes))

@@ -6,7 +6,7 @@ headline: -1041.0 for 3x400 on IAM-OnDB validation) and per point, and the
 sum-squared error of the predicted mean offset per point, all in the units
 of the normalised offsets (mean 0, std 1 over the training points).
 
-Dimension letters: B lines, T time, K = 6M+1 mixture outputs, M components.
+Dimension letters: B lines, T time, Y = 6M+1 mixture outputs, M components.
 """
 
 from __future__ import annotations
@@ -21,63 +21,76 @@ import numpy as np
 from absl import logging
 from flax import nnx
 
-from seqgen import render, sample
+from seqgen import generate, handwriting_config, render
 from seqgen.data import handwriting as hw_data
 from seqgen.data import strokes
-from seqgen.kinds.text import lstm_options
-from seqgen.models import mdn
+from seqgen.kinds import base
+from seqgen.models import lstm, mdn
 from seqgen.models.handwriting import PredictionModel
 
 
-class Kind:
+class Kind(base.Base):
     units = "points"
+    splits: strokes.HandwritingSplits | None = None
 
-    def __init__(self, config: ml_collections.ConfigDict, meta: dict | None = None):
-        self.config = config
-        self.meta = meta or {}
-        self.splits: strokes.HandwritingSplits | None = None
-        if meta:
-            self.stats = strokes.OffsetStats.from_dict(meta["stats"])
+    def from_meta(self, meta: dict) -> None:
+        self.stats = strokes.OffsetStats.from_dict(meta["stats"])
+
+    @classmethod
+    def default_config(cls) -> ml_collections.ConfigDict:
+        return handwriting_config.base()
+
+    @classmethod
+    def example_meta(cls, config: ml_collections.ConfigDict, **sizes: int) -> dict:
+        """Offsets already normalised: mean 0, std 1."""
+        return {"stats": {"mean": [0.0, 0.0], "std": [1.0, 1.0]}}
+
+    def example_batch(self, batch_size: int, length: int | None = None,
+                      **sizes: int) -> dict[str, np.ndarray]:
+        """Gaussian offsets with a 5% end-of-stroke rate, `length` points
+        (default config.sample.length, a typical line), every row a whole line."""
+        T = length or self.config.sample.length
+        rng = np.random.default_rng(0)
+        pts_BxT1x3 = rng.normal(size=(batch_size, T + 1, 3)).astype(np.float32)
+        pts_BxT1x3[..., 2] = rng.random((batch_size, T + 1)) < 0.05
+        batch = {"inputs": pts_BxT1x3[:, :-1], "targets": pts_BxT1x3[:, 1:],
+                 "mask": np.ones((batch_size, T), np.float32),
+                 "reset": np.ones(batch_size, bool)}
+        return {**batch, **self.example_text(rng, batch_size, **sizes)}
+
+    def example_text(self, rng: np.random.Generator, batch_size: int,
+                     **sizes: int) -> dict[str, np.ndarray]:
+        """Extra example-batch arrays for the lines' texts; prediction has none."""
+        return {}
 
     # -- data ---------------------------------------------------------------
 
     def load_data(self) -> None:
         c = self.config
         self.splits = hw_data.load_handwriting(c.data)
-        self.stats = self.splits.stats
-        self._batchers: dict = {}
         dropped = {s: len(getattr(self.splits, s).lines) - len(hw_data.keep_short(
             getattr(self.splits, s).lines, c.data.max_points)) for s in ("train", "valid", "test")}
         if any(dropped.values()):
             logging.warning("lines longer than config.data.max_points=%d are left out: %s",
                             c.data.max_points, dropped)
         self.meta = {
-            "stats": self.stats.to_dict(), "dataset": self.splits.name,
+            "stats": self.splits.stats.to_dict(), "dataset": self.splits.name,
             "lines": {s: len(getattr(self.splits, s).lines) for s in ("train", "valid", "test")},
             "dropped_long_lines": dropped, "info": self.splits.info,
         }
+        self.stats = self.splits.stats
 
-    def _batcher(self, process_index: int, process_count: int) -> hw_data.LineBatcher:
-        key = (process_index, process_count)
-        if key not in self._batchers:
-            c = self.config
-            self._batchers[key] = hw_data.LineBatcher(
-                self.splits.train.lines, self.stats, c.batch_size,
-                max_points=c.data.max_points, bucket=c.data.bucket, seed=c.seed,
-                augment=c.data.augment, process_index=process_index,
-                process_count=process_count, **self.text_args("train"))
-        return self._batchers[key]
+    def make_batcher(self, process_index: int, process_count: int) -> hw_data.LineBatcher:
+        c = self.config
+        return hw_data.LineBatcher(
+            self.splits.train.lines, self.stats, c.batch_size,
+            max_points=c.data.max_points, bucket=c.data.bucket, seed=c.seed,
+            augment=c.data.augment, process_index=process_index,
+            process_count=process_count, **self.text_args("train"))
 
     def text_args(self, split: str) -> dict:
         """Extra batcher arguments for the lines' texts; prediction has none."""
         return {}
-
-    def train_batch(self, step: int, process_index: int, process_count: int
-                    ) -> dict[str, np.ndarray]:
-        return self._batcher(process_index, process_count).batch(step)
-
-    def windows_per_epoch(self) -> int:
-        return self._batcher(0, 1).windows_per_epoch
 
     def eval_batches(self, split: str, batch_size: int, process_index: int,
                      process_count: int) -> Iterator[dict[str, np.ndarray]]:
@@ -92,18 +105,19 @@ class Kind:
     def build_model(self, rngs: nnx.Rngs) -> PredictionModel:
         m = self.config.model
         return PredictionModel(hidden=m.hidden, num_layers=m.num_layers,
-                               num_mixtures=m.num_mixtures, skip=m.skip, opts=lstm_options(m),
+                               num_mixtures=m.num_mixtures, skip=m.skip,
+                               opts=lstm.LSTMOptions.from_config(m),
                                clip_outputs=m.clip_outputs or None, rngs=rngs)
 
     def loss_fn(self, model: PredictionModel, carry, batch: dict):
-        y_BxTxK, carry = model(batch["inputs"], carry)
-        return self.mixture_loss(y_BxTxK, batch, carry)
+        y_BxTxY, carry = model(batch["inputs"], carry)
+        return self.mixture_loss(y_BxTxY, batch, carry)
 
-    def mixture_loss(self, y_BxTxK: jax.Array, batch: dict, carry):
+    def mixture_loss(self, y_BxTxY: jax.Array, batch: dict, carry):
         """Mean NLL per point and the sums behind every reported metric."""
         targets_BxTx3, mask_BxT = batch["targets"], batch["mask"]
-        ll_BxT = mdn.log_likelihood(y_BxTxK, targets_BxTx3)
-        err_BxT = jnp.sum((mdn.mean_offset(y_BxTxK) - targets_BxTx3[..., :2]) ** 2, -1)
+        ll_BxT = mdn.log_likelihood(y_BxTxY, targets_BxTx3)
+        err_BxT = jnp.sum((mdn.mean_offset(y_BxTxY) - targets_BxTx3[..., :2]) ** 2, -1)
         sums = {"nll": -jnp.sum(ll_BxT * mask_BxT), "count": jnp.sum(mask_BxT),
                 "sse": jnp.sum(err_BxT * mask_BxT),
                 "lines": jnp.sum(jnp.max(mask_BxT, axis=1))}
@@ -120,11 +134,11 @@ class Kind:
 
     # -- samples --------------------------------------------------------------
 
-    def generate(self, model: PredictionModel, num: int, length: int, bias: float,
+    def sample_lines(self, model: PredictionModel, num: int, length: int, bias: float,
                  rng: jax.Array) -> list[np.ndarray]:
         """`num` unconditional lines of `length` points, in raw units."""
         start = strokes.normalise(np.zeros((1, 3), np.float32), self.stats)[0]
-        x_BxTx3 = sample.sample_strokes(model, start, num, length, bias, rng)
+        x_BxTx3 = generate.sample_strokes(model, start, num, length, bias, rng)
         return [strokes.denormalise(np.concatenate([np.zeros((1, 3), np.float32), x]),
                                     self.stats) for x in x_BxTx3]
 
@@ -133,7 +147,7 @@ class Kind:
         c = self.config.sample
         out = pathlib.Path(workdir) / "samples"
         out.mkdir(parents=True, exist_ok=True)
-        lines = self.generate(model, c.num_samples, c.length, c.bias, rng)
+        lines = self.sample_lines(model, c.num_samples, c.length, c.bias, rng)
         svg, _ = render.save_lines(out / f"step_{step:07d}", lines)
         if self.splits is not None and len(self.splits.valid.lines):
             self.write_density(model, self.splits.valid.lines[0],
@@ -145,8 +159,8 @@ class Kind:
         """Graves' figure 4: the predicted density of each next point along a line."""
         line_Tx3 = line_Tx3[: self.config.data.max_points]
         x_1xTx3 = jnp.asarray(strokes.normalise(line_Tx3, self.stats)[None, :-1])
-        y_1xTxK, _ = model(x_1xTx3, model.init_carry(1))
-        mix = jax.device_get(mdn.mixture(y_1xTxK[0]))
+        y_1xTxY, _ = model(x_1xTx3, model.init_carry(1))
+        mix = jax.device_get(mdn.mixture(y_1xTxY[0]))
         mean, std = self.stats.mean, self.stats.std
         points_Tx2 = strokes.to_absolute(line_Tx3)
         # Offsets -> absolute positions of the next point, in raw units.
@@ -157,7 +171,7 @@ class Kind:
 
     def sample_command(self, model: PredictionModel, opts: dict) -> str:
         """`python -m seqgen.sample` for handwriting: lines to --out (SVG + PNG)."""
-        lines = self.generate(model, opts["num"], opts["length"] or self.config.sample.length,
+        lines = self.sample_lines(model, opts["num"], opts["length"] or self.config.sample.length,
                               opts["bias"], jax.random.key(opts["seed"]))
         out = opts["out"] or "samples"
         svg, png = render.save_lines(pathlib.Path(out).with_suffix(""), lines)

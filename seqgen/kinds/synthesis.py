@@ -8,7 +8,8 @@ trained on) and reports the alignment rate: the share of lines whose window
 advanced monotonically and reached the end of the text, so that Graves'
 stop rule fired before the length cap.
 
-Dimension letters: B lines, T time, U characters, K window components.
+Dimension letters: B lines, T time, U characters, K window components,
+Y = 6M+1 mixture outputs.
 """
 
 from __future__ import annotations
@@ -22,14 +23,13 @@ import numpy as np
 from absl import logging
 from flax import nnx
 
-from seqgen import render, sample
+from seqgen import generate, handwriting_config, render
 from seqgen.data import handwriting as hw_data
 from seqgen.data import strokes
 from seqgen.data.transcripts import Alphabet
 from seqgen.errors import UserError
 from seqgen.kinds import handwriting
-from seqgen.kinds.text import lstm_options
-from seqgen.models import mdn
+from seqgen.models import lstm, mdn
 from seqgen.models.synthesis import SynthesisModel
 
 ALIGN_LINES = 32  # validation lines written at each evaluation to measure alignment
@@ -44,10 +44,27 @@ def _nats_per_point(model: SynthesisModel, batch: dict) -> jax.Array:
 
 
 class Kind(handwriting.Kind):
-    def __init__(self, config: ml_collections.ConfigDict, meta: dict | None = None):
-        super().__init__(config, meta)
-        if meta:
-            self.alphabet = Alphabet.from_dict(meta["alphabet"])
+    def from_meta(self, meta: dict) -> None:
+        super().from_meta(meta)
+        self.alphabet = Alphabet.from_dict(meta["alphabet"])
+
+    @classmethod
+    def default_config(cls) -> ml_collections.ConfigDict:
+        return handwriting_config.synthesis_base()
+
+    @classmethod
+    def example_meta(cls, config: ml_collections.ConfigDict, *, alphabet: int = 80,
+                     **sizes: int) -> dict:
+        """An alphabet of `alphabet` ids (padding included; IAM-OnDB has ~80)."""
+        chars = [chr(c) for c in range(33, 127)][:alphabet - 1]
+        return {**super().example_meta(config), "alphabet": Alphabet(chars).to_dict()}
+
+    def example_text(self, rng: np.random.Generator, batch_size: int, *, chars: int = 40,
+                     **sizes: int) -> dict[str, np.ndarray]:
+        """Random texts of `chars` characters, no padding."""
+        return {"chars": rng.integers(1, self.alphabet.size, size=(batch_size, chars)
+                                      ).astype(np.int32),
+                "char_mask": np.ones((batch_size, chars), np.float32)}
 
     # -- data ---------------------------------------------------------------
 
@@ -68,13 +85,13 @@ class Kind(handwriting.Kind):
         return SynthesisModel(
             alphabet_size=self.alphabet.size, hidden=m.hidden, num_layers=m.num_layers,
             num_mixtures=m.num_mixtures, num_window=m.num_window, skip=m.skip,
-            opts=lstm_options(m), clip_outputs=m.clip_outputs or None,
+            opts=lstm.LSTMOptions.from_config(m), clip_outputs=m.clip_outputs or None,
             kappa_step=1.0 / m.points_per_char, rngs=rngs)
 
     def loss_fn(self, model: SynthesisModel, carry, batch: dict):
-        y_BxTxK, carry, _, _ = model(batch["inputs"], batch["chars"], batch["char_mask"],
+        y_BxTxY, carry, _, _ = model(batch["inputs"], batch["chars"], batch["char_mask"],
                                      carry)
-        return self.mixture_loss(y_BxTxK, batch, carry)
+        return self.mixture_loss(y_BxTxY, batch, carry)
 
     def text_gain(self, model: SynthesisModel) -> float:
         """Nats per point that a line's own text saves over another line's text.
@@ -105,7 +122,7 @@ class Kind(handwriting.Kind):
         # The sampler teacher-forces all prime rows; the last one is the input
         # of the first written point.
         prime_x = strokes.normalise(prime[0], self.stats) if prime else None
-        out = sample.write_strokes(model, start, jnp.asarray(chars_BxU),
+        out = generate.write_strokes(model, start, jnp.asarray(chars_BxU),
                                    jnp.asarray(mask_BxU), bias=bias, max_points=cap,
                                    rng=rng, prime_x_PxBx3=prime_x,
                                    prime_chars=len(prime_text))
@@ -132,6 +149,15 @@ class Kind(handwriting.Kind):
         return {"lines": lines, "phi": out["phi_BxLxU"], "kappa": kappa,
                 "length": out["length_B"], "stopped": out["stopped_B"],
                 "aligned": np.array(aligned), "texts": texts}
+
+    def style_line(self, index: int) -> tuple[np.ndarray, str]:
+        """(strokes in raw units, text) of validation line `index`."""
+        if self.splits is None:
+            self.load_data()
+        valid = self.splits.valid
+        if not 0 <= index < len(valid.lines):
+            raise UserError(f"--style={index}: pick 0..{len(valid.lines) - 1}")
+        return valid.lines[index], valid.texts[index]
 
     def write_samples(self, model: SynthesisModel, workdir: str, step: int,
                       rng: jax.Array) -> dict:

@@ -16,66 +16,61 @@ import numpy as np
 import optax
 from flax import nnx
 
-from seqgen import sample
+from seqgen import generate, text_config
 from seqgen.data import tbptt
 from seqgen.data import text as text_data
 from seqgen.data.vocab import Vocab
+from seqgen.kinds import base
 from seqgen.models import lstm
 from seqgen.models.text import TextModel
 
 PRIME_FROM_VALID = 64  # symbols of the validation text used as default prime
 
 
-def lstm_options(model_config: ml_collections.ConfigDict) -> lstm.LSTMOptions:
-    m = model_config
-    return lstm.LSTMOptions(
-        peepholes=m.peepholes, forget_bias=m.forget_bias, init_scale=m.init_scale,
-        clip_preactivations=m.clip_preactivations or None,
-        matmul_dtype=m.matmul_dtype, unroll=m.unroll)
-
-
-class Kind:
+class Kind(base.Base):
     units = "chars"
+    splits: text_data.TextSplits | None = None
 
-    def __init__(self, config: ml_collections.ConfigDict, meta: dict | None = None):
-        self.config = config
-        self.meta = meta or {}
-        self.splits: text_data.TextSplits | None = None
-        if meta:
-            self.vocab = Vocab.from_dict(meta["vocab"])
-            self.units = "words" if self.vocab.level == "word" else "chars"
+    def from_meta(self, meta: dict) -> None:
+        self.vocab = Vocab.from_dict(meta["vocab"])
+        self.units = "words" if self.vocab.level == "word" else "chars"
+
+    @classmethod
+    def default_config(cls) -> ml_collections.ConfigDict:
+        return text_config.base()
+
+    @classmethod
+    def example_meta(cls, config: ml_collections.ConfigDict, *, vocab: int = 205,
+                     **sizes: int) -> dict:
+        """A byte vocabulary of `vocab` symbols (enwik8 has 205)."""
+        return {"vocab": Vocab("byte", tuple(range(vocab))).to_dict()}
+
+    def example_batch(self, batch_size: int, length: int | None = None,
+                      **sizes: int) -> dict[str, np.ndarray]:
+        T = length or self.config.seq_len
+        ids_BxT1 = np.random.default_rng(0).integers(
+            0, self.vocab.size, size=(batch_size, T + 1)).astype(np.int32)
+        return {"inputs": ids_BxT1[:, :-1], "targets": ids_BxT1[:, 1:],
+                "reset": np.zeros(batch_size, bool)}
 
     # -- data ---------------------------------------------------------------
 
     def load_data(self) -> None:
-        c = self.config
-        self.splits = text_data.load_text(c.data)
-        self.vocab = self.splits.vocab
-        self.units = "words" if self.vocab.level == "word" else "chars"
+        self.splits = text_data.load_text(self.config.data)
         self.meta = {
-            "vocab": self.vocab.to_dict(),
+            "vocab": self.splits.vocab.to_dict(),
             "dataset": self.splits.name,
             "tokens": {s: int(len(getattr(self.splits, s)))
                        for s in ("train", "valid", "test")},
         }
-        self._batchers: dict = {}
+        self.from_meta(self.meta)
 
-    def _batcher(self, process_index: int, process_count: int) -> tbptt.TBPTTBatcher:
-        key = (process_index, process_count)
-        if key not in self._batchers:
-            c = self.config
-            self._batchers[key] = tbptt.TBPTTBatcher(
-                self.splits.train, c.batch_size, c.seq_len, seed=c.seed,
-                reset_every=c.data.reset_every, process_index=process_index,
-                process_count=process_count)
-        return self._batchers[key]
-
-    def train_batch(self, step: int, process_index: int, process_count: int
-                    ) -> dict[str, np.ndarray]:
-        return self._batcher(process_index, process_count).batch(step)
-
-    def windows_per_epoch(self) -> int:
-        return self._batcher(0, 1).windows_per_epoch
+    def make_batcher(self, process_index: int, process_count: int) -> tbptt.TBPTTBatcher:
+        c = self.config
+        return tbptt.TBPTTBatcher(
+            self.splits.train, c.batch_size, c.seq_len, seed=c.seed,
+            reset_every=c.data.reset_every, process_index=process_index,
+            process_count=process_count)
 
     def eval_batches(self, split: str, batch_size: int, process_index: int,
                      process_count: int) -> Iterator[dict[str, np.ndarray]]:
@@ -88,7 +83,7 @@ class Kind:
     def build_model(self, rngs: nnx.Rngs) -> TextModel:
         m = self.config.model
         return TextModel(self.vocab.size, hidden=m.hidden, num_layers=m.num_layers,
-                         embed_dim=m.embed_dim, skip=m.skip, opts=lstm_options(m),
+                         embed_dim=m.embed_dim, skip=m.skip, opts=lstm.LSTMOptions.from_config(m),
                          clip_outputs=m.clip_outputs or None, rngs=rngs)
 
     def loss_fn(self, model: TextModel, carry, batch: dict):
@@ -126,9 +121,9 @@ class Kind:
 
     def sample_command(self, model: TextModel, opts: dict) -> str:
         """`python -m seqgen.sample` for text: the prime and its continuations."""
-        prime = opts["prime"] or sample.newline_or_first_symbol(self.vocab)
+        prime = opts["prime"] or generate.newline_or_first_symbol(self.vocab)
         length = opts["length"] or self.config.sample.length
-        ids = sample.sample_text(model, self.vocab, prime, length, opts["temperature"],
+        ids = generate.sample_text(model, self.vocab, prime, length, opts["temperature"],
                                  jax.random.key(opts["seed"]), num_samples=opts["num"])
         texts = [prime + self.vocab.decode(row) for row in ids]
         if len(texts) == 1:
@@ -139,7 +134,7 @@ class Kind:
                       rng: jax.Array) -> dict:
         c = self.config.sample
         prime = self.default_prime()
-        ids = sample.sample_text(model, self.vocab, prime, c.length,
+        ids = generate.sample_text(model, self.vocab, prime, c.length,
                                  c.temperature, rng, num_samples=c.num_samples)
         texts = [self.vocab.decode(row) for row in ids]
         out = pathlib.Path(workdir) / "samples"

@@ -78,6 +78,17 @@ class LSTMOptions:
     # out of the time loop; tested equal to 'autodiff', the plain scan).
     backward: str = "fused"
 
+    @classmethod
+    def from_config(cls, model_config) -> LSTMOptions:
+        """The options a config's `model` group sets (seqgen/common_config.py);
+        `backward` is not a config field (both routes compute the same
+        numbers): benchmarks/routes.py sets it on its own configs."""
+        m = model_config
+        return cls(peepholes=m.peepholes, forget_bias=m.forget_bias, init_scale=m.init_scale,
+                   clip_preactivations=m.clip_preactivations or None,
+                   matmul_dtype=m.matmul_dtype, unroll=m.unroll,
+                   backward=m.get("backward", "fused"))
+
     def __post_init__(self):
         if self.backward not in ("fused", "autodiff"):
             raise ConfigError(f"LSTMOptions.backward={self.backward!r}: use 'fused' "
@@ -267,8 +278,3 @@ class DeepLSTM(nnx.Module):
         out = jnp.concatenate(hs, axis=-1) if self.skip else h_BxTxH
         return out, tuple(new_carry)
 
-
-def reset_carry(carry: Carry, reset_B: jax.Array) -> Carry:
-    """Zero the carried state of the rows whose stream starts anew."""
-    keep_Bx1 = (~reset_B)[:, None]
-    return jax.tree.map(lambda s: jnp.where(keep_Bx1, s, 0.0), carry)

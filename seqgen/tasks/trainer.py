@@ -22,7 +22,9 @@ M sequences per update, N sequences, T time steps.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+import pathlib
 import time
 from collections.abc import Callable, Sequence
 
@@ -32,7 +34,7 @@ import ml_collections
 import numpy as np
 from flax import nnx
 
-from seqgen.data.tasks import Sequences
+from seqgen.data.lstm1997_tasks import Sequences
 from seqgen.errors import ConfigError
 from seqgen.models.lstm1997 import num_weights
 from seqgen.tasks import nets, objective, online
@@ -264,3 +266,23 @@ def run_trials(config: ml_collections.ConfigDict, model: str,
     return RunResult(task=prob.name, model=model, net=nets.describe(config, model),
                      weights=weights, learning_rate=lr, cap=int(tr.max_sequences),
                      seconds=time.time() - t0, trials=results)
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> RunResult:
+    """One run of a task config: `config.train.trials` trials (default 1) of
+    `config.model`; prints whether each succeeded and after how many training
+    sequences, and leaves the result in <workdir>/result.json."""
+    result = run_trials(config, config.model, range(config.train.trials))
+    for t in result.trials:
+        verdict = (f"success after {t.sequences:,} sequences" if t.success else
+                   f"failed ({'diverged' if t.diverged else 'cap'}) after "
+                   f"{t.sequences:,} sequences")
+        print(f"{result.task} {result.net} ({result.weights} weights), trial {t.trial}: "
+              f"{verdict}; {t.test_wrong}/{t.test_total} test sequences wrong")
+    print(f"{len(result.successes)}/{len(result.trials)} trials succeeded in "
+          f"{result.seconds:.1f} s")
+    out = pathlib.Path(workdir)
+    out.mkdir(parents=True, exist_ok=True)
+    record = dict(result.to_json(), config=config.to_dict())
+    (out / "result.json").write_text(json.dumps(record, indent=1, default=str) + "\n")
+    return result

@@ -1,7 +1,7 @@
 """Crash drill: SIGKILL a training run at random moments, restart it each
 time, and check that it ends bit-identical to a run that was never killed.
 
-  python -m seqgen.crash_drill --kills=20 --workdir=/tmp/seqgen/drill   # a longer soak
+  python -m tools.crash_drill --kills=20 --workdir=/tmp/seqgen/drill   # a longer soak
 
 Each life of the run is `python -m seqgen.main` on a tiny text config with a
 checkpoint every step. A life is killed (SIGKILL: no handler, no cleanup)
@@ -10,7 +10,8 @@ life, the moment orbax has a checkpoint half-written (its temporary folder
 exists). The restarted run must resume from the newest complete checkpoint
 (orbax renames a checkpoint's folder only when it is complete) and the
 final parameters must equal the uninterrupted reference bit for bit (CPU).
-tests/crash_drill_test.py runs 5 kills.
+tests/crash_drill_test.py runs 5 kills. A test tool, not part of the
+package: it lives in tools/ and runs from a clone.
 """
 
 from __future__ import annotations
@@ -58,11 +59,9 @@ def _final_params(workdir: pathlib.Path) -> tuple[int, list[np.ndarray]]:
     import jax  # noqa: PLC0415  (the drill's own process needs no JAX until here)
     from flax import nnx  # noqa: PLC0415
 
-    from seqgen import checkpoint, kinds  # noqa: PLC0415
+    from seqgen.trained import load_trained  # noqa: PLC0415
 
-    config, meta, step = checkpoint.load_run_info(str(workdir))
-    model = kinds.make(config, meta).build_model(nnx.Rngs(0))
-    checkpoint.restore_params(str(workdir), step, model)
+    _, model, _, step = load_trained(str(workdir))
     return step, [np.asarray(x) for x in jax.tree.leaves(nnx.state(model, nnx.Param))]
 
 
