@@ -64,6 +64,7 @@ def test_adapting_lowers_the_loss_on_text_that_repeats(setup):
     assert nll(d)[-1] < 0.9 * nll(s)[-1]
 
 
+@pytest.mark.slow  # end to end: python -m pytest -q -m slow tests
 def test_cli_static_and_dynamic_side_by_side(tmp_path):
     c = smoke(base())
     c.num_steps, c.eval_every, c.eval_test = 4, 4, False

@@ -115,6 +115,7 @@ def context_free_nats(lines):
     return gauss + bern
 
 
+@pytest.mark.slow  # end to end: python -m pytest -q -m slow tests
 def test_short_run_on_drawn_handwriting_beats_a_context_free_model(tmp_path):
     c = handwriting_config.smoke(handwriting_config.base())
     c.model.hidden = 64

@@ -25,6 +25,7 @@ def assert_one_line_error(proc, *needles):
         assert needle in last, last
 
 
+@pytest.mark.slow  # end to end: python -m pytest -q -m slow tests
 def test_train_then_sample_from_the_command_line(tmp_path):
     workdir = tmp_path / "run"
     train = run("seqgen.main", "--config=configs/default.py:smoke", f"--workdir={workdir}",

@@ -16,6 +16,7 @@ import sys
 import time
 
 import jax
+import pytest
 
 from seqgen import train
 
@@ -85,6 +86,7 @@ def log_text(workdir, pid):
     return open(f"{workdir}.p{pid}.log").read()
 
 
+@pytest.mark.slow  # end to end: python -m pytest -q -m slow tests
 def test_two_processes_stop_on_sigterm_resume_and_match_one_process(tmp_path):
     t0 = time.time()
     two = tmp_path / "two"

@@ -46,6 +46,7 @@ def unigram_bits(train_ids, valid_ids, vocab_size):
     return float(-np.mean(np.log2(p[valid_ids])))
 
 
+@pytest.mark.slow  # end to end: python -m pytest -q -m slow tests
 def test_training_on_the_embedded_corpus_beats_a_unigram_model(tmp_path):
     c = base()
     c.model.hidden = 128
