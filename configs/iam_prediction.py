@@ -8,7 +8,7 @@ put lineStrokes-all.tar.gz, ascii-all.tar.gz and the split files in
 ~/tensorflow_datasets/downloads/manual/iam_ondb/ (or set
 --config.data.manual_dir); the error message lists what is missing.
 Paper result: -1041.0 nats per line on the validation set (testset_v),
-without regularisation (-1057.7 with adaptive weight noise, issue 9).
+without regularisation (-1057.7 with adaptive weight noise).
 Expected time: about a day on a GPU; days on a CPU.
 Smoke variant: --config=configs/iam_prediction.py:smoke (needs the data).
 
@@ -16,10 +16,11 @@ As Graves: 3 layers of 400 peephole cells with skip connections, 20
 mixture components, his centred RMSProp (lr 1e-4, momentum 0.9),
 derivatives clipped to [-10, 10] in the LSTM and [-100, 100] at the
 outputs, his split (train on trainset + testset_t + testset_f, validate on
-testset_v), offsets normalised to mean 0, std 1. Deviations and why:
-32 lines per update instead of one (throughput); the loss is the mean per
-point (his RMSProp normalises the scale); lines over 2,000 points are left
-out (counted; IAM has very few).
+testset_v), offsets normalised to mean 0, std 1, the loss the optimizer
+sees summed over each line (the scale his RMSProp's eps = 1e-4 assumes;
+seqgen/steps.py). Deviations and why: 32 lines per update instead of one
+(throughput), the gradient averaged over them; lines over 2,000 points are
+left out (counted; IAM has very few).
 """
 
 from seqgen import handwriting_config

@@ -12,10 +12,11 @@ As Graves: 3 layers of 400 peephole cells with skip connections, a window
 of 10 Gaussians reading layer 1 and feeding every layer, 20 mixture
 components, his centred RMSProp (lr 1e-4, momentum 0.9), derivatives
 clipped to [-10, 10] in the LSTM and [-100, 100] at the outputs, his split.
-Deviations and why: 32 lines per update (throughput); the loss is the mean
-per point; the kappa bias starts the window at ~1/25 character per point
-(IAM-OnDB's points per character; Graves is silent, see DESIGN.md); lines
-over 2,000 points are left out (counted).
+The loss the optimizer sees is summed over each line (the scale his
+RMSProp's eps assumes; seqgen/steps.py). Deviations and why: 32 lines per
+update (throughput), the gradient averaged over them; the kappa bias starts
+the window at ~1/25 character per point (IAM-OnDB's points per character;
+Graves is silent); lines over 2,000 points are left out (counted).
 """
 
 from seqgen import handwriting_config

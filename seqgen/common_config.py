@@ -36,10 +36,15 @@ def base() -> ml_collections.ConfigDict:
 
     c.optim = ml_collections.ConfigDict()
     c.optim.name = "adam"  # graves_rmsprop | adam | sgd
-    c.optim.learning_rate = 2e-3  # peak; Graves' RMSProp: 1e-4
+    # Peak rate, for the gradient of the loss summed over each sequence (a text
+    # window, a handwriting line) and averaged over the batch (seqgen/steps.py):
+    # Graves' RMSProp and SGD 1e-4; Adam ~2e-3 (Adam ignores the scale).
+    c.optim.learning_rate = 2e-3
     c.optim.schedule = "cosine"  # constant | cosine | linear (to 0 at num_steps)
     c.optim.warmup_steps = 0  # linear warm-up steps
-    c.optim.clip_norm = 0.0  # global-norm clipping of parameter grads; 0 = off
+    # Global-norm clipping of the parameter gradients, in the same per-sequence
+    # units (e.g. 100 for 100-symbol windows = 1.0 per symbol); 0 = off.
+    c.optim.clip_norm = 0.0
     c.optim.momentum = 0.9  # Graves' RMSProp momentum; SGD momentum
     c.optim.rms_decay = 0.95  # Graves' RMSProp decay of the running moments
     c.optim.eps = 1e-4  # Graves' RMSProp epsilon, inside the square root

@@ -4,6 +4,16 @@ global-norm clipping.
 Graves' derivative clipping at the LSTM pre-activations happens inside the
 model during backprop (models/lstm.py: clip_gradient), not here.
 
+The gradient every optimizer sees is that of the loss summed over each
+sequence (a text window of T symbols, a handwriting line) and averaged
+over the B sequences of the batch (seqgen/steps.py), the convention
+Graves' hyperparameters assume: his RMSProp's eps = 1e-4 inside the square
+root is small next to g^2 only at that scale (a loss averaged over points
+would shrink g by the line length and turn the update into momentum SGD
+with rate lr / sqrt(eps)), and his SGD rates (1e-4) are per sequence.
+learning_rate and clip_norm are in these units; Adam is invariant to the
+scale up to its own eps.
+
 config.optim fields (see configs/*.py for typical values):
   name           'graves_rmsprop' | 'adam' | 'sgd'
   learning_rate  peak learning rate

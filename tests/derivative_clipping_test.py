@@ -48,7 +48,8 @@ def test_train_step_clips_each_sequences_summed_loss():
             g, n = sequence_grad(gdef, p, b)
             g_total = g if g_total is None else jax.tree.map(np.add, g_total, g)
             count += float(n)
-        return jax.tree.map(lambda g: -g / count, g_total), count
+        # The optimizer's gradient: summed per sequence, averaged over them.
+        return jax.tree.map(lambda g: -g / c.batch_size, g_total), count
 
     want, count = reference(model)
     assert np.isclose(float(metrics["count"]), count)

@@ -121,8 +121,9 @@ class Kind(base.Base):
         sums = {"nll": -jnp.sum(ll_BxT * mask_BxT), "count": jnp.sum(mask_BxT),
                 "sse": jnp.sum(err_BxT * mask_BxT),
                 "lines": jnp.sum(jnp.max(mask_BxT, axis=1))}
-        # Mean nats per point; Graves sums per line, his RMSProp normalises
-        # the scale away. Reported per line as well.
+        # Mean nats per point (what dynamic evaluation descends); the train
+        # step differentiates sums['nll'] and averages over lines, as Graves
+        # (seqgen/steps.py). Reported per line as well.
         loss = sums["nll"] / jnp.maximum(sums["count"], 1.0)
         return loss, (sums, carry)
 

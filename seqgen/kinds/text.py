@@ -95,7 +95,8 @@ class Kind(base.Base):
         correct_BxT = jnp.argmax(logits_BxTxV, -1) == targets_BxT
         sums = {"nll": jnp.sum(nll_BxT * mask_BxT), "count": jnp.sum(mask_BxT),
                 "errors": jnp.sum((~correct_BxT) * mask_BxT)}
-        # Mean nats per symbol: the step size is then independent of B and T.
+        # Mean nats per symbol (what dynamic evaluation descends); the train
+        # step differentiates sums['nll'] instead (seqgen/steps.py).
         loss = sums["nll"] / jnp.maximum(sums["count"], 1.0)
         return loss, (sums, carry)
 
