@@ -62,7 +62,7 @@ def get_config(arg: str | None = None):
     c.rnn.learning_rate = lr
 
     p = c.paper
-    p.source = "Table 3"
+    p.source = "Table 2 (means of 18 trials)"
     p.net = "1 block x 1, lr 1.0 (wiring not reconstructed)"
     p.weights = 10504
     p.success = "100" if c.task.p == 100 else "n/a"

@@ -69,7 +69,7 @@ def get_config(arg: str | None = None):
     c.rnn.learning_rate = lr
 
     p = c.paper
-    p.source = "Table 4"
+    p.source = "Table 3"
     p.net = "6 hidden units (2 blocks x 1, our reading)"
     p.weights = 6 * (c.task.p + 4) + 40
     p.success = "n/s"

@@ -1,7 +1,8 @@
 """Periodic binary strings, the toy of char-level tutorials: 0101...,
 0001..., 000001..., 0000011111... (not in the 1997 paper).
 
-  python -m seqgen.tasks.main --config=configs/tasks/periodic.py:pattern=000001 --workdir=/tmp/seqgen/per
+  python -m seqgen.tasks.main --config=configs/tasks/periodic.py:pattern=000001 \
+      --workdir=/tmp/seqgen/per
 
 Read 50 symbols of the pattern repeated from a random phase, predict each
 next one (softmax over 2 symbols, cross-entropy). Success: on every phase,

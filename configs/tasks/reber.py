@@ -62,7 +62,7 @@ def get_config(arg: str | None = None):
     c.rnn.learning_rate = 0.1
 
     p = c.paper
-    p.source = "Table 2"
+    p.source = "Table 1"
     p.net = f"{shape}, lr {lr:g}"
     p.weights = {"4x1": 264, "3x2": 276}.get(shape, 0)  # 0: not a paper net
     p.success, p.sequences = PAPER.get((shape, lr), ("n/a", "n/a"))
