@@ -28,6 +28,10 @@ def get_config(arg: str | None = None):
     c = handwriting_config.synthesis_base()
     c.data.dataset = "iam_ondb"
     c.data.split = "graves"
+    # Graves §4's correction of recording errors: readings missing from the time
+    # stamps interpolated, steps over data.max_jump (500 units) removed;
+    # 'split' keeps such a step as a pen-up move (seqgen/data/strokes.py).
+    c.data.cleaning = "graves"
     c.data.max_points = 2000
     c.data.bucket = 200
     c.model.num_layers = 3

@@ -160,3 +160,46 @@ def test_unknown_handwriting_dataset_names_the_field():
     c = ml_collections.ConfigDict({"dataset": "iam"})
     with pytest.raises(ValueError, match="config.data.dataset='iam'"):
         hw_data.load_handwriting(c)
+
+
+def test_raw_unit_nats_are_the_density_of_the_raw_offsets():
+    """raw_nats_* equal -log of the mixture's density over raw (unnormalised)
+    offsets, computed with scipy from the mixture parameters mapped back to
+    raw units: the normalisation's Jacobian, not a formula restated."""
+    from scipy import stats as sps
+
+    from seqgen.models import mdn
+
+    kind = kinds.make(handwriting_config.base(), {"stats": {"mean": [3.0, -1.0],
+                                                            "std": [20.0, 7.0]}})
+    rng = np.random.default_rng(0)
+    B, T, M = 2, 5, 3
+    y_BxTxY = jnp.asarray(rng.normal(size=(B, T, 6 * M + 1)), jnp.float32)
+    targets = rng.normal(size=(B, T, 3)).astype(np.float32)
+    targets[..., 2] = rng.random((B, T)) < 0.3
+    mask = np.ones((B, T), np.float32)
+    mask[1, 3:] = 0.0
+    _, (sums, _) = kind.mixture_loss(y_BxTxY, {"targets": jnp.asarray(targets),
+                                               "mask": jnp.asarray(mask)}, None)
+    got = kind.report(jax.device_get(sums))
+
+    mix = jax.device_get(mdn.mixture(y_BxTxY))
+    std, mean = np.array([20.0, 7.0]), np.array([3.0, -1.0])
+    total = 0.0
+    for b in range(B):
+        for t in range(T):
+            if not mask[b, t]:
+                continue
+            x_raw = targets[b, t, :2] * std + mean
+            density = 0.0
+            for j in range(M):
+                s = np.exp(mix.log_sigma[b, t, j]) * std
+                r = np.tanh(mix.rho_hat[b, t, j])
+                cov = [[s[0] ** 2, r * s[0] * s[1]], [r * s[0] * s[1], s[1] ** 2]]
+                density += np.exp(mix.log_pi[b, t, j]) * sps.multivariate_normal(
+                    mix.mu[b, t, j] * std + mean, cov).pdf(x_raw)
+            e = 1 / (1 + np.exp(-mix.e_logit[b, t]))
+            total -= np.log(density) + np.log(e if targets[b, t, 2] else 1 - e)
+    assert got["raw_nats_per_line"] == pytest.approx(total / 2, rel=1e-4)
+    assert got["raw_nats_per_point"] == pytest.approx(total / mask.sum(), rel=1e-4)
+    assert got["raw_nats_per_point"] - got["nats_per_point"] == pytest.approx(np.log(140.0))

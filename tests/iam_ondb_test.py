@@ -321,3 +321,20 @@ def test_hostile_xml_is_skipped_unexpanded_and_unfetched(payload, monkeypatch):
     with pytest.raises(iam_ondb_files._Skip) as skip:
         iam_ondb_files._parse_line(payload)
     assert skip.value.reason == "unsafe_xml"
+
+
+def test_graves_cleaning_removes_the_glitch_and_is_a_separate_dataset(tmp_path):
+    # a01-000u-03 has a missing y (interpolated either way) and a 3000-unit
+    # glitch: 'graves' removes the step (one stroke), 'split' splits there.
+    manual = make_manual(tmp_path)
+    data = iam_ondb.load_iam_ondb(config(tmp_path, manual, cleaning="graves"))
+    line = data.train.lines[TRAIN.index("a01-000u-03")]
+    want = [(100, 800), (110, 810), (120, 820), (130, 830), (140, 835)]
+    np.testing.assert_array_equal(line, expected_line([want]))
+    assert data.info["cleaning"] == "graves"
+    assert data.info["repairs"]["removed_steps"] == 1
+    assert data.info["repairs"]["interpolated_points"] == 1
+    root = tmp_path / "tfds" / "seqgen_iam_ondb"
+    assert (root / "graves_max_jump_500").is_dir() and not (root / "max_jump_500").exists()
+    with pytest.raises(StrokeDataError, match="cleaning='nope'"):
+        iam_ondb.load_iam_ondb(config(tmp_path, manual, cleaning="nope"))

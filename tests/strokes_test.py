@@ -240,3 +240,38 @@ def test_pad_batch_mask_and_zeros():
         assert not x[b, n:].any() and not mask[b, n:].any() and mask[b, :n].all()
     with pytest.raises(S.StrokeDataError, match="line 1 has 5 points.*max_len=4"):
         S.pad_batch(lines, 4)
+
+
+def _timed(points_Nx2, t0=0.0, dt=0.01):
+    p = np.asarray(points_Nx2, np.float64)
+    return np.column_stack([p, t0 + dt * np.arange(len(p))])
+
+
+def test_graves_clean_fills_time_gaps_with_the_readings_the_tablet_dropped():
+    # A pen moving steadily along a curve whose x and y are linear between
+    # the readings around the gap: the filled-in points are the lost ones.
+    t = np.arange(40) * 0.01
+    truth = np.column_stack([1000 * t, 300 * t + 20 * (t > 0.25)])
+    timed = np.column_stack([truth, t])
+    kept = np.delete(timed, [11, 12, 13], axis=0)  # three readings lost mid-stroke
+    counts = collections.Counter()
+    (out,) = S.clean([kept], max_jump=500, counts=counts, method="graves")
+    np.testing.assert_allclose(out, truth, atol=1e-9)
+    assert counts["gap_points"] == 3 and counts["removed_steps"] == 0
+    # The old cleaning ignores the time stamps: the gap stays a long step.
+    (old,) = S.clean([kept], max_jump=500, method="split")
+    assert len(old) == len(kept)
+
+
+def test_graves_clean_removes_over_long_steps_instead_of_splitting():
+    # A 3000-unit glitch inside a stroke: removed, the stroke carries on
+    # from where the pen really was; 'split' makes it a pen-up move instead.
+    pts = [(100, 800), (110, 810), (3110, 810), (3120, 815), (3130, 820)]
+    counts = collections.Counter()
+    (out,) = S.clean([_timed(pts)], max_jump=500, counts=counts, method="graves")
+    np.testing.assert_allclose(out, [(100, 800), (110, 810), (120, 815), (130, 820)])
+    assert counts["removed_steps"] == 1 and counts["gap_points"] == 0
+    split = S.clean([_timed(pts)], max_jump=500, method="split")
+    assert [len(s) for s in split] == [2, 3]
+    with pytest.raises(UserError, match="method='nope'"):
+        S.clean([_timed(pts)], max_jump=500, method="nope")

@@ -30,10 +30,16 @@ data_config fields (a ConfigDict; missing optional fields take the defaults):
               smaller): train = trainset + testset_t + testset_f, valid =
               testset_v, and test = testset_v too, since no data is left over.
   max_jump:   IAM whiteboard units, default 500: a step longer than this inside a
-              stroke is a tracking glitch, split there by strokes.clean(). Real
-              pen steps are tens of units (letters are a few hundred units tall);
-              500 is also the offset limit of the widely used write-rnn-tensorflow
-              loader. Each value is a separate prepared dataset.
+              stroke is a tracking glitch (strokes.clean()). Real pen steps are
+              tens of units (letters are a few hundred units tall); 500 is also
+              the offset limit of the widely used write-rnn-tensorflow loader.
+  cleaning:   'graves' (configs/iam_*.py): Graves §4's correction, readings
+              missing from the time stamps filled in by interpolation and
+              over-long steps removed; 'split' (the default when the field is
+              absent, as before it existed): only non-numeric readings are
+              interpolated and a glitch splits the stroke, so the spurious
+              move stays in the data as a pen-up move.
+              Each (cleaning, max_jump) is a separate prepared dataset.
 
 Preparation reads the inputs with iam_ondb_files.py (whose docstring says
 what is done to each line file and which lines are skipped and counted) and
@@ -60,7 +66,13 @@ import tensorflow_datasets as tfds
 from seqgen.data import strokes
 from seqgen.data.iam_ondb_files import SPLIT_FILES, URL, Source, locate, read_examples
 from seqgen.data.prepare import config_get, prepare, resolve_dirs
-from seqgen.data.strokes import HandwritingSplits, OffsetStats, StrokeDataError, StrokeSet
+from seqgen.data.strokes import (
+    CLEANINGS,
+    HandwritingSplits,
+    OffsetStats,
+    StrokeDataError,
+    StrokeSet,
+)
 
 SPLITS = {  # split -> split files of (train, valid, test)
     "standard": (("trainset",), ("testset_v",), ("testset_f",)),
@@ -87,8 +99,10 @@ def _split_stats(examples: dict[str, list[dict]]) -> dict[str, dict]:
     return out
 
 
-def _config_name(max_jump: float) -> str:
-    return f"max_jump_{max_jump:g}".replace(".", "p").replace("+", "")
+def _config_name(max_jump: float, cleaning: str = "split") -> str:
+    # 'split' keeps the name it had before 'graves' existed: no re-preparation.
+    prefix = "" if cleaning == "split" else f"{cleaning}_"
+    return f"{prefix}max_jump_{max_jump:g}".replace(".", "p").replace("+", "")
 
 
 class SeqgenIamOndb(tfds.core.GeneratorBasedBuilder, skip_registration=True):
@@ -163,9 +177,13 @@ def load_iam_ondb(data_config: Any) -> HandwritingSplits:
     manual = config_get(data_config, "manual_dir", "")
     manual_dir = (Path(manual).expanduser() if manual
                   else data_dir / "downloads" / "manual" / "iam_ondb")
-    name = _config_name(max_jump)
-    config = name if max_jump == DEFAULT_MAX_JUMP else tfds.core.BuilderConfig(
-        name=name, description=f"strokes.clean(max_jump={max_jump:g})")
+    cleaning = config_get(data_config, "cleaning", "") or "split"
+    if cleaning not in CLEANINGS:
+        raise StrokeDataError(f"data_config.cleaning={cleaning!r} for iam_ondb: use one of "
+                              f"{', '.join(CLEANINGS)}")
+    name = _config_name(max_jump, cleaning)
+    config = name if name == _config_name(DEFAULT_MAX_JUMP) else tfds.core.BuilderConfig(
+        name=name, description=f"strokes.clean(max_jump={max_jump:g}, method={cleaning!r})")
 
     def make() -> SeqgenIamOndb:
         return SeqgenIamOndb(data_dir=os.fspath(data_dir), config=config,
@@ -173,9 +191,9 @@ def load_iam_ondb(data_config: Any) -> HandwritingSplits:
 
     builder = make()
     if not (Path(builder.data_dir) / "dataset_info.json").is_file():
-        log.info("Preparing iam_ondb (max_jump=%g) in %s from %s (first use).",
-                 max_jump, data_dir, manual_dir)
-        prepare(builder, locate(manual_dir, max_jump))
+        log.info("Preparing iam_ondb (max_jump=%g, cleaning=%s) in %s from %s (first use).",
+                 max_jump, cleaning, data_dir, manual_dir)
+        prepare(builder, locate(manual_dir, max_jump, cleaning))
         builder = make()
     meta = builder.info.metadata
     records = {name: _read_split(builder, name, meta["num_lines"][name]) for name in SPLIT_FILES}

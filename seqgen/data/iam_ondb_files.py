@@ -9,8 +9,10 @@ order and never extracted to disk; links inside them are ignored.
 What preparation does to each line file of a listed form: its transcription is
 looked up; the XML is parsed with defusedxml (no DTDs, entities or external
 references); y is negated; readings whose x or y is missing or not a number are
-NaN and strokes.clean(max_jump) interpolates or drops them and splits long
-jumps. A line is skipped, and counted in the info under the reason, when:
+NaN and strokes.clean(max_jump, method=cleaning) interpolates or drops them,
+and splits (split) or removes (graves) long jumps; graves also fills in the
+readings missing from gaps in the time stamps. A line is skipped, and
+counted in the info under the reason, when:
   skipped_no_transcription  its form has no ascii file or fewer text lines;
   skipped_bad_xml           the XML does not parse or is not a capture session;
   skipped_unsafe_xml        the XML has a DTD, entities or external references;
@@ -71,9 +73,10 @@ class Source:
     original: Path | None
     split_files: dict[str, Path]
     max_jump: float
+    cleaning: str = "split"  # strokes.clean's method
 
 
-def locate(manual_dir: Path, max_jump: float) -> Source:
+def locate(manual_dir: Path, max_jump: float, cleaning: str = "split") -> Source:
     """The input files, or one error listing every missing one and where it goes."""
     found: dict[str, Path] = {}
     missing = []
@@ -99,7 +102,7 @@ def locate(manual_dir: Path, max_jump: float) -> Source:
                                  manual_dir / "original-xml-all.tar.gz",
                                  manual_dir / "original-xml-part.tar.gz") if p.exists()), None)
     return Source(manual_dir, found["lineStrokes"], found["ascii"], original,
-                   {name: found[name] for name in SPLIT_FILES}, max_jump)
+                   {name: found[name] for name in SPLIT_FILES}, max_jump, cleaning)
 
 
 def _walk(root: Path) -> Iterator[tuple[tuple[str, ...], int, Callable[[], bytes]]]:
@@ -189,13 +192,15 @@ def _number(value: str | None) -> float:
 
 
 def _parse_line(data: bytes) -> tuple[list[np.ndarray], str | None]:
-    """Strokes (absolute points, y up) and the writer id if the file names one."""
+    """Strokes (absolute points, y up, and each reading's time stamp: N x 3)
+    and the writer id if the file names one."""
     root = _xml_root(data)
     if root.tag != "WhiteboardCaptureSession":
         raise _Skip("bad_xml")
     out = []
     for stroke in root.iterfind("StrokeSet/Stroke"):
-        points = [(_number(p.get("x")), -_number(p.get("y"))) for p in stroke.iterfind("Point")]
+        points = [(_number(p.get("x")), -_number(p.get("y")), _number(p.get("time")))
+                  for p in stroke.iterfind("Point")]
         if points:
             out.append(np.array(points, np.float64))
     if not out:
@@ -279,7 +284,8 @@ def read_examples(source: Source) -> tuple[dict[str, list[dict]], dict[str, Any]
             if size > MAX_FILE_BYTES:
                 raise _Skip("too_large")
             raw, writer = _parse_line(read())
-            cleaned = strokes.clean(raw, max_jump=source.max_jump, counts=repairs)
+            cleaned = strokes.clean(raw, max_jump=source.max_jump, counts=repairs,
+                                    method=source.cleaning)
             if not cleaned:
                 raise _Skip("bad_points")
         except _Skip as skip:
@@ -307,10 +313,12 @@ def read_examples(source: Source) -> tuple[dict[str, list[dict]], dict[str, Any]
                                   "forms_in_several_split_files")},
         "missing_forms": {n: sum(f not in seen_lines for f in forms)
                           for n, forms in lists.items()},
-        "repairs": {k: int(repairs[k]) for k in ("interpolated_points", "dropped_points",
-                                                 "dropped_strokes", "split_jumps")},
+        "repairs": {k: int(repairs[k]) for k in (
+            "interpolated_points", "dropped_points", "dropped_strokes",
+            *(("split_jumps",) if source.cleaning == "split" else
+              ("gap_points", "removed_steps")))},
         "num_lines": {n: len(ex) for n, ex in examples.items()},
         "forms_with_writer_id": len(writers),  # the others' writer is their form id
-        "max_jump": source.max_jump, "inputs": inputs, "source": URL,
+        "max_jump": source.max_jump, "cleaning": source.cleaning, "inputs": inputs, "source": URL,
     }
     return examples, info

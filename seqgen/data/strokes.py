@@ -296,9 +296,15 @@ def random_augment(line_Tx3: np.ndarray, rng: np.random.Generator, *,
                    jitter=jitter)
 
 
+CLEANINGS = ("split", "graves")
+GAP_FACTOR = 1.5  # a time step this many sampling intervals long has readings missing
+
+
 def clean(strokes: Sequence[np.ndarray], *, max_jump: float,
-          counts: collections.Counter | None = None) -> list[np.ndarray]:
-    """Graves' clean-up of raw pen readings (2013 §4.1), stroke by stroke.
+          counts: collections.Counter | None = None, method: str = "split"
+          ) -> list[np.ndarray]:
+    """Clean-up of raw pen readings, stroke by stroke; strokes are (N, 2)
+    arrays of (x, y), or (N, 3) with each reading's time stamp.
 
     1. A reading is missing when either coordinate is NaN or infinite. Missing
        readings between two valid readings of the same stroke are linearly
@@ -306,37 +312,92 @@ def clean(strokes: Sequence[np.ndarray], *, max_jump: float,
        sampling rate); missing readings at a stroke's start or end have a
        neighbour on one side only and are dropped. A stroke with no valid
        reading is dropped.
+    method 'split':
     2. A step longer than `max_jump` (Euclidean, in the data's units) between
        consecutive readings of a stroke is a tracking glitch: the stroke is
        split there, so the spurious line becomes a pen-up move and both
        pieces are kept (a piece may be a single point).
+    method 'graves' (Graves 2013 §4: "Recording errors in the x, y data was
+    corrected by interpolating to fill in for missing readings, and removing
+    steps whose length exceeded a certain threshold"):
+    2. Readings the tablet dropped show as gaps in the time stamps: where
+       two readings of a stroke are more than GAP_FACTOR sampling intervals
+       apart (the line's median time step), the missing ones are filled in
+       on the straight line between them, evenly in time.
+    3. A step longer than `max_jump` inside a stroke is removed: the rest of
+       the stroke moves back by it, so no spurious line and no extra pen-up.
     Strokes of one point (dots) are kept. If `counts` is given, it is
     incremented with 'interpolated_points', 'dropped_points' (missing, at an
-    end), 'dropped_strokes' (no valid reading) and 'split_jumps'.
+    end), 'dropped_strokes' (no valid reading) and 'split_jumps' (split) or
+    'gap_points' and 'removed_steps' (graves).
     """
     if not max_jump > 0:
         raise StrokeDataError(f"clean: max_jump={max_jump} must be > 0 (units of the data).")
+    if method not in CLEANINGS:
+        raise StrokeDataError(f"clean: method={method!r}; use one of {CLEANINGS}")
     counts = collections.Counter() if counts is None else counts
+    interval = _sampling_interval(strokes) if method == "graves" else None
     out = []
     for s in strokes:
-        s_Nx2 = np.array(s, np.float64).reshape(-1, 2)
+        s = np.array(s, np.float64)
+        s_NxC = s.reshape(-1, s.shape[-1] if s.ndim == 2 and s.shape[-1] == 3 else 2)
+        s_Nx2 = s_NxC[:, :2]
+        time_N = s_NxC[:, 2] if s_NxC.shape[1] == 3 else None
         valid_N = np.all(np.isfinite(s_Nx2), axis=1)
         if not valid_N.any():
             counts["dropped_strokes"] += 1
             continue
         first, last = np.flatnonzero(valid_N)[[0, -1]]
         counts["dropped_points"] += int(len(s_Nx2) - (last - first + 1))
-        s_Nx2, valid_N = s_Nx2[first:last + 1], valid_N[first:last + 1]
+        s_Nx2, valid_N = s_Nx2[first:last + 1].copy(), valid_N[first:last + 1]
         if not valid_N.all():
             index_N = np.arange(len(s_Nx2))
             for k in range(2):
                 s_Nx2[~valid_N, k] = np.interp(index_N[~valid_N], index_N[valid_N],
                                                s_Nx2[valid_N, k])
             counts["interpolated_points"] += int((~valid_N).sum())
-        jumps = np.flatnonzero(np.hypot(*np.diff(s_Nx2, axis=0).T) > max_jump) + 1
-        counts["split_jumps"] += len(jumps)
-        out.extend(np.split(s_Nx2, jumps))
+        if method == "split":
+            jumps = np.flatnonzero(np.hypot(*np.diff(s_Nx2, axis=0).T) > max_jump) + 1
+            counts["split_jumps"] += len(jumps)
+            out.extend(np.split(s_Nx2, jumps))
+            continue
+        if time_N is not None and interval:
+            s_Nx2 = _fill_gaps(s_Nx2, time_N[first:last + 1], interval, counts)
+        step_Nx2 = np.diff(s_Nx2, axis=0)
+        long_N = np.hypot(*step_Nx2.T) > max_jump
+        counts["removed_steps"] += int(long_N.sum())
+        if long_N.any():
+            s_Nx2 = s_Nx2[0] + np.concatenate([np.zeros((1, 2)),
+                                               np.cumsum(step_Nx2[~long_N], axis=0)])
+        out.append(s_Nx2)
     return out
+
+
+def _sampling_interval(strokes: Sequence[np.ndarray]) -> float | None:
+    """The median time between consecutive readings of a stroke (None
+    without time stamps)."""
+    steps = [np.diff(np.asarray(s, np.float64)[:, 2]) for s in strokes
+             if np.ndim(s) == 2 and np.shape(s)[1] == 3 and len(s) > 1]
+    dt = np.concatenate(steps) if steps else np.zeros(0)
+    dt = dt[np.isfinite(dt) & (dt > 0)]
+    return float(np.median(dt)) if dt.size else None
+
+
+def _fill_gaps(s_Nx2: np.ndarray, time_N: np.ndarray, interval: float,
+               counts: collections.Counter) -> np.ndarray:
+    """Readings missing from a time-stamp gap, on the straight line, evenly in time."""
+    dt_N = np.diff(time_N)
+    gaps = np.flatnonzero(np.isfinite(dt_N) & (dt_N > GAP_FACTOR * interval))
+    if not gaps.size:
+        return s_Nx2
+    pieces, start = [], 0
+    for g in gaps:
+        missing = int(round(dt_N[g] / interval)) - 1
+        frac_M = np.arange(1, missing + 1)[:, None] / (missing + 1)
+        pieces += [s_Nx2[start:g + 1], s_Nx2[g] + frac_M * (s_Nx2[g + 1] - s_Nx2[g])]
+        counts["gap_points"] += missing
+        start = g + 1
+    return np.concatenate(pieces + [s_Nx2[start:]])
 
 
 # ----------------------------------------------------------------------------

@@ -128,10 +128,17 @@ class Kind(base.Base):
         return loss, (sums, carry)
 
     def report(self, sums: dict) -> dict[str, float]:
-        count = max(float(sums["count"]), 1.0)
-        return {"nats_per_point": float(sums["nll"]) / count,
-                "nats_per_line": float(sums["nll"]) / max(float(sums["lines"]), 1.0),
-                "sse_per_point": float(sums["sse"]) / count}
+        """Nats per point and per line in the normalised offsets the model
+        reads (unit std, as Graves trained and reported), the same in the
+        data's raw units (raw_*: the density of a raw offset is the normalised
+        one over sigma_x sigma_y, so each point adds log(sigma_x sigma_y)), and
+        the squared error of the mean offset per point (normalised)."""
+        count, lines = max(float(sums["count"]), 1.0), max(float(sums["lines"]), 1.0)
+        nll = float(sums["nll"])
+        raw_nll = nll + float(sums["count"]) * float(np.log(np.prod(self.stats.std)))
+        return {"nats_per_point": nll / count, "nats_per_line": nll / lines,
+                "sse_per_point": float(sums["sse"]) / count,
+                "raw_nats_per_point": raw_nll / count, "raw_nats_per_line": raw_nll / lines}
 
     # -- samples --------------------------------------------------------------
 
