@@ -19,11 +19,12 @@ def readme_commands():
     return re.findall(r"```bash\n(.*?)\n```", quick, re.S)
 
 
-def test_quickstart_has_two_commands_and_ci_runs_the_second_verbatim():
-    train_cmd, test_cmd = readme_commands()
+def test_quickstart_commands_and_ci_runs_both_test_commands_verbatim():
+    train_cmd, test_cmd, slow_cmd = readme_commands()
     assert "python -m seqgen.main --config=configs/default.py --workdir=" in train_cmd
+    assert "-m slow" in slow_cmd and "-m slow" not in test_cmd
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
-    assert test_cmd in ci_lines
+    assert test_cmd in ci_lines and slow_cmd in ci_lines
 
 
 def load(path):
