@@ -6,7 +6,7 @@ Two sequences, (x, a_1, ..., a_{p-1}, x) and (y, a_1, ..., a_{p-1}, y),
 each drawn with probability 1/2; p + 1 symbols, one-hot in and out. To
 predict the final element the net must store the first for p steps.
 Success: on both sequences every output unit within 0.25 of its target.
-Paper (Table 3): LSTM p=100, learning rate 1, 10,504 weights: 100% of
+Paper (Table 2): LSTM p=100, learning rate 1, 10,504 weights: 100% of
 trials, 5,040 sequences; RTRL and BPTT: 0% (> 5,000,000). Expected here:
 Measured here (10 trials): LSTM 10/10, mean 4,430 sequences
 (1,400-8,100), 15 s for the 10 trials; the tanh RNN 0/10 in 30,000.

@@ -8,7 +8,7 @@ with probability 9/10 until an e, then the net must output x or y: a lag
 of at least q + 1 steps filled with noise. p + 4 input units, 2 output
 units, the target only after e. Success: the last 2000 training sequences
 all with both outputs within 0.25 and a mean squared error below 0.01;
-then 2560 fresh test sequences. Paper (Table 4, sequences until success):
+then 2560 fresh test sequences. Paper (Table 3, sequences until success):
 q=p=50: 30,000 (364 weights); q=p=100: 31,000 (664); q=p=200: 33,000;
 q=p=500: 38,000; q=p=1000: 49,000; q=1000 with p=500/200/100/50:
 49,000/75,000/135,000/203,000. Expected here: q=p=100 in tens of
@@ -17,7 +17,7 @@ trials vmapped on one core.
 
 Our net: 2 blocks of 1 cell, cells and gates fully connected, output
 units reading the cells. Without biases that is 6 (p + 4) + 40 weights,
-exactly the paper's count for every row of Table 4 (our reconstruction);
+exactly the paper's count for every row of Table 3 (our reconstruction);
 without biases our trials never succeed (0 of 4 in 150,000 sequences at
 q=p=100: the cells drift into saturation), so we add gate biases (input
 gates start at -2, the paper's remedy for drift) and output biases: 6 more
@@ -32,7 +32,7 @@ from seqgen.config_variants import parse_arg
 from seqgen.tasks import config as task_config
 
 PATH = "configs/tasks/long_lag_noise.py"
-# (q, p) -> sequences until success, Table 4.
+# (q, p) -> sequences until success, Table 3.
 PAPER = {(50, 50): "30,000", (100, 100): "31,000", (200, 200): "33,000",
          (500, 500): "38,000", (1000, 1000): "49,000", (1000, 500): "49,000",
          (1000, 200): "75,000", (1000, 100): "135,000", (1000, 50): "203,000"}

@@ -6,7 +6,7 @@ Next-symbol prediction over 7 symbols on strings B (T|P) <Reber string>
 (T|P) E, where the second symbol must be remembered to the end. Fixed
 random training and test sets of 256 strings each (drawn per trial).
 Success: on every string of both sets, the output units of the legal next
-symbols are the most active ones. Paper (Table 2, 3 blocks of 2, 276
+symbols are the most active ones. Paper (Table 1, 3 blocks of 2, 276
 weights): learning rate 0.1: 100% of trials, 21,730 sequences; 0.2: 97%,
 14,060; 0.5: 100%, 8,440 (4 blocks of 1, 264 weights: 0.1: 100%, 39,740;
 0.5: 97%, 9,500). Expected here: the paper's 3x2 net is NOT
@@ -29,7 +29,7 @@ from seqgen.config_variants import parse_arg
 from seqgen.tasks import config as task_config
 
 PATH = "configs/tasks/reber.py"
-# (blocks x size, learning rate) -> (% success, sequences), Table 2.
+# (blocks x size, learning rate) -> (% success, sequences), Table 1.
 PAPER = {("3x2", 0.1): ("100", "21,730"), ("3x2", 0.2): ("97", "14,060"),
          ("3x2", 0.5): ("100", "8,440"), ("4x1", 0.1): ("100", "39,740"),
          ("4x1", 0.5): ("97", "9,500")}
