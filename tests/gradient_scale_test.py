@@ -81,7 +81,7 @@ def test_one_graves_rmsprop_step_equals_numpy_on_the_per_sequence_sum():
         np.testing.assert_allclose(np.asarray(w1), w0 + d, rtol=2e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("B", [2, 6])
+@pytest.mark.parametrize("B", [1, 6])  # against B = 2
 def test_the_optimizer_sees_a_per_sequence_gradient_whatever_the_batch(B):
     # The same sequence repeated B times: averaging over sequences gives
     # the same gradient for any B (a sum over targets would grow with B).
