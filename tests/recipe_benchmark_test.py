@@ -1,0 +1,26 @@
+"""benchmarks/recipe.py: seqgen's default recipe and the PyTorch baseline train
+on the same split for the same seconds and are scored the same way."""
+
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from benchmarks import recipe  # noqa: E402
+
+
+@pytest.mark.slow  # two real (tiny) training runs: python -m pytest -q -m slow tests
+def test_recipe_runs_both_sides_on_the_same_budget():
+    r = recipe.run("", minutes=0.02, threads=1)
+    s, t = r["seqgen"], r["pytorch"]
+    assert s["steps"] >= 2 and t["steps"] >= 1
+    # PyTorch trains for the seconds seqgen's training took (one step's slack).
+    assert t["train_seconds"] >= s["train_seconds"]
+    assert t["train_seconds"] < s["train_seconds"] + 5
+    # Near the start both sit near the uniform code length over the vocabulary.
+    uniform = math.log2(r["vocab"])
+    for bpc in (s["valid_bpc"], t["valid_bpc"]):
+        assert np.isfinite(bpc) and 3.0 < bpc < uniform + 1.0
+    assert "| valid BPC at equal time |" in recipe.format_table(r)
