@@ -79,6 +79,18 @@ def test_reber_sequences_and_sets():
     assert s.allowed_NxTxK[0, 0].sum() == 2 and s.allowed_NxTxK[0, 1, ids["B"]]
 
 
+def test_reber_legal_targets_put_a_one_on_every_legal_symbol():
+    strings = ["BTBTXSETE", "BPBPVVEPE"]
+    s = tasks.reber_sequences(strings, targets="legal")
+    assert s.y.dtype == np.float32 and s.y.shape == (2, 8, 7)
+    for n, string in enumerate(strings):
+        for t, legal in enumerate(tasks.embedded_reber_next(string)):
+            assert "".join(c for c, v in zip(tasks.REBER_SYMBOLS, s.y[n, t]) if v) == "".join(
+                sorted(legal, key=tasks.REBER_SYMBOLS.index))
+    with pytest.raises(ConfigError, match="task.targets"):
+        tasks.reber_sequences(strings, targets="all")
+
+
 @pytest.mark.parametrize("final_only", [False, True])
 def test_long_lag_2a(final_only):
     p = 100

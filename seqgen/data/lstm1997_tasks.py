@@ -121,11 +121,15 @@ def embedded_reber_next(string: str) -> list[str]:
     return legal + [string[1], "E"]
 
 
-def reber_sequences(strings: list[str], max_len: int | None = None) -> Sequences:
+def reber_sequences(strings: list[str], max_len: int | None = None,
+                    targets: str = "next") -> Sequences:
     """Read each symbol, predict the next: len(s) - 1 steps per string.
-    Targets are the actual next symbols; `allowed` marks every legal one,
-    which the paper's criterion needs (the legal symbols must be the most
-    active outputs)."""
+    targets='next': the actual next symbol (one id per step); 'legal': a
+    1 on every legal next symbol (float [N, T, K]). `allowed` marks every
+    legal one either way, which the paper's criterion needs (the legal
+    symbols must be the most active outputs)."""
+    if targets not in ("next", "legal"):
+        raise ConfigError(f"config.task.targets={targets!r}; use 'next' or 'legal'")
     steps = [len(s) - 1 for s in strings]
     T = max(steps) if max_len is None else max_len
     if max(steps) > T:
@@ -141,7 +145,10 @@ def reber_sequences(strings: list[str], max_len: int | None = None) -> Sequences
         x[n, :L], y[n, :L], mask[n, :L] = ids[:-1], ids[1:], 1.0
         for t, legal in enumerate(embedded_reber_next(s)):
             allowed[n, t, [index[c] for c in legal]] = True
-    return _symbolic(x, y, mask, steps, K, K, allowed=allowed)
+    out = _symbolic(x, y, mask, steps, K, K, allowed=allowed)
+    if targets == "legal":
+        out = dataclasses.replace(out, y=allowed.astype(np.float32))
+    return out
 
 
 def embedded_reber_sets(rng: np.random.Generator, num_train: int = 256,

@@ -47,7 +47,7 @@ def _reber(t: ml_collections.ConfigDict) -> Problem:
         return data.embedded_reber_sets(rng, t.num_train, t.num_test)
 
     def stream(rng):
-        train = data.reber_sequences(sets(rng)[0])
+        train = data.reber_sequences(sets(rng)[0], targets=t.targets)
         order: list[int] = []
 
         def next_n(n):  # online, through the training set in shuffled epochs
@@ -60,7 +60,7 @@ def _reber(t: ml_collections.ConfigDict) -> Problem:
 
     def fixed(rng):
         train, test = sets(rng)
-        return data.reber_sequences(train + test)
+        return data.reber_sequences(train + test, targets=t.targets)
 
     K = len(data.REBER_SYMBOLS)
     return Problem("reber", K, K, True, stream, fixed, None)
