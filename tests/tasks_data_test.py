@@ -85,8 +85,8 @@ def test_reber_legal_targets_put_a_one_on_every_legal_symbol():
     assert s.y.dtype == np.float32 and s.y.shape == (2, 8, 7)
     for n, string in enumerate(strings):
         for t, legal in enumerate(tasks.embedded_reber_next(string)):
-            assert "".join(c for c, v in zip(tasks.REBER_SYMBOLS, s.y[n, t]) if v) == "".join(
-                sorted(legal, key=tasks.REBER_SYMBOLS.index))
+            ones = [c for c, v in zip(tasks.REBER_SYMBOLS, s.y[n, t], strict=True) if v]
+            assert ones == sorted(legal, key=tasks.REBER_SYMBOLS.index)
     with pytest.raises(ConfigError, match="task.targets"):
         tasks.reber_sequences(strings, targets="all")
 
