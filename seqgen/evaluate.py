@@ -46,6 +46,7 @@ from flax import nnx
 
 from seqgen import parallel, steps
 from seqgen.errors import UserError
+from seqgen.kinds import base as kinds_base
 
 METHODS = ("sgd", "rms")
 # Best of a few on configs/default.py (800 steps), test split: sgd 1e-3..0.3,
@@ -182,6 +183,8 @@ def main(argv):
         t = time.time()
         sums, _ = run(kind, graphdef, params, kind.eval_batches(FLAGS.split, b, 0, 1), b)
         report["static"] = with_perplexity(kind.report(sums))
+        if isinstance(kind, kinds_base.Reader):  # a recogniser: CER / WER too
+            report["static"].update(kind.read_metrics(model, FLAGS.split))
         report["static_seconds"] = round(time.time() - t, 1)
         if FLAGS.dynamic:
             lr = DEFAULT_LR[FLAGS.method] if FLAGS.lr is None else FLAGS.lr
@@ -217,7 +220,8 @@ def markdown_table(report: dict) -> str:
         for c in columns]
     lines = [f"| {report['split']} @ step {report['step']} | " + " | ".join(heads) + " |",
              "|---|" + "---|" * len(columns)]
-    lines += [f"| {k} | " + " | ".join(f"{report[c][k]:.4f}" for c in columns) + " |"
+    lines += [f"| {k} | " + " | ".join(f"{report[c][k]:.4f}" if k in report[c] else "-"
+                                       for c in columns) + " |"
               for k in report["static"]]
     lines.append("| seconds | " + " | ".join(f"{report[c + '_seconds']:.1f}"
                                              for c in columns) + " |")

@@ -61,6 +61,29 @@ def synthesis_base() -> ml_collections.ConfigDict:
     c.model.points_per_char = 25.0  # initial window speed: kappa += ~1/25 per point
     c.sample.points_per_char_cap = 40.0  # length cap when writing: 40 points a character
     c.sample.bias = 0.75  # bias when writing validation texts at evaluations
+    # A recognition run (configs/recognition.py) that reads back the texts
+    # written at every evaluation: written_cer / written_wer; '' = off.
+    c.eval = ml_collections.ConfigDict()
+    c.eval.recogniser = ""  # workdir of a recognition run; '' = off
+    return c
+
+
+def recognition_base() -> ml_collections.ConfigDict:
+    """Online handwriting recognition (Graves et al. 2009): a deep
+    bidirectional LSTM over the pen offsets, CTC over the alphabet."""
+    c = base()
+    c.kind = "recognition"  # seqgen/kinds/recognition.py
+    c.data.reduced_alphabet = False  # Graves' reduced alphabet (non-letters -> one class)
+    c.data.char_bucket = 16  # padded text lengths are multiples of this
+    c.model.num_layers = 2  # bidirectional layers
+    c.model.hidden = 128  # cells per direction (Graves 2009: 100)
+    c.model.clip_preactivations = 0.0  # no derivative clipping; the global norm below
+    del c.model.num_mixtures
+    c.optim.name = "adam"
+    c.optim.learning_rate = 1e-3
+    # Global norm of the per-line gradient (seqgen/steps.py).
+    c.optim.clip_norm = 100.0
+    c.sample.num_samples = 8  # validation lines whose reading is logged at evaluations
     return c
 
 

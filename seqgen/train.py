@@ -28,6 +28,7 @@ from jax.experimental import multihost_utils
 
 from seqgen import checkpoint, config_checks, evaluate, kinds, optim, parallel, regularise
 from seqgen.errors import ConfigError, NonFiniteError
+from seqgen.kinds import base as kinds_base
 from seqgen.metrics_log import MetricLog
 from seqgen.steps import TrainState, train_step
 
@@ -322,6 +323,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     if config.eval_test:
         summary["test"] = evaluate.static(kind, jitted_eval, graphdef, state.params, "test",
                                           config.eval_batch_size, mesh)
+        if isinstance(kind, kinds_base.Reader):  # a recogniser: CER / WER too
+            summary["test"].update(kind.read_metrics(
+                nnx.merge(graphdef, parallel.local_copy(state.params)), "test"))
         log.write(step, "test", summary["test"])
     if is_chief:
         (pathlib.Path(workdir) / "summary.json").write_text(

@@ -3,7 +3,8 @@
   python -m seqgen.write --workdir=/tmp/seqgen/synthesis \
       --text="Hello world\\nsecond line" --bias=0.75 --out=page.svg [--style=3] [--plot]
 
-Writes page.svg and page.png: one handwritten line per line of text (long
+Writes page.svg and page.png (and the strokes as page.npz, which
+seqgen.read reads): one handwritten line per line of text (long
 paragraphs are wrapped at --wrap characters, like the training lines), all
 lines in one batched, jitted sampling call. --bias sharpens the mixture
 (Graves eqs. 61-62: 0 = the model's own variety, ~1 = neat). --style=N primes
@@ -70,7 +71,7 @@ def main(argv):
     from seqgen import metrics_log, render
 
     metrics_log.quiet_orbax()
-    from seqgen.data import drawn, strokes
+    from seqgen.data import drawn, ink, strokes
     from seqgen.errors import UserError
     from seqgen.kinds.base import Writer
     from seqgen.trained import load_trained
@@ -101,6 +102,8 @@ def main(argv):
     out = pathlib.Path(FLAGS.out)
     svg, png = render.save_lines(out.with_suffix(""), written["lines"],
                                  texts if FLAGS.captions else None)
+    # The strokes themselves, for seqgen.read and your own analysis.
+    npz = ink.save_npz(out.with_suffix(".npz"), written["lines"], texts)
     for i, text in enumerate(texts):
         done = "stop rule" if written["stopped"][i] else "length cap"
         logging.info("line %d: %d points (%s) %r", i, int(written["length"][i]), done, text)
@@ -116,7 +119,7 @@ def main(argv):
             render.alignment_png(f"{stem}_align_{i}.png", phi, full,
                                  points_Tx2=strokes.to_absolute(line), eos_T=line[:, 2])
             render.kappa_png(f"{stem}_kappa_{i}.png", np.asarray(written["kappa"][i, :n]), u)
-    print(f"wrote {len(texts)} lines to {svg} and {png}; the stop rule fired on "
+    print(f"wrote {len(texts)} lines to {svg}, {png} and {npz}; the stop rule fired on "
           f"{int(np.sum(written['stopped']))} of {len(texts)}")
 
 

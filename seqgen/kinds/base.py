@@ -100,6 +100,20 @@ class Writer(Protocol):
         """(strokes, text) of validation line `index`, to prime a style with."""
 
 
+@runtime_checkable
+class Reader(Protocol):
+    """A kind that reads handwriting as text (`python -m seqgen.read`)."""
+
+    def read(self, model: nnx.Module, lines: list[np.ndarray]) -> list[str]:
+        """The text of each line (raw units, rows (dx, dy, pen-up))."""
+
+    def read_metrics(self, model: nnx.Module, split: str) -> dict[str, float]:
+        """Character and word error rates of reading every line of `split`."""
+
+    def fit_ink(self, line: np.ndarray) -> np.ndarray:
+        """Ink from another source at the size and density the reader knows."""
+
+
 def missing_members(cls: type) -> list[str]:
     """Names of the `Kind` contract that `cls` does not define."""
     names = [n for n in Kind.__dict__ if not n.startswith("_")]

@@ -26,7 +26,6 @@ from flax import nnx
 from seqgen import generate, handwriting_config, render
 from seqgen.data import handwriting as hw_data
 from seqgen.data import strokes
-from seqgen.data.transcripts import Alphabet
 from seqgen.errors import UserError
 from seqgen.kinds import handwriting
 from seqgen.models import lstm, mdn
@@ -43,40 +42,10 @@ def _nats_per_point(model: SynthesisModel, batch: dict) -> jax.Array:
     return -jnp.sum(ll_BxT * batch["mask"]) / jnp.maximum(jnp.sum(batch["mask"]), 1.0)
 
 
-class Kind(handwriting.Kind):
-    def from_meta(self, meta: dict) -> None:
-        super().from_meta(meta)
-        self.alphabet = Alphabet.from_dict(meta["alphabet"])
-
+class Kind(handwriting.Transcribed):
     @classmethod
     def default_config(cls) -> ml_collections.ConfigDict:
         return handwriting_config.synthesis_base()
-
-    @classmethod
-    def example_meta(cls, config: ml_collections.ConfigDict, *, alphabet: int = 80,
-                     **sizes: int) -> dict:
-        """An alphabet of `alphabet` ids (padding included; IAM-OnDB has ~80)."""
-        chars = [chr(c) for c in range(33, 127)][:alphabet - 1]
-        return {**super().example_meta(config), "alphabet": Alphabet(chars).to_dict()}
-
-    def example_text(self, rng: np.random.Generator, batch_size: int, *, chars: int = 40,
-                     **sizes: int) -> dict[str, np.ndarray]:
-        """Random texts of `chars` characters, no padding."""
-        return {"chars": rng.integers(1, self.alphabet.size, size=(batch_size, chars)
-                                      ).astype(np.int32),
-                "char_mask": np.ones((batch_size, chars), np.float32)}
-
-    # -- data ---------------------------------------------------------------
-
-    def load_data(self) -> None:
-        super().load_data()
-        self.alphabet = Alphabet.from_texts(self.splits.train.texts,
-                                            reduced=self.config.data.reduced_alphabet)
-        self.meta["alphabet"] = self.alphabet.to_dict()
-
-    def text_args(self, split: str) -> dict:
-        return {"texts": getattr(self.splits, split).texts, "alphabet": self.alphabet,
-                "char_bucket": self.config.data.char_bucket}
 
     # -- model and loss -------------------------------------------------------
 
@@ -149,15 +118,6 @@ class Kind(handwriting.Kind):
         return {"lines": lines, "phi": out["phi_BxLxU"], "kappa": kappa,
                 "length": out["length_B"], "stopped": out["stopped_B"],
                 "aligned": np.array(aligned), "texts": texts}
-
-    def style_line(self, index: int) -> tuple[np.ndarray, str]:
-        """(strokes in raw units, text) of validation line `index`."""
-        if self.splits is None:
-            self.load_data()
-        valid = self.splits.valid
-        if not 0 <= index < len(valid.lines):
-            raise UserError(f"--style={index}: pick 0..{len(valid.lines) - 1}")
-        return valid.lines[index], valid.texts[index]
 
     def write_samples(self, model: SynthesisModel, workdir: str, step: int,
                       rng: jax.Array) -> dict:

@@ -1,0 +1,137 @@
+"""Online handwriting recognition (Graves et al. 2009): read a line's text
+from its pen offsets with a deep bidirectional LSTM trained with CTC.
+
+Data are those of synthesis (lines and their transcriptions, the same
+alphabet and batches); the network reads each whole line both ways and
+puts a distribution over the alphabet plus a blank at every point
+(models/recogniser.py); the loss is CTC (seqgen/ctc.py), summed per line.
+Reported: nats per line and per character (CTC), and at every evaluation
+the character and word error rates of best-path decoding over the whole
+validation split (`cer`, `wer`), with a few lines' readings in the log.
+`python -m seqgen.read` reads stroke files with a trained run, and a
+synthesis run names one in `config.eval.recogniser` to measure how legible
+its writing is.
+
+Dimension letters: B lines, T points, K alphabet ids (0 = blank), U characters.
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+from absl import logging
+from flax import nnx
+
+from seqgen import ctc, error_rates, handwriting_config
+from seqgen.data import handwriting as hw_data
+from seqgen.data import ink
+from seqgen.errors import UserError
+from seqgen.kinds import handwriting
+from seqgen.models import lstm
+from seqgen.models.recogniser import Recogniser
+
+READ_BATCH = 32  # lines per forward pass when reading
+
+
+@nnx.jit
+def _log_probs(model: Recogniser, x_BxTx3: jax.Array, mask_BxT: jax.Array) -> jax.Array:
+    return model(x_BxTx3, mask_BxT)
+
+
+class Kind(handwriting.Transcribed):
+    units = "points"
+
+    @classmethod
+    def default_config(cls) -> ml_collections.ConfigDict:
+        return handwriting_config.recognition_base()
+
+    def load_data(self) -> None:
+        super().load_data()
+        # The size and density of the training ink, to fit other ink to (fit_ink).
+        lines = self.splits.train.lines[:500]
+        self.meta["ink"] = {"height": float(np.median([ink.height(x) for x in lines])),
+                            "spacing": float(np.median([ink.spacing(x) for x in lines]))}
+
+    def fit_ink(self, line: np.ndarray) -> np.ndarray:
+        """A line from elsewhere at the training lines' height and point spacing."""
+        return ink.fit_to(line, target_height=self.meta["ink"]["height"],
+                          target_spacing=self.meta["ink"]["spacing"])
+
+    def build_model(self, rngs: nnx.Rngs) -> Recogniser:
+        m = self.config.model
+        return Recogniser(alphabet_size=self.alphabet.size, hidden=m.hidden,
+                          num_layers=m.num_layers, opts=lstm.LSTMOptions.from_config(m),
+                          rngs=rngs)
+
+    def loss_fn(self, model: Recogniser, carry, batch: dict):
+        """The line's offsets are the batch's targets (every point after the
+        origin); the CTC loss of its text, summed over lines."""
+        logp_BxTxK = model(batch["targets"], batch["mask"])
+        loss_B = ctc.loss(logp_BxTxK, batch["mask"], batch["chars"], batch["char_mask"])
+        sums = {"nll": jnp.sum(loss_B), "count": jnp.sum(batch["char_mask"]),
+                "points": jnp.sum(batch["mask"]),
+                "lines": jnp.sum(jnp.max(batch["mask"], axis=1))}
+        return sums["nll"] / jnp.maximum(sums["count"], 1.0), (sums, carry)
+
+    def report(self, sums: dict) -> dict[str, float]:
+        nll = float(sums["nll"])
+        return {"nats_per_char": nll / max(float(sums["count"]), 1.0),
+                "nats_per_line": nll / max(float(sums["lines"]), 1.0)}
+
+    # -- reading --------------------------------------------------------------
+
+    def read(self, model: Recogniser, lines: list[np.ndarray]) -> list[str]:
+        """The text of each line (raw units, rows (dx, dy, pen-up), the first
+        row the pen's start), by best-path decoding."""
+        texts: list[str] = []
+        bucket = self.config.data.bucket
+        for i in range(0, len(lines), READ_BATCH):
+            chunk = lines[i:i + READ_BATCH]
+            longest = max(len(line) - 1 for line in chunk)
+            pad_to = max(bucket, -(-longest // bucket) * bucket)
+            batch = hw_data.make_batch(chunk, self.stats, pad_to)
+            logp = jax.device_get(_log_probs(model, jnp.asarray(batch["targets"]),
+                                             jnp.asarray(batch["mask"])))
+            texts += [self.alphabet.decode(ids) for ids in ctc.best_path(logp, batch["mask"])]
+        return texts
+
+    def split_errors(self, model: Recogniser, split: str
+                     ) -> tuple[error_rates.ErrorCounts, list[tuple[str, str]]]:
+        """Error counts of reading every kept line of `split`, and the
+        (truth, read) pairs in the split's order."""
+        if self.splits is None:
+            self.load_data()
+        data = getattr(self.splits, split)
+        keep = hw_data.keep_short(data.lines, self.config.data.max_points)
+        truth = [data.texts[i] for i in keep]
+        read = self.read(model, [data.lines[i] for i in keep])
+        pairs = list(zip(truth, read, strict=True))
+        return error_rates.total(pairs), pairs
+
+    def read_metrics(self, model: Recogniser, split: str) -> dict[str, float]:
+        """CER and WER of `split` (what seqgen.evaluate adds for this kind)."""
+        errors, _ = self.split_errors(model, split)
+        return {"cer": errors.cer, "wer": errors.wer}
+
+    def write_samples(self, model: Recogniser, workdir: str, step: int,
+                      rng: jax.Array) -> dict:
+        errors, pairs = self.split_errors(model, "valid")
+        shown = pairs[: self.config.sample.num_samples]
+        out = pathlib.Path(workdir) / "samples"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"read_step_{step:07d}.txt").write_text(
+            "".join(f"truth: {t}\nread:  {r}\n\n" for t, r in pairs))
+        for truth, read in shown:
+            logging.info("read %r as %r", truth, read)
+        return {"summary": f"read {len(pairs)} validation lines: CER {errors.cer:.2%}, "
+                           f"WER {errors.wer:.2%}",
+                "cer": errors.cer, "wer": errors.wer}
+
+    def sample_command(self, model: Recogniser, opts: dict) -> str:
+        raise UserError("a recognition model reads handwriting: use python -m seqgen.read "
+                        "--workdir=... --strokes=FILE")
+

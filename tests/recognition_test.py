@@ -1,0 +1,151 @@
+"""The recogniser: CTC against a brute-force sum over alignments, best-path
+decoding, the bidirectional layer against a forward layer on reversed
+input (and padding that cannot leak), error rates of known pairs, and a
+tiny recognition run read through `seqgen.read`'s paths."""
+
+import itertools
+import os
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from flax import nnx
+
+from seqgen import ctc, error_rates, handwriting_config, train
+from seqgen.models import lstm
+from seqgen.models.recogniser import BiLSTMLayer, reverse_padded
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _collapse(path):
+    out = []
+    for k, c in enumerate(path):
+        if c != 0 and (k == 0 or c != path[k - 1]):
+            out.append(c)
+    return tuple(out)
+
+
+def _brute_force_nll(logp_TxK: np.ndarray, label: tuple[int, ...]) -> float:
+    """-log of the summed probability of every path that collapses to `label`."""
+    T, K = logp_TxK.shape
+    total = 0.0
+    for path in itertools.product(range(K), repeat=T):
+        if _collapse(path) == label:
+            total += np.exp(sum(logp_TxK[t, c] for t, c in enumerate(path)))
+    return -np.log(total)
+
+
+def test_ctc_loss_equals_the_sum_over_all_alignments():
+    rng = np.random.default_rng(0)
+    K, T = 4, 6
+    # Lines of different lengths, texts with a repeat, and a batch-filler row.
+    lengths, labels = [6, 5, 4, 0], [(1, 2), (3, 3), (2,), ()]
+    z = rng.normal(size=(4, T, K)).astype(np.float32)
+    logp = np.asarray(jax.nn.log_softmax(z, -1))
+    mask = (np.arange(T)[None] < np.array(lengths)[:, None]).astype(np.float32)
+    lab = np.zeros((4, 2), np.int32)
+    lab_mask = np.zeros((4, 2), np.float32)
+    for b, lbl in enumerate(labels):
+        lab[b, :len(lbl)] = lbl
+        lab_mask[b, :len(lbl)] = 1
+    got = np.asarray(ctc.loss(jnp.asarray(logp), jnp.asarray(mask), jnp.asarray(lab),
+                              jnp.asarray(lab_mask)))
+    for b in range(3):
+        want = _brute_force_nll(logp[b, :lengths[b]], labels[b])
+        np.testing.assert_allclose(got[b], want, rtol=1e-4)
+    assert got[3] == 0.0
+
+
+def test_best_path_merges_repeats_and_drops_blanks():
+    path = [1, 1, 0, 1, 2, 2, 0, 0, 3, 9]  # the last point is padding
+    logp = np.full((1, 10, 10), -5.0)
+    logp[0, np.arange(10), path] = 0.0
+    mask = np.ones((1, 10))
+    mask[0, -1] = 0
+    assert ctc.best_path(logp, mask)[0].tolist() == [1, 1, 2, 3]
+    assert ctc.best_path(logp, np.zeros((1, 10)))[0].tolist() == []
+
+
+def test_error_rates_of_known_pairs():
+    e = error_rates.counts("kitten", "sitting")
+    assert (e.char_edits, e.chars) == (3, 6)
+    e = error_rates.total([("the cat sat", "the bat sat down"), ("a b", "a b")])
+    # chars: 'c'->'b' plus ' down' inserted = 6 of 14; words: 1 sub + 1 ins of 5.
+    assert (e.char_edits, e.chars, e.word_edits, e.words) == (6, 14, 2, 5)
+    assert e.cer == pytest.approx(6 / 14) and e.wer == pytest.approx(2 / 5)
+
+
+def test_reverse_padded_flips_within_each_length():
+    x = jnp.arange(12.0).reshape(2, 6, 1)
+    out = np.asarray(reverse_padded(x, jnp.array([4, 6])))[..., 0]
+    assert out[0].tolist() == [3, 2, 1, 0, 4, 5] and out[1].tolist() == [11, 10, 9, 8, 7, 6]
+    np.testing.assert_array_equal(reverse_padded(jnp.asarray(out[..., None]),
+                                                 jnp.array([4, 6])), x)
+
+
+def test_bidirectional_layer_is_a_forward_layer_both_ways_and_ignores_padding():
+    rng = np.random.default_rng(1)
+    layer = BiLSTMLayer(3, 5, lstm.LSTMOptions(), rngs=nnx.Rngs(0))
+    B, T, lengths = 3, 9, np.array([9, 6, 2])
+    x = rng.normal(size=(B, T, 3)).astype(np.float32)
+    out = np.asarray(layer(jnp.asarray(x), jnp.asarray(lengths)))
+    for b, n in enumerate(lengths):
+        one = jnp.asarray(x[b:b + 1, :n])
+        fwd, _ = layer.forward(one, layer.forward.init_carry(1))
+        bwd, _ = layer.backward(one[:, ::-1], layer.backward.init_carry(1))
+        np.testing.assert_allclose(out[b, :n, :5], np.asarray(fwd[0]), atol=1e-5)
+        np.testing.assert_allclose(out[b, :n, 5:], np.asarray(bwd[0, ::-1]), atol=1e-5)
+    # Garbage in the padding changes nothing in the lines' own outputs.
+    noisy = x.copy()
+    for b, n in enumerate(lengths):
+        noisy[b, n:] = 1e3 * rng.normal(size=(T - n, 3))
+    out2 = np.asarray(layer(jnp.asarray(noisy), jnp.asarray(lengths)))
+    for b, n in enumerate(lengths):
+        np.testing.assert_array_equal(out2[b, :n], out[b, :n])
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    path = tmp_path_factory.mktemp("recognition")
+    c = handwriting_config.smoke(handwriting_config.recognition_base())
+    del c.model.num_mixtures
+    c.num_steps = 4
+    c.eval_every = 4
+    summary = train.train_and_evaluate(c, str(path))
+    return path, summary
+
+
+def test_a_recognition_run_reports_error_rates(run):
+    path, summary = run
+    for split in ("valid", "test"):
+        assert 0.0 <= summary[split]["cer"] and 0.0 <= summary[split]["wer"]
+        assert summary[split]["nats_per_char"] > 0
+    text = (path / "samples" / "read_step_0000004.txt").read_text()
+    assert text.count("truth: ") == 16  # every validation line of the smoke data
+
+
+def _read(path, *args):
+    return subprocess.run([sys.executable, "-m", "seqgen.read", f"--workdir={path}", *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def test_read_prints_a_text_per_line_and_refuses_bad_input(run, tmp_path):
+    from seqgen.data import drawn, ink
+
+    path, _ = run
+    lines = [drawn.draw_line(t, "hershey_script", np.random.default_rng(i), 12.0)
+             for i, t in enumerate(["to be", "or not"])]
+    ink.save_npz(tmp_path / "page.npz", lines, ["to be", "or not"])
+    proc = _read(path, f"--strokes={tmp_path / 'page.npz'}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout.splitlines()
+    assert out[0].startswith(f"{tmp_path / 'page.npz'}[0]\t") and len(out) == 3
+    assert "CER" in out[2] and "(2 lines)" in out[2]
+    (tmp_path / "bad.txt").write_text("x")
+    proc = _read(path, f"--strokes={tmp_path / 'bad.txt'}")
+    assert proc.returncode != 0 and "unknown ink format '.txt'" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 or "Traceback" not in proc.stderr
