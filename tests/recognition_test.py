@@ -4,6 +4,7 @@ input (and padding that cannot leak), error rates of known pairs, and a
 tiny recognition run read through `seqgen.read`'s paths."""
 
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -149,3 +150,30 @@ def test_read_prints_a_text_per_line_and_refuses_bad_input(run, tmp_path):
     proc = _read(path, f"--strokes={tmp_path / 'bad.txt'}")
     assert proc.returncode != 0 and "unknown ink format '.txt'" in proc.stderr
     assert proc.stderr.strip().count("\n") == 0 or "Traceback" not in proc.stderr
+
+
+def test_synthesis_evaluation_and_legibility_read_the_writing_back(run, tmp_path):
+    rec_path, _ = run
+    c = handwriting_config.smoke(handwriting_config.synthesis_base())
+    c.num_steps = 2
+    c.eval_every = 2
+    c.eval_test = False
+    c.eval.recogniser = str(rec_path)
+    synth = tmp_path / "synthesis"
+    summary = train.train_and_evaluate(c, str(synth))
+    assert 0.0 <= summary["valid"]["written_cer"] and 0.0 <= summary["valid"]["written_wer"]
+    out = tmp_path / "leg"
+    proc = subprocess.run(
+        [sys.executable, "-m", "seqgen.legibility", f"--workdir={synth}",
+         f"--recogniser={rec_path}", "--num=3", "--biases=0,1", "--styles=0", f"--out={out}"],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(out.with_suffix(".json").read_text())
+    assert report["texts"] == 3 and len(report["cells"]) == 4  # (unprimed, style 0) x 2
+    assert {(c["style"], c["bias"]) for c in report["cells"]} == {
+        ("unprimed", 0.0), ("unprimed", 1.0), ("style 0", 0.0), ("style 0", 1.0)}
+    assert out.with_suffix(".png").exists() and "| unprimed |" in proc.stdout
+    proc = subprocess.run(
+        [sys.executable, "-m", "seqgen.legibility", f"--workdir={rec_path}",
+         f"--recogniser={rec_path}"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and "it needs a synthesis run" in proc.stderr

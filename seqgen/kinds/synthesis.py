@@ -23,7 +23,7 @@ import numpy as np
 from absl import logging
 from flax import nnx
 
-from seqgen import generate, handwriting_config, render
+from seqgen import error_rates, generate, handwriting_config, render
 from seqgen.data import handwriting as hw_data
 from seqgen.data import strokes
 from seqgen.errors import UserError
@@ -141,10 +141,33 @@ class Kind(handwriting.Transcribed):
         logging.info("alignment: %d of %d validation lines aligned (stop rule fired %d)",
                      int(np.sum(written["aligned"])), len(texts),
                      int(np.sum(written["stopped"])))
-        return {"summary": f"wrote {len(texts)} validation texts; aligned {rate:.0%}; "
-                           f"the true text saves {gain:.3f} nats/point",
-                "alignment_rate": rate, "text_gain_nats_per_point": gain,
-                "stop_rate": float(np.mean(written["stopped"]))}
+        out = {"summary": f"wrote {len(texts)} validation texts; aligned {rate:.0%}; "
+                          f"the true text saves {gain:.3f} nats/point",
+               "alignment_rate": rate, "text_gain_nats_per_point": gain,
+               "stop_rate": float(np.mean(written["stopped"]))}
+        if self.config.get("eval") and self.config.eval.get("recogniser"):
+            out.update(self.legibility(written["lines"], texts))
+            out["summary"] += (f"; read back: CER {out['written_cer']:.1%}, "
+                               f"WER {out['written_wer']:.1%}")
+        return out
+
+    def legibility(self, lines: list[np.ndarray], texts: list[str]) -> dict[str, float]:
+        """CER / WER of the recogniser that config.eval.recogniser names
+        reading `lines` back; the worst lines go to the log."""
+        from seqgen import legibility  # noqa: PLC0415 (the CLI's module; flags stay unparsed)
+        from seqgen.trained import load_trained  # noqa: PLC0415 (trained imports kinds)
+
+        if getattr(self, "_reader", None) is None:
+            reader, reader_model, _, _ = load_trained(self.config.eval.recogniser)
+            if not hasattr(reader, "read"):
+                raise UserError(f"config.eval.recogniser={self.config.eval.recogniser} is a "
+                                f"{reader.config.kind!r} run; name a recognition run")
+            self._reader = (reader, reader_model)
+        errors, pairs = legibility.read_back(*self._reader, self.meta, lines, texts)
+        worst = sorted(pairs, key=lambda p: -error_rates.counts(*p).cer)[:3]
+        for asked, read in worst:
+            logging.info("legibility: asked %r, read %r", asked, read)
+        return {"written_cer": errors.cer, "written_wer": errors.wer}
 
     def sample_command(self, model: SynthesisModel, opts: dict) -> str:
         raise UserError("a synthesis model writes given text: use python -m seqgen.write "

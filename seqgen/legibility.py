@@ -1,0 +1,158 @@
+"""How legible a synthesis model's writing is: texts it never trained on,
+written and read back by a recogniser, scored by character and word error
+rate (CER, WER).
+
+  python -m seqgen.legibility --workdir=SYNTH_RUN --recogniser=RECOGNITION_RUN
+  python -m seqgen.legibility --workdir=... --recogniser=... --num=200 \
+      --biases=0,0.5,1,2 --styles=0,1,2 --out=legibility
+
+The texts are the synthesis run's test split (drawn handwriting: Shakespeare
+lines held out of training and validation; IAM-OnDB: its test set's
+transcriptions), the first --num that its alphabet can write. Each is
+written at every --biases value, unprimed and primed by every --styles
+validation line (a writer the model never trained on when the data has
+several), and read back. Prints a markdown table (one row per style, a
+CER / WER / stop-rule cell per bias) and writes <out>.md, <out>.json and
+<out>.png: a contact sheet of the best and worst lines, each captioned with
+what was asked and what was read.
+
+The same read-back runs at every synthesis evaluation when the config
+names a recogniser (config.eval.recogniser): `read_back` below.
+
+Dimension letters: none (lists of lines).
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import sys
+import time
+
+import jax
+import numpy as np
+from absl import app, flags
+
+from seqgen import error_rates
+
+FLAGS = flags.FLAGS
+BATCH = 50  # texts written per sampling call (bounds memory; one compile per bucket)
+
+
+def read_back(reader_kind, reader_model, writer_meta: dict, lines: list[np.ndarray],
+              texts: list[str]) -> tuple[error_rates.ErrorCounts, list[tuple[str, str]]]:
+    """Error counts of reading `lines` (raw units of the writer's data) against
+    `texts`, and the (asked, read) pairs. Ink from another dataset than the
+    reader's is first fitted to the reader's size and spacing."""
+    if writer_meta.get("dataset") != reader_kind.meta.get("dataset"):
+        lines = [reader_kind.fit_ink(line) for line in lines]
+    pairs = list(zip(texts, reader_kind.read(reader_model, lines), strict=True))
+    return error_rates.total(pairs), pairs
+
+
+def _define_flags() -> None:
+    flags.DEFINE_string("workdir", None, "Workdir of a trained synthesis run.")
+    flags.DEFINE_string("recogniser", None, "Workdir of a trained recognition run.")
+    flags.DEFINE_integer("num", 200, "Texts written per cell (from the test split).")
+    flags.DEFINE_list("biases", ["0", "0.5", "1", "2"], "Sampling biases (Graves eq. 61).")
+    flags.DEFINE_list("styles", ["0", "1", "2"], "Validation lines to prime with ('' = none).")
+    flags.DEFINE_integer("seed", 0, "Sampling seed.")
+    flags.DEFINE_string("out", "legibility", "Output stem: .md, .json and .png are written.")
+
+
+def _cell(writer, model, reader, reader_model, texts, bias, prime, seed):
+    lines, stopped = [], []
+    for i in range(0, len(texts), BATCH):
+        w = writer.write(model, texts[i:i + BATCH], bias,
+                         jax.random.fold_in(jax.random.key(seed), i), prime)
+        lines += w["lines"]
+        stopped += [bool(s) for s in w["stopped"]]
+    errors, pairs = read_back(reader, reader_model, writer.meta, lines, texts)
+    per_line = [error_rates.counts(a, r).cer for a, r in pairs]
+    return {"cer": errors.cer, "wer": errors.wer, "stop_rate": float(np.mean(stopped)),
+            "lines": lines, "pairs": pairs, "per_line_cer": per_line}
+
+
+def _flags_checked() -> tuple[list[float], list[int]]:
+    from seqgen.errors import UserError  # noqa: PLC0415
+
+    try:
+        biases = [float(b) for b in FLAGS.biases]
+        styles = [int(s) for s in FLAGS.styles if s.strip()]
+    except ValueError:
+        raise UserError("--biases are numbers (e.g. 0,0.5,1) and --styles line indices "
+                        "(e.g. 0,1,2)") from None
+    if not biases or any(b < 0 for b in biases):
+        raise UserError(f"--biases={FLAGS.biases}: give one or more biases >= 0")
+    if FLAGS.num < 1:
+        raise UserError(f"--num={FLAGS.num}: write at least 1 text")
+    return biases, styles
+
+
+def main(argv):
+    del argv
+    from seqgen import metrics_log, render  # noqa: PLC0415 (flags first, then JAX)
+    from seqgen.errors import UserError  # noqa: PLC0415
+    from seqgen.kinds import base  # noqa: PLC0415
+    from seqgen.trained import load_trained  # noqa: PLC0415
+
+    metrics_log.quiet_orbax()
+    t0 = time.time()
+    try:
+        biases, styles = _flags_checked()
+        writer, model, _, step = load_trained(FLAGS.workdir)
+        if not isinstance(writer, base.Writer):
+            raise UserError(f"--workdir={FLAGS.workdir} is a {writer.config.kind!r} run; "
+                            "it needs a synthesis run")
+        reader, reader_model, _, _ = load_trained(FLAGS.recogniser)
+        if not isinstance(reader, base.Reader):
+            raise UserError(f"--recogniser={FLAGS.recogniser} is a {reader.config.kind!r} "
+                            "run; it needs a recognition run (configs/recognition.py)")
+        writer.load_data()
+        texts = [t for t in writer.splits.test.texts
+                 if t.strip() and not writer.alphabet.unseen(t)][:FLAGS.num]
+        primes = [None] + [writer.style_line(i) for i in styles]
+    except UserError as e:
+        sys.exit(f"FATAL {e}")
+
+    results = {}
+    for p, prime in enumerate(primes):
+        row = "unprimed" if prime is None else f"style {styles[p - 1]}"
+        for bias in biases:
+            results[(row, bias)] = _cell(writer, model, reader, reader_model, texts, bias,
+                                         prime, FLAGS.seed)
+    rows = list(dict.fromkeys(r for r, _ in results))
+    table = [f"| {len(texts)} test texts, step {step} | "
+             + " | ".join(f"bias {b:g}: CER / WER / stop" for b in biases) + " |",
+             "|---|" + "---|" * len(biases)]
+    for r in rows:
+        table.append(f"| {r} | " + " | ".join(
+            "{cer:.1%} / {wer:.1%} / {stop_rate:.0%}".format(**results[(r, b)])
+            for b in biases) + " |")
+    md = "\n".join(table) + "\n"
+    out = pathlib.Path(FLAGS.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".md").write_text(md)
+    report = {"workdir": FLAGS.workdir, "recogniser": FLAGS.recogniser, "step": step,
+              "texts": len(texts), "seconds": round(time.time() - t0, 1),
+              "cells": [{"style": r, "bias": b, **{k: v for k, v in c.items()
+                                                   if k in ("cer", "wer", "stop_rate")}}
+                        for (r, b), c in results.items()]}
+    out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
+    # Contact sheet: the 4 best and 4 worst lines of all cells.
+    flat = [(c["per_line_cer"][i], c["lines"][i], c["pairs"][i], r, b)
+            for (r, b), c in results.items() for i in range(len(texts))]
+    flat.sort(key=lambda x: x[0])
+    chosen = flat[:4] + flat[-4:] if len(flat) > 8 else flat
+    render.save_lines(out, [x[1] for x in chosen],
+                      [f"{r}, bias {b:g}, CER {e:.0%} | asked: {a} | read: {rd}"
+                       for e, _, (a, rd), r, b in chosen])
+    print(md, end="")
+    print(f"wrote {out.with_suffix('.md')}, {out.with_suffix('.json')} and "
+          f"{out.with_suffix('.png')} in {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    _define_flags()
+    flags.mark_flags_as_required(["workdir", "recogniser"])
+    app.run(main)
