@@ -58,5 +58,4 @@ def get_config(arg: str | None = None):
     c.checkpoint_every = 250
     if v.smoke:
         c = handwriting_config.smoke(c)
-        del c.model.num_mixtures
     return c

@@ -14,9 +14,9 @@ import ml_collections
 from seqgen import common_config
 
 
-def base() -> ml_collections.ConfigDict:
+def lines_base() -> ml_collections.ConfigDict:
+    """The fields of every kind trained on lines of handwriting."""
     c = common_config.base()
-    c.kind = "handwriting"  # seqgen/kinds/handwriting.py: prediction (Graves §4)
 
     c.data = ml_collections.ConfigDict()
     c.data.dataset = "drawn"  # drawn (embedded: single-line fonts) | iam_ondb
@@ -37,7 +37,6 @@ def base() -> ml_collections.ConfigDict:
 
     c.model.num_layers = 3  # Graves: 3
     c.model.hidden = 400  # Graves: 400
-    c.model.num_mixtures = 20  # M bivariate Gaussians (Graves: 20)
     c.model.clip_preactivations = 10.0  # Graves: dL/d(LSTM pre-activations) in [-10, 10]
 
     c.optim.name = "graves_rmsprop"  # Graves (2013) §4
@@ -48,6 +47,14 @@ def base() -> ml_collections.ConfigDict:
     c.sample.length = 700  # points per sampled line (an IAM line has ~700)
     c.sample.bias = 0.5  # sampling bias b at evaluations (Graves eqs. 61-62)
     c.sample.num_samples = 4  # lines drawn at each evaluation
+    return c
+
+
+def base() -> ml_collections.ConfigDict:
+    """Handwriting prediction (Graves §4)."""
+    c = lines_base()
+    c.kind = "handwriting"  # seqgen/kinds/handwriting.py: prediction (Graves §4)
+    c.model.num_mixtures = 20  # M bivariate Gaussians (Graves: 20)
     return c
 
 
@@ -71,14 +78,13 @@ def synthesis_base() -> ml_collections.ConfigDict:
 def recognition_base() -> ml_collections.ConfigDict:
     """Online handwriting recognition (Graves et al. 2009): a deep
     bidirectional LSTM over the pen offsets, CTC over the alphabet."""
-    c = base()
+    c = lines_base()
     c.kind = "recognition"  # seqgen/kinds/recognition.py
     c.data.reduced_alphabet = False  # Graves' reduced alphabet (non-letters -> one class)
     c.data.char_bucket = 16  # padded text lengths are multiples of this
     c.model.num_layers = 2  # bidirectional layers
     c.model.hidden = 128  # cells per direction (Graves 2009: 100)
     c.model.clip_preactivations = 0.0  # no derivative clipping; the global norm below
-    del c.model.num_mixtures
     c.optim.name = "adam"
     c.optim.learning_rate = 1e-3
     # Global norm of the per-line gradient (seqgen/steps.py).
@@ -91,7 +97,8 @@ def smoke(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     """Seconds-long variant: tiny model, few lines, few steps."""
     c.model.num_layers = 2
     c.model.hidden = 32
-    c.model.num_mixtures = 3
+    if "num_mixtures" in c.model:
+        c.model.num_mixtures = 3
     c.data.num_train = 64
     c.data.num_valid = 16
     c.data.num_test = 16

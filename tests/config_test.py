@@ -168,13 +168,17 @@ def test_each_kind_adds_to_the_common_base():
     text = _fields(text_config.base().to_dict())
     handwriting = _fields(handwriting_config.base().to_dict())
     synthesis = _fields(handwriting_config.synthesis_base().to_dict())
-    assert common < text and common < handwriting < synthesis
+    lines = _fields(handwriting_config.lines_base().to_dict())
+    recognition = _fields(handwriting_config.recognition_base().to_dict())
+    assert common < text and common < lines < handwriting < synthesis
+    assert lines < recognition and "model.num_mixtures" not in recognition
     assert {"seq_len", "sample.prime", "sample.temperature", "data.reset_every"} <= text
     assert not {"seq_len", "sample.prime", "sample.temperature"} & handwriting
     assert {"model.num_mixtures", "sample.bias", "data.max_points"} <= handwriting - text
     assert [base().kind for base in (text_config.base, handwriting_config.base,
-                                     handwriting_config.synthesis_base)] == \
-        ["text", "handwriting", "synthesis"]
+                                     handwriting_config.synthesis_base,
+                                     handwriting_config.recognition_base)] == \
+        ["text", "handwriting", "synthesis", "recognition"]
 
 
 def test_no_field_is_deleted():

@@ -42,7 +42,7 @@ def test_a_class_that_breaks_the_contract_is_one_line(monkeypatch):
     with pytest.raises(ConfigError, match="lacks loss_fn"):
         kinds.get(TOY)
     with pytest.raises(ConfigError, match="no module seqgen.kinds.nope; use one of "
-                                          "handwriting, synthesis, text"):
+                                          "handwriting, recognition, synthesis, text"):
         kinds.get("nope")
 
 

@@ -113,7 +113,6 @@ def test_bidirectional_layer_is_a_forward_layer_both_ways_and_ignores_padding():
 def run(tmp_path_factory):
     path = tmp_path_factory.mktemp("recognition")
     c = handwriting_config.smoke(handwriting_config.recognition_base())
-    del c.model.num_mixtures
     c.num_steps = 4
     c.eval_every = 4
     summary = train.train_and_evaluate(c, str(path))
