@@ -34,6 +34,9 @@ def lines_base() -> ml_collections.ConfigDict:
     c.data.max_points = 1000  # longest line kept, points; longer lines are dropped and counted
     c.data.bucket = 100  # padded batch lengths are multiples of this (few compiled shapes)
     c.data.augment = False  # random slant/scale/rotation of training lines
+    # Writers (drawn: font names; IAM: writer ids), comma-separated, whose lines
+    # are left out of training but kept in validation and test: a hand never seen.
+    c.data.held_out_writers = ""
 
     c.model.num_layers = 3  # Graves: 3
     c.model.hidden = 400  # Graves: 400

@@ -124,6 +124,9 @@ def test_a_recognition_run_reports_error_rates(run):
     for split in ("valid", "test"):
         assert 0.0 <= summary[split]["cer"] and 0.0 <= summary[split]["wer"]
         assert summary[split]["nats_per_char"] > 0
+    # The smoke data's four fonts each get a CER of their own.
+    assert {k for k in summary["valid"] if k.startswith("cer_")} == {
+        "cer_hershey_script", "cer_ems_allure", "cer_ems_elfin", "cer_ems_nixish_italic"}
     text = (path / "samples" / "read_step_0000004.txt").read_text()
     assert text.count("truth: ") == 16  # every validation line of the smoke data
 
@@ -176,3 +179,28 @@ def test_synthesis_evaluation_and_legibility_read_the_writing_back(run, tmp_path
         [sys.executable, "-m", "seqgen.legibility", f"--workdir={rec_path}",
          f"--recogniser={rec_path}"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0 and "it needs a synthesis run" in proc.stderr
+
+
+def test_held_out_writers_leave_training_only():
+    from seqgen.data import handwriting as hw_data
+    from seqgen.data import strokes
+    from seqgen.errors import ConfigError
+
+    rng = np.random.default_rng(0)
+
+    def part(writers, scale):
+        lines = tuple(rng.normal(size=(20, 3)).astype(np.float32) * s for s in scale)
+        return strokes.StrokeSet(lines, tuple("ab" for _ in writers),
+                                 tuple(f"id{i}" for i in range(len(writers))), tuple(writers))
+
+    splits = strokes.HandwritingSplits(
+        train=part(["a", "b", "a", "b"], [1, 9, 1, 9]), valid=part(["a", "b"], [1, 9]),
+        test=part(["b"], [9]), stats=strokes.OffsetStats(np.zeros(2), np.ones(2)),
+        name="toy", info={})
+    out = hw_data.hold_out_writers(splits, ["b"])
+    assert out.train.writers == ("a", "a") and out.valid.writers == ("a", "b")
+    assert out.test is splits.test and out.info["held_out_writers"] == ["b"]
+    np.testing.assert_allclose(out.stats.std, strokes.compute_stats(out.train.lines).std)
+    assert out.stats.std[0] < 2  # the wide writer b no longer sets the scale
+    with pytest.raises(ConfigError, match="held_out_writers names \\['c'\\]"):
+        hw_data.hold_out_writers(splits, ["c"])

@@ -9,7 +9,8 @@ bucket so that only a few shapes get compiled, and masked (mask 0 on
 padding). Lines longer than `max_points` are dropped and counted when the
 batcher is built (logged and kept in the run's meta), never truncated.
 
-data_config fields used here (see seqgen/handwriting_config.py):
+data_config fields used here (see seqgen/handwriting_config.py; the kinds
+also read held_out_writers, see hold_out_writers):
   dataset     a name in DATASETS: 'drawn' (drawn.py: Shakespeare lines written
               with single-line fonts, generated) | 'iam_ondb' (iam_ondb.py)
               | any loader registered with @DATASETS.register(name)
@@ -35,6 +36,7 @@ Dimension letters: B lines in a batch, L padded length, U padded text length.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -62,6 +64,25 @@ def load_handwriting(data_config: Any) -> strokes.HandwritingSplits:
     """The splits of the dataset that data_config.dataset names (default 'drawn');
     data_config is a ConfigDict, a dict or any object with the fields."""
     return DATASETS.get(config_get(data_config, "dataset", "drawn"))(data_config)
+
+
+def hold_out_writers(splits: strokes.HandwritingSplits, writers: Sequence[str]
+                     ) -> strokes.HandwritingSplits:
+    """The splits without the training lines of `writers` (validation and test
+    keep theirs, so their scores show a hand never trained on); the offset
+    statistics are recomputed on what training keeps."""
+    known = {w for part in (splits.train, splits.valid, splits.test) for w in part.writers}
+    unknown = [w for w in writers if w not in known]
+    if unknown:
+        raise ConfigError(f"config.data.held_out_writers names {unknown}, not writers of "
+                          f"{splits.name}; use some of {sorted(known)[:12]}")
+    t = splits.train
+    keep = [i for i, w in enumerate(t.writers) if w not in set(writers)]
+    train = strokes.StrokeSet(tuple(t.lines[i] for i in keep), tuple(t.texts[i] for i in keep),
+                              tuple(t.ids[i] for i in keep), tuple(t.writers[i] for i in keep))
+    return dataclasses.replace(splits, train=train,
+                               stats=strokes.compute_stats(train.lines),
+                               info={**splits.info, "held_out_writers": list(writers)})
 
 
 def keep_short(lines: Sequence[np.ndarray], max_points: int) -> list[int]:

@@ -70,6 +70,9 @@ class Kind(base.Base):
     def load_data(self) -> None:
         c = self.config
         self.splits = hw_data.load_handwriting(c.data)
+        held_out = [w for w in c.data.get("held_out_writers", "").split(",") if w.strip()]
+        if held_out:
+            self.splits = hw_data.hold_out_writers(self.splits, [w.strip() for w in held_out])
         dropped = {s: len(getattr(self.splits, s).lines) - len(hw_data.keep_short(
             getattr(self.splits, s).lines, c.data.max_points)) for s in ("train", "valid", "test")}
         if any(dropped.values()):

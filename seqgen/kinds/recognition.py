@@ -35,6 +35,7 @@ from seqgen.models import lstm
 from seqgen.models.recogniser import Recogniser
 
 READ_BATCH = 32  # lines per forward pass when reading
+MAX_WRITERS_REPORTED = 10  # a CER per writer is logged when a split has at most this many
 
 
 @nnx.jit
@@ -99,10 +100,10 @@ class Kind(handwriting.Transcribed):
             texts += [self.alphabet.decode(ids) for ids in ctc.best_path(logp, batch["mask"])]
         return texts
 
-    def split_errors(self, model: Recogniser, split: str
-                     ) -> tuple[error_rates.ErrorCounts, list[tuple[str, str]]]:
-        """Error counts of reading every kept line of `split`, and the
-        (truth, read) pairs in the split's order."""
+    def split_errors(self, model: Recogniser, split: str) -> tuple[
+            error_rates.ErrorCounts, dict[str, error_rates.ErrorCounts], list[tuple[str, str]]]:
+        """Error counts of reading every kept line of `split`, the same per
+        writer, and the (truth, read) pairs in the split's order."""
         if self.splits is None:
             self.load_data()
         data = getattr(self.splits, split)
@@ -110,16 +111,27 @@ class Kind(handwriting.Transcribed):
         truth = [data.texts[i] for i in keep]
         read = self.read(model, [data.lines[i] for i in keep])
         pairs = list(zip(truth, read, strict=True))
-        return error_rates.total(pairs), pairs
+        by_writer: dict[str, error_rates.ErrorCounts] = {}
+        for i, pair in zip(keep, pairs, strict=True):
+            w = data.writers[i]
+            by_writer[w] = by_writer.get(w, error_rates.ErrorCounts()) + error_rates.counts(*pair)
+        return error_rates.total(pairs), by_writer, pairs
+
+    def _metrics(self, errors, by_writer) -> dict[str, float]:
+        out = {"cer": errors.cer, "wer": errors.wer}
+        if len(by_writer) <= MAX_WRITERS_REPORTED:  # drawn fonts, not IAM's ~200 writers
+            out.update({f"cer_{w}": e.cer for w, e in sorted(by_writer.items())})
+        return out
 
     def read_metrics(self, model: Recogniser, split: str) -> dict[str, float]:
-        """CER and WER of `split` (what seqgen.evaluate adds for this kind)."""
-        errors, _ = self.split_errors(model, split)
-        return {"cer": errors.cer, "wer": errors.wer}
+        """CER and WER of `split` (what seqgen.evaluate adds for this kind),
+        and the CER of each writer where there are few."""
+        errors, by_writer, _ = self.split_errors(model, split)
+        return self._metrics(errors, by_writer)
 
     def write_samples(self, model: Recogniser, workdir: str, step: int,
                       rng: jax.Array) -> dict:
-        errors, pairs = self.split_errors(model, "valid")
+        errors, by_writer, pairs = self.split_errors(model, "valid")
         shown = pairs[: self.config.sample.num_samples]
         out = pathlib.Path(workdir) / "samples"
         out.mkdir(parents=True, exist_ok=True)
@@ -128,8 +140,7 @@ class Kind(handwriting.Transcribed):
         for truth, read in shown:
             logging.info("read %r as %r", truth, read)
         return {"summary": f"read {len(pairs)} validation lines: CER {errors.cer:.2%}, "
-                           f"WER {errors.wer:.2%}",
-                "cer": errors.cer, "wer": errors.wer}
+                           f"WER {errors.wer:.2%}", **self._metrics(errors, by_writer)}
 
     def sample_command(self, model: Recogniser, opts: dict) -> str:
         raise UserError("a recognition model reads handwriting: use python -m seqgen.read "
