@@ -87,6 +87,7 @@ def recognition_base() -> ml_collections.ConfigDict:
     c.data.char_bucket = 16  # padded text lengths are multiples of this
     c.model.num_layers = 2  # bidirectional layers
     c.model.hidden = 128  # cells per direction (Graves 2009: 100)
+    c.model.points_per_frame = 1  # consecutive points read as one step (fewer steps)
     c.model.clip_preactivations = 0.0  # no derivative clipping; the global norm below
     c.optim.name = "adam"
     c.optim.learning_rate = 1e-3

@@ -204,3 +204,20 @@ def test_held_out_writers_leave_training_only():
     assert out.stats.std[0] < 2  # the wide writer b no longer sets the scale
     with pytest.raises(ConfigError, match="held_out_writers names \\['c'\\]"):
         hw_data.hold_out_writers(splits, ["c"])
+
+
+def test_frames_stack_consecutive_points_and_count_partial_frames():
+    from seqgen.models.recogniser import Recogniser
+
+    model = Recogniser(alphabet_size=5, hidden=4, num_layers=1, points_per_frame=3,
+                       rngs=nnx.Rngs(0))
+    x = jnp.arange(2 * 7 * 3, dtype=jnp.float32).reshape(2, 7, 3)
+    mask = jnp.array([[1] * 7, [1] * 4 + [0] * 3], jnp.float32)
+    frames, fmask = model.frames(x, mask)
+    assert frames.shape == (2, 3, 9)
+    np.testing.assert_array_equal(frames[0, 1], np.arange(9, 18))  # points 3, 4, 5
+    np.testing.assert_array_equal(frames[0, 2, 3:], 0)  # padding after point 6
+    np.testing.assert_array_equal(fmask, [[1, 1, 1], [1, 1, 0]])
+    logp, out_mask = model(x, mask)
+    assert logp.shape == (2, 3, 5)
+    np.testing.assert_allclose(np.exp(np.asarray(logp)).sum(-1), 1.0, rtol=1e-5)

@@ -39,12 +39,13 @@ MAX_WRITERS_REPORTED = 10  # a CER per writer is logged when a split has at most
 
 
 @nnx.jit
-def _log_probs(model: Recogniser, x_BxTx3: jax.Array, mask_BxT: jax.Array) -> jax.Array:
+def _log_probs(model: Recogniser, x_BxTx3: jax.Array, mask_BxT: jax.Array
+               ) -> tuple[jax.Array, jax.Array]:
     return model(x_BxTx3, mask_BxT)
 
 
 class Kind(handwriting.Transcribed):
-    units = "points"
+    units = "chars"  # throughput counts the targets: characters of the texts read
 
     @classmethod
     def default_config(cls) -> ml_collections.ConfigDict:
@@ -66,13 +67,14 @@ class Kind(handwriting.Transcribed):
         m = self.config.model
         return Recogniser(alphabet_size=self.alphabet.size, hidden=m.hidden,
                           num_layers=m.num_layers, opts=lstm.LSTMOptions.from_config(m),
-                          rngs=rngs)
+                          # .get: runs saved before the field existed read 1 point a step
+                          points_per_frame=m.get("points_per_frame", 1), rngs=rngs)
 
     def loss_fn(self, model: Recogniser, carry, batch: dict):
         """The line's offsets are the batch's targets (every point after the
         origin); the CTC loss of its text, summed over lines."""
-        logp_BxTxK = model(batch["targets"], batch["mask"])
-        loss_B = ctc.loss(logp_BxTxK, batch["mask"], batch["chars"], batch["char_mask"])
+        logp_BxFxK, mask_BxF = model(batch["targets"], batch["mask"])
+        loss_B = ctc.loss(logp_BxFxK, mask_BxF, batch["chars"], batch["char_mask"])
         sums = {"nll": jnp.sum(loss_B), "count": jnp.sum(batch["char_mask"]),
                 "points": jnp.sum(batch["mask"]),
                 "lines": jnp.sum(jnp.max(batch["mask"], axis=1))}
@@ -95,9 +97,9 @@ class Kind(handwriting.Transcribed):
             longest = max(len(line) - 1 for line in chunk)
             pad_to = max(bucket, -(-longest // bucket) * bucket)
             batch = hw_data.make_batch(chunk, self.stats, pad_to)
-            logp = jax.device_get(_log_probs(model, jnp.asarray(batch["targets"]),
-                                             jnp.asarray(batch["mask"])))
-            texts += [self.alphabet.decode(ids) for ids in ctc.best_path(logp, batch["mask"])]
+            logp, mask = jax.device_get(_log_probs(model, jnp.asarray(batch["targets"]),
+                                                   jnp.asarray(batch["mask"])))
+            texts += [self.alphabet.decode(ids) for ids in ctc.best_path(logp, mask)]
         return texts
 
     def split_errors(self, model: Recogniser, split: str) -> tuple[

@@ -15,7 +15,12 @@ every row within its length (padding stays at the end), the layer runs
 forward over that, and the same flip puts its outputs back in time order.
 Nothing in a row's first `length` outputs then depends on its padding.
 
+Frames: with points_per_frame = S > 1 the network reads S consecutive
+points as one input frame (S x fewer steps for every layer; CTC needs only
+one frame per character, and a blank between repeated ones).
+
 Dimension letters: B lines, T points, D input features (3: dx, dy, pen-up),
+F frames (T / S), E = S*D frame features,
 H cells per direction, K = alphabet size (id 0 is the blank: the alphabet's
 padding id, never a character).
 """
@@ -60,10 +65,12 @@ class Recogniser(nnx.Module):
 
     def __init__(self, *, alphabet_size: int, hidden: int, num_layers: int,
                  opts: lstm.LSTMOptions | None = None, in_features: int = 3,
-                 rngs: nnx.Rngs):
+                 points_per_frame: int = 1, rngs: nnx.Rngs):
         opts = opts or lstm.LSTMOptions()
+        self.points_per_frame = points_per_frame
         self.layers = nnx.List([
-            BiLSTMLayer(in_features if n == 0 else 2 * hidden, hidden, opts, rngs=rngs)
+            BiLSTMLayer(in_features * points_per_frame if n == 0 else 2 * hidden, hidden,
+                        opts, rngs=rngs)
             for n in range(num_layers)])
         s = opts.init_scale
         self.w_out = nnx.Param(jax.random.uniform(
@@ -74,12 +81,28 @@ class Recogniser(nnx.Module):
         """Whole lines, read both ways: nothing is carried between batches."""
         return ()
 
-    def __call__(self, x_BxTxD: jax.Array, mask_BxT: jax.Array) -> jax.Array:
-        """Log-softmax outputs [B, T, K]; mask_BxT: 1 on each line's points
-        (a prefix of the row), 0 on padding."""
-        length_B = jnp.sum(mask_BxT, axis=1).astype(jnp.int32)
-        h_BxTxF = x_BxTxD
+    def frames(self, x_BxTxD: jax.Array, mask_BxT: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """S = points_per_frame consecutive points as one input frame: [B, T/S, S*D]
+        and the frames' mask (a frame counts if any of its points does)."""
+        S = self.points_per_frame
+        if S == 1:
+            return x_BxTxD, mask_BxT
+        B, T, D = x_BxTxD.shape
+        pad = -T % S
+        x_BxTxD = jnp.pad(x_BxTxD, ((0, 0), (0, pad), (0, 0)))
+        mask_BxT = jnp.pad(mask_BxT, ((0, 0), (0, pad)))
+        return (x_BxTxD.reshape(B, (T + pad) // S, S * D),
+                jnp.max(mask_BxT.reshape(B, (T + pad) // S, S), axis=-1))
+
+    def __call__(self, x_BxTxD: jax.Array, mask_BxT: jax.Array
+                 ) -> tuple[jax.Array, jax.Array]:
+        """(log-softmax outputs [B, F, K], frame mask [B, F]) for F frames of
+        points_per_frame points; mask_BxT: 1 on each line's points (a prefix
+        of the row), 0 on padding."""
+        x_BxFxE, mask_BxF = self.frames(x_BxTxD, mask_BxT)
+        length_B = jnp.sum(mask_BxF, axis=1).astype(jnp.int32)
+        h_BxTxF = x_BxFxE
         for layer in self.layers:
             h_BxTxF = layer(h_BxTxF, length_B)
         z_BxTxK = lstm.dot(h_BxTxF, self.w_out[...], "float32") + self.b_out[...]
-        return jax.nn.log_softmax(z_BxTxK, axis=-1)
+        return jax.nn.log_softmax(z_BxTxK, axis=-1), mask_BxF
