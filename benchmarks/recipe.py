@@ -28,7 +28,6 @@ Dimension letters: B streams, T window, V vocabulary, H cells.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import pathlib
 import tempfile
@@ -39,9 +38,9 @@ import numpy as np
 from absl import app, flags
 
 from benchmarks import timing
+from seqgen import config_files
 
 FLAGS = flags.FLAGS
-REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
 def _define_flags() -> None:
@@ -53,9 +52,7 @@ def _define_flags() -> None:
 
 def default_config(text: str) -> ml_collections.ConfigDict:
     """configs/default.py, reading `text` (or the embedded corpus)."""
-    spec = importlib.util.spec_from_file_location("default", REPO / "configs" / "default.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = config_files.load_module("configs/default.py", "default")
     c = module.get_config()
     if text:
         c.data.dataset, c.data.path = "text_file", str(pathlib.Path(text).expanduser())

@@ -41,14 +41,15 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from benchmarks import flops, timing
+from seqgen import config_files
 
 FLAGS = flags.FLAGS
 
 
 def _define_flags() -> None:
     # Only when run as a script: tests and the suite import this module.
-    config_flags.DEFINE_config_file("config", None, "Config file (configs/*.py[:arg]); "
-                                    "overrides --model and the shape flags.")
+    config_files.DEFINE_config_file("config", "Config file or shipped config name "
+                                    "(configs/*.py[:arg]); overrides --model and the shape flags.")
     flags.DEFINE_string("model", "text", "A kind (config.kind): text, handwriting, synthesis "
                         "or a dotted module; its base config with the flags' shapes.")
     flags.DEFINE_integer("layers", 0, "LSTM layers N (0 = the kind's base config: 2 text, "

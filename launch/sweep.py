@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
-import importlib.util
 import json
 import math
 import os
@@ -42,6 +41,8 @@ from types import ModuleType
 from typing import Any
 
 from launch import command, slurm
+from seqgen import config_files
+from seqgen.errors import UserError
 
 POLL_S = 1.0  # how often the local runner looks at its children
 
@@ -60,13 +61,11 @@ class Point:
 
 def load_config_module(spec: str) -> tuple[ModuleType, str | None, pathlib.Path]:
     path_s, _, arg = spec.partition(":")
-    path = pathlib.Path(path_s)
-    if not path.is_file():
-        sys.exit(f"FATAL --config={spec}: no file {path}; give a config file such as "
-                 "configs/default.py")
-    module_spec = importlib.util.spec_from_file_location(f"sweep_config_{path.stem}", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
+    try:  # a path, or a shipped config's name (seqgen/config_files.py)
+        path = config_files.resolve_path(path_s)
+    except UserError as e:
+        sys.exit(f"FATAL --config={spec}: {e}")
+    module = config_files.load_module(str(path), f"sweep_config_{path.stem}")
     if not hasattr(module, "sweep"):
         sys.exit(f"FATAL {path} has no sweep(add); declare the points there, e.g. "
                  "def sweep(add): add(**{'model.skip': False})")

@@ -15,14 +15,13 @@ import re
 import sys
 
 from absl import app, flags, logging
-from ml_collections import config_flags
 
-from seqgen import metrics_log
+from seqgen import config_files, metrics_log
 from seqgen.errors import UserError
 
 FLAGS = flags.FLAGS
-config_flags.DEFINE_config_file("config", None, "Config file (configs/*.py[:arg]).",
-                                lock_config=True)
+config_files.DEFINE_config_file(
+    "config", "Config file or shipped config name (configs/default.py, tasks/adding)[:arg].")
 flags.DEFINE_string("workdir", None, "Checkpoints, logs and samples go here; a "
                     "run resumes from it.")
 flags.DEFINE_string("coordinator_address", "", "host:port of process 0 for a "

@@ -12,7 +12,6 @@ per core), longest first. Writes report.json (every trial) and report.md
 from __future__ import annotations
 
 import concurrent.futures
-import importlib.util
 import json
 import multiprocessing
 import os
@@ -23,7 +22,7 @@ import time
 
 from absl import app, flags
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
+from seqgen import config_files
 
 # (config, variant, nets or None for the config's report_models)
 SUITE = (
@@ -51,10 +50,7 @@ flags.DEFINE_bool("render", False, "Only rebuild report.md from report.json.")
 
 
 def load_config(name: str, variant: str):
-    path = REPO / "configs" / "tasks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"task_config_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = config_files.load_module(f"tasks/{name}", f"task_config_{name}")
     return module.get_config(variant or None)
 
 
