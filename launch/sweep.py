@@ -41,7 +41,7 @@ from types import ModuleType
 from typing import Any
 
 from launch import command, slurm
-from seqgen import config_files
+from seqgen import config_files, console
 from seqgen.errors import UserError
 
 POLL_S = 1.0  # how often the local runner looks at its children
@@ -271,12 +271,13 @@ def run_local(points: list[Point], config: str, cli: Sequence[str], parallel: in
     todo = [p for p in points if not is_done(p)]
     for p in points:
         if p not in todo:
-            print(f"skip {p.name}: finished earlier ({p.workdir}/summary.json)", flush=True)
+            console.say(f"skip {p.name}: finished earlier ({p.workdir}/summary.json)")
     slots = core_slots(parallel, pin)
     free = list(range(parallel))
     running: dict[int, tuple[subprocess.Popen, Point, float]] = {}
     exit_codes: dict[str, int] = {}
     t0, n = time.time(), len(todo)
+    progress = console.bar(n, "sweep", unit="point")
     try:
         while todo or running:
             while todo and free:
@@ -284,7 +285,7 @@ def run_local(points: list[Point], config: str, cli: Sequence[str], parallel: in
                 cores = slots[slot]
                 running[slot] = (start(p, config, cli, cores, python), p, time.time())
                 where = f"cores {sorted(cores)}" if cores else "all cores"
-                print(f"[{n - len(todo)}/{n}] start {p.name} ({where})", flush=True)
+                console.say(f"[{n - len(todo)}/{n}] start {p.name} ({where})")
             time.sleep(POLL_S)
             for slot, (proc, p, t) in list(running.items()):
                 if proc.poll() is None:
@@ -292,25 +293,26 @@ def run_local(points: list[Point], config: str, cli: Sequence[str], parallel: in
                 del running[slot]
                 free.append(slot)
                 exit_codes[p.name] = proc.returncode
+                progress.update(1)
                 summary = read_summary(p) or {}
                 valid = "  ".join(f"{k} {v:.4g}" for k, v in
                                   (summary.get("valid") or {}).items())
                 verdict = "done" if proc.returncode == 0 else \
                     f"FAILED (exit {proc.returncode}; see {p.workdir}/sweep.log)"
-                print(f"      {verdict} {p.name} in {(time.time() - t) / 60:.1f} min"
-                      f"{': valid ' + valid if valid and proc.returncode == 0 else ''}",
-                      flush=True)
+                console.say(f"      {verdict} {p.name} in {(time.time() - t) / 60:.1f} min"
+                            f"{': valid ' + valid if valid and proc.returncode == 0 else ''}")
     except KeyboardInterrupt:
         # SIGTERM makes each run save a checkpoint and stop; rerunning the
         # sweep resumes them.
-        print("interrupted: stopping the running points (they checkpoint first)",
-              flush=True)
+        console.say("interrupted: stopping the running points (they checkpoint first)")
         for proc, _, _ in running.values():
             proc.terminate()
         for proc, _, _ in running.values():
             proc.wait()
         raise
-    print(f"sweep: {n} point(s) run in {(time.time() - t0) / 60:.1f} min", flush=True)
+    finally:
+        progress.close()
+    console.say(f"sweep: {n} point(s) run in {(time.time() - t0) / 60:.1f} min")
     return exit_codes
 
 

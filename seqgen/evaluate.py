@@ -45,6 +45,7 @@ from absl import app, flags
 from flax import nnx
 
 from seqgen import parallel, steps
+from seqgen.console import progress
 from seqgen.errors import UserError
 
 METHODS = ("sgd", "rms")
@@ -69,8 +70,9 @@ def static(kind, jitted_step: Callable, graphdef, params, split: str, batch_size
     carry = parallel.shard_like(nnx.merge(graphdef, params).init_carry(batch_size),
                                 parallel.batch_sharded(mesh))
     totals = None
-    for local in kind.eval_batches(split, batch_size, jax.process_index(),
-                                   jax.process_count()):
+    batches = kind.eval_batches(split, batch_size, jax.process_index(), jax.process_count())
+    for local in progress(batches, f"{split} pass", unit="batch",
+                          enabled=jax.process_index() == 0):
         carry, sums = jitted_step(params, carry, parallel.global_batch(local, mesh))
         totals = sums if totals is None else jax.tree.map(jnp.add, totals, sums)
     return kind.report(jax.device_get(totals))
@@ -103,7 +105,7 @@ def _dynamic_step(graphdef, kind, method, params, params0, ms, carry, batch, lr,
 def _mean_square_grads(graphdef, kind, params, batches: Iterable[dict]):
     grad = jax.jit(jax.grad(lambda p, c, b: _loss(graphdef, kind, p, c, b)[0]))
     total, n = None, 0
-    for batch in batches:
+    for batch in progress(batches, "mean square gradients", unit="batch"):
         carry = nnx.merge(graphdef, params).init_carry(batch["reset"].shape[0])
         g = grad(params, carry, batch)
         sq = jax.tree.map(jnp.square, g)
@@ -126,7 +128,8 @@ def run(kind, graphdef, params, batches: Iterable[dict], batch_size: int, *,
     else:
         step = jax.jit(functools.partial(steps.eval_step, graphdef, kind))
     totals, segments = None, []
-    for batch in batches:
+    for batch in progress(batches, "dynamic evaluation" if dynamic else "static evaluation",
+                          unit="segment"):
         batch = jax.tree.map(jnp.asarray, batch)
         if dynamic:
             params, carry, sums = step(params, params0, ms, carry, batch,
@@ -167,10 +170,10 @@ def _define_flags() -> None:
 
 def main(argv):
     del argv
-    from seqgen import metrics_log  # noqa: PLC0415
+    from seqgen.console import quiet_console  # noqa: PLC0415
     from seqgen.trained import load_trained  # noqa: PLC0415
 
-    metrics_log.quiet_orbax()
+    quiet_console()
     try:
         if FLAGS.split not in ("valid", "test"):
             raise UserError(f"--split={FLAGS.split!r}: use valid or test")

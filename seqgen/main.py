@@ -16,7 +16,8 @@ import sys
 
 from absl import app, flags, logging
 
-from seqgen import config_files, metrics_log
+from seqgen import config_files
+from seqgen.console import quiet_console
 from seqgen.errors import UserError
 
 FLAGS = flags.FLAGS
@@ -34,7 +35,7 @@ flags.mark_flags_as_required(["config", "workdir"])
 
 
 def main(argv):
-    metrics_log.quiet_orbax()
+    quiet_console()
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
     import jax

@@ -10,18 +10,6 @@ import pathlib
 from absl import logging
 
 
-class _QuietOrbax:
-    """Orbax narrates every save and restore at INFO; keep its warnings only."""
-
-    def filter(self, record) -> bool:
-        return record.levelno >= 30 or "/orbax/" not in record.pathname
-
-
-def quiet_orbax() -> None:
-    """Drop orbax's INFO lines from the console (command-line entry points)."""
-    logging.get_absl_handler().addFilter(_QuietOrbax())
-
-
 class MetricLog:
     def __init__(self, workdir: str, enabled: bool = True):
         self.enabled = enabled

@@ -15,7 +15,7 @@ import sys
 
 from absl import app, flags
 
-from seqgen import metrics_log
+from seqgen.console import busy, quiet_console
 from seqgen.errors import UserError
 from seqgen.trained import load_trained
 
@@ -37,12 +37,14 @@ def _define_flags() -> None:
 
 def main(argv):
     del argv
-    metrics_log.quiet_orbax()
+    quiet_console()
     opts = {k: FLAGS[k].value for k in ("num", "length", "seed", "prime", "temperature",
                                           "bias", "out")}
     try:
         kind, model, _, _ = load_trained(FLAGS.workdir, FLAGS.step)
-        print(kind.sample_command(model, opts))
+        with busy(f"sampling {opts['num']} sequence(s)"):
+            shown = kind.sample_command(model, opts)
+        print(shown)
     except UserError as e:
         sys.exit(f"FATAL {e}")
 

@@ -67,9 +67,10 @@ def split_lines(text: str, wrap: int) -> list[str]:
 
 def main(argv):
     del argv
-    from seqgen import metrics_log, render
+    from seqgen import render
+    from seqgen.console import busy, quiet_console
 
-    metrics_log.quiet_orbax()
+    quiet_console()
     from seqgen.data import drawn, strokes
     from seqgen.errors import UserError
     from seqgen.kinds.base import Writer
@@ -94,7 +95,8 @@ def main(argv):
                 text = prime[1]
                 prime = (drawn.draw_line(text, FLAGS.style_font,
                                          np.random.default_rng(FLAGS.seed), density), text)
-        written = kind.write(model, texts, FLAGS.bias, jax.random.key(FLAGS.seed), prime)
+        with busy(f"writing {len(texts)} line(s)"):
+            written = kind.write(model, texts, FLAGS.bias, jax.random.key(FLAGS.seed), prime)
     except UserError as e:
         sys.exit(f"FATAL {e}")
 

@@ -22,7 +22,7 @@ import time
 
 from absl import app, flags
 
-from seqgen import config_files
+from seqgen import config_files, console
 
 # (config, variant, nets or None for the config's report_models)
 SUITE = (
@@ -163,13 +163,15 @@ def main(argv):
             initargs=(cache,)) as pool:
         futures = {pool.submit(_run_job, *job, FLAGS.trials, FLAGS.seed): job
                    for job in todo}
-        for future in concurrent.futures.as_completed(futures):
-            job = futures[future]
-            r = future.result()
-            results[job] = r
-            n_ok = sum(t["success"] for t in r["trials"])
-            print(f"[{time.time() - t0:6.0f} s] {job[0]}:{job[1]} {job[2]}: "
-                  f"{n_ok}/{len(r['trials'])} solved ({r['seconds']:.0f} s)", flush=True)
+        with console.bar(len(futures), "1997 report", unit="job") as progress:
+            for future in concurrent.futures.as_completed(futures):
+                job = futures[future]
+                r = future.result()
+                results[job] = r
+                n_ok = sum(t["success"] for t in r["trials"])
+                console.say(f"[{time.time() - t0:6.0f} s] {job[0]}:{job[1]} {job[2]}: "
+                            f"{n_ok}/{len(r['trials'])} solved ({r['seconds']:.0f} s)")
+                progress.update(1)
     order = {job: i for i, job in enumerate(
         (n, v, m) for n, v, ms in SUITE for m in (ms or load_config(n, v).report_models))}
     report = {"trials": FLAGS.trials, "seed": FLAGS.seed, "workers": FLAGS.workers,
