@@ -39,6 +39,7 @@ from absl import app, flags
 
 from benchmarks import timing
 from seqgen import config_files
+from seqgen import flag_checks as fc
 
 FLAGS = flags.FLAGS
 
@@ -181,8 +182,18 @@ def format_table(r: dict) -> str:
         f"| valid BPC at seqgen's {s['steps']:,} steps | {s['valid_bpc']:.3f} | {at} |"])
 
 
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "text": fc.optional_file,
+    "minutes": fc.between(0.01, 100_000.0, "training minutes of each side"),
+    "threads": fc.THREADS,
+    "json_out": fc.JSON_OUT,
+}
+
+
 def main(argv):
     del argv
+    fc.check_or_exit(RULES, FLAGS.flag_values_dict())
     timing.cap_xla_threads(FLAGS.threads)  # before the first (lazy) jax import
     r = run(FLAGS.text, FLAGS.minutes, FLAGS.threads)
     print(format_table(r))
@@ -191,4 +202,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

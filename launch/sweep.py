@@ -24,7 +24,6 @@ Extra --config.* arguments apply to every point.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import dataclasses
 import json
@@ -42,6 +41,7 @@ from typing import Any
 
 from launch import command, slurm
 from seqgen import config_files, console
+from seqgen import flag_checks as fc
 from seqgen.errors import UserError
 
 POLL_S = 1.0  # how often the local runner looks at its children
@@ -363,8 +363,22 @@ def slurm_array_script(points: list[Point], config: str, cli: Sequence[str],
 
 # ---------------------------------------------------------------------------
 
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "config": slurm.config_file,
+    "workdir": lambda v: None if v == "" else fc.writable_dir(v),
+    "local": fc.anything, "slurm": fc.anything, "collect": fc.anything,
+    "parallel": fc.between(1, 1024, "points run at a time; at most one per core"),
+    "pin": fc.one_of("auto", "none"),
+    "max_parallel": fc.between(0, 100_000, "array elements at a time, 0 = no limit"),
+    "job_name": slurm.RULES["job_name"],
+    **slurm.RESOURCE_RULES,
+    "dry_run": fc.anything,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m launch.sweep",
+    parser = fc.OneLineArgumentParser(prog="python -m launch.sweep",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", required=True, help="configs/<name>.py[:variant]")
     parser.add_argument("--workdir", default="",
@@ -385,8 +399,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="--slurm: print the script; write and submit nothing")
     args, unknown = parser.parse_known_args(argv)
     cli = slurm.split_overrides(unknown, parser)
-    if args.parallel < 1:
-        parser.error(f"--parallel={args.parallel}: run at least 1 point at a time")
+    slurm.check_args(RULES, args)
     path_s, _, variant = args.config.partition(":")
     label = pathlib.Path(path_s).stem + (f"-{variant}" if variant else "")
     sweep_dir = pathlib.Path(os.path.abspath(os.path.expanduser(

@@ -44,6 +44,7 @@ import jax.numpy as jnp
 from absl import app, flags
 from flax import nnx
 
+from seqgen import flag_checks as fc
 from seqgen import parallel, steps
 from seqgen.console import progress
 from seqgen.errors import UserError
@@ -168,6 +169,21 @@ def _define_flags() -> None:
     flags.DEFINE_string("out", "", "JSON report path (default: <workdir>/eval_<split>.json).")
 
 
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "workdir": fc.trained_workdir,
+    "split": fc.one_of("valid", "test"),
+    "dynamic": fc.anything,
+    "method": fc.one_of(*METHODS),
+    "lr": fc.optional(fc.between(1e-12, 10.0, "the dynamic step size; e.g. 1e-4")),
+    "decay": fc.between(0.0, 1.0, "rms: pull toward the trained weights"),
+    "ms_batches": fc.between(1, 100_000, "training segments for the mean squares"),
+    "batch_size": fc.optional(fc.between(1, 65_536, "streams evaluated at once")),
+    "step": fc.optional(fc.at_least(0, "a checkpoint step; leave out for the newest")),
+    "out": fc.out_file(".json", empty_ok=True),
+}
+
+
 def main(argv):
     del argv
     from seqgen.console import quiet_console  # noqa: PLC0415
@@ -175,8 +191,7 @@ def main(argv):
 
     quiet_console()
     try:
-        if FLAGS.split not in ("valid", "test"):
-            raise UserError(f"--split={FLAGS.split!r}: use valid or test")
+        fc.check(RULES, FLAGS.flag_values_dict())
         kind, model, config, step = load_trained(FLAGS.workdir, FLAGS.step)
         kind.load_data()
         graphdef, params = nnx.split(model, nnx.Param)
@@ -229,5 +244,4 @@ def markdown_table(report: dict) -> str:
 
 if __name__ == "__main__":
     _define_flags()
-    flags.mark_flags_as_required(["workdir"])
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

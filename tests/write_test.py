@@ -64,7 +64,8 @@ def test_write_primed_by_a_line_in_another_font(workdir, tmp_path):
 
 @pytest.mark.parametrize("text, needle, extra", [
     ("hello \U0001F600", "\U0001F600", ()), ("   ", "empty", ()), ("x" * 5000, "at most", ()),
-    ("hello", "--style_font='comic_sans' is unknown", ("--style_font=comic_sans",))])
+    ("hello", "--style_font=comic_sans: 'comic_sans' is unknown",
+     ("--style_font=comic_sans",))])
 def test_write_refuses_in_one_line(workdir, tmp_path, text, needle, extra):
     path, _ = workdir
     proc = run_write(path, f"--text={text}", f"--out={tmp_path / 'p.svg'}", *extra)

@@ -23,6 +23,8 @@ import time
 from absl import app, flags
 
 from seqgen import config_files, console
+from seqgen import flag_checks as fc
+from seqgen.errors import UserError
 
 # (config, variant, nets or None for the config's report_models)
 SUITE = (
@@ -144,8 +146,26 @@ def render(report: dict) -> str:
     return head + "\n\n" + "\n".join(rows) + "\n"
 
 
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "trials": fc.between(1, 10_000, "trials per task and net; the paper's tables use 10+"),
+    "workers": fc.between(1, 256, "worker processes, one per core"),
+    "out": fc.writable_dir,
+    "only": fc.subset_of(*sorted({name for name, _, _ in SUITE})),
+    "seed": fc.at_least(0),
+    "render": fc.anything,
+}
+
+
 def main(argv):
     del argv
+    try:
+        fc.check(RULES, FLAGS.flag_values_dict())
+        if FLAGS.render and not (pathlib.Path(FLAGS.out) / "report.json").is_file():
+            raise UserError(f"--render: no report.json in --out={FLAGS.out}; run the report "
+                            "first (without --render)")
+    except UserError as e:
+        sys.exit(f"FATAL {e}")
     out = pathlib.Path(FLAGS.out)
     if FLAGS.render:
         report = json.loads((out / "report.json").read_text())
@@ -185,4 +205,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)
