@@ -187,6 +187,7 @@ def evaluate_and_sample(kind, jitted_eval, graphdef, params, step: int, *,
         model = nnx.merge(graphdef, parallel.local_copy(params))
         written = kind.write_samples(model, workdir, step, rng)
         log.text(step, "sample", written.pop("summary"))
+        log.images(step, pathlib.Path(workdir) / "samples")  # the PNGs just written
         if written:
             log.write(step, "samples", written)
             m = {**m, **written}

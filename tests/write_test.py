@@ -34,6 +34,13 @@ def test_evaluation_writes_validation_texts_and_plots(workdir):
         assert (samples / name).exists(), name
 
 
+def test_evaluation_pictures_are_in_tensorboard(workdir, event_images):
+    path, _ = workdir
+    images = event_images(path / "tensorboard")
+    for tag in ("samples/lines", "samples/alignment", "samples/kappa"):
+        assert (tag, 6) in images and images[(tag, 6)][:8] == b"\x89PNG\r\n\x1a\n", tag
+
+
 def run_write(path, *args):
     return subprocess.run([sys.executable, "-m", "seqgen.write", f"--workdir={path}", *args],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
