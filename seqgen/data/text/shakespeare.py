@@ -57,6 +57,8 @@ def load_shakespeare(data_config: Any) -> TextSplits:
     fractions = split_fractions(data_config, "shakespeare")  # before any work
     data = shakespeare_text().encode("utf-8")
     data_dir, _ = resolve_dirs(data_config)
+    # The label predates the move into the package; kept so that prepared
+    # datasets' recorded descriptions do not change.
     full, vocab = prepared_text(SeqgenShakespeare, data_dir, data, "char",
                                 "third_party/shakespeare")
     return TextSplits(*tail_split(full, *fractions, "shakespeare"), vocab=vocab,
