@@ -20,6 +20,7 @@ from __future__ import annotations
 from absl import app, flags
 
 from benchmarks import timing
+from seqgen import flag_checks as fc
 
 
 def gemm_gflops(m: int, k: int, n: int, *, dtype: str = "float32", repeats: int = 5
@@ -93,8 +94,19 @@ def _define_flags() -> None:
     flags.DEFINE_string("json_out", "", "Also write the result here as JSON.")
 
 
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "size": fc.between(1, 65_536, "side of the square GEMM"),
+    "repeats": fc.between(1, 100_000),
+    "blas": fc.anything,
+    "threads": fc.THREADS,
+    "json_out": fc.JSON_OUT,
+}
+
+
 def main(argv):
     del argv
+    fc.check_or_exit(RULES, FLAGS.flag_values_dict())
     timing.cap_xla_threads(FLAGS.threads)  # before the first (lazy) jax import
     r = machine_peak(FLAGS.size, FLAGS.repeats)
     r["threads"] = timing.threads_note()
@@ -112,4 +124,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

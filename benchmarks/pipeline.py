@@ -28,6 +28,7 @@ import numpy as np
 from absl import app, flags
 
 from benchmarks import timing
+from seqgen import flag_checks as fc
 
 FLAGS = flags.FLAGS
 ENWIK8_LIKE_SYMBOLS = 205  # distinct byte values in the real enwik8
@@ -136,8 +137,20 @@ def format_table(r: dict) -> str:
             f"(after load {r['rss_mb']['after_load']:.0f} MiB)")
 
 
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "bytes": fc.between(10_000, 10**11, "bytes of generated text"),
+    "batch": fc.between(1, 65_536),
+    "seq": fc.between(1, 1_000_000),
+    "batches": fc.between(1, 10**9),
+    "workdir": fc.optional_dir,
+    "json_out": fc.JSON_OUT,
+}
+
+
 def main(argv):
     del argv
+    fc.check_or_exit(RULES, FLAGS.flag_values_dict())
     r = run(size=FLAGS.bytes, batch=FLAGS.batch, seq=FLAGS.seq, batches=FLAGS.batches,
             workdir=FLAGS.workdir)
     print(format_table(r))
@@ -146,4 +159,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

@@ -28,7 +28,6 @@ Dimension letters: B streams, T window, V vocabulary, H cells.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import pathlib
 import tempfile
@@ -39,9 +38,10 @@ import numpy as np
 from absl import app, flags
 
 from benchmarks import timing
+from seqgen import config_files
+from seqgen import flag_checks as fc
 
 FLAGS = flags.FLAGS
-REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
 def _define_flags() -> None:
@@ -53,9 +53,7 @@ def _define_flags() -> None:
 
 def default_config(text: str) -> ml_collections.ConfigDict:
     """configs/default.py, reading `text` (or the embedded corpus)."""
-    spec = importlib.util.spec_from_file_location("default", REPO / "configs" / "default.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = config_files.load_module("configs/default.py", "default")
     c = module.get_config()
     if text:
         c.data.dataset, c.data.path = "text_file", str(pathlib.Path(text).expanduser())
@@ -184,8 +182,18 @@ def format_table(r: dict) -> str:
         f"| valid BPC at seqgen's {s['steps']:,} steps | {s['valid_bpc']:.3f} | {at} |"])
 
 
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "text": fc.optional_file,
+    "minutes": fc.between(0.01, 100_000.0, "training minutes of each side"),
+    "threads": fc.THREADS,
+    "json_out": fc.JSON_OUT,
+}
+
+
 def main(argv):
     del argv
+    fc.check_or_exit(RULES, FLAGS.flag_values_dict())
     timing.cap_xla_threads(FLAGS.threads)  # before the first (lazy) jax import
     r = run(FLAGS.text, FLAGS.minutes, FLAGS.threads)
     print(format_table(r))
@@ -194,4 +202,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from absl import app, flags
 
 from benchmarks import timing
+from seqgen import flag_checks as fc
 
 FLAGS = flags.FLAGS
 
@@ -58,8 +59,34 @@ def run(routes: list[str], *, layers: int, hidden: int, batch: int, seq: int,
     return out
 
 
+# Every flag's check (seqgen/flag_checks.py).
+def _routes(v: str) -> str | None:
+    keys = {"backward": ("fused", "autodiff"), "dtype": ("float32", "bfloat16"), "unroll": None}
+    for route in [r for r in (v or "").split(";") if r] or [""]:
+        for kv in route.split(","):
+            key, _, value = kv.partition("=")
+            if key not in keys or (keys[key] and value not in keys[key]) or (
+                    keys[key] is None and not value.isdigit()):
+                return ("use ';'-separated routes of key=value: backward=fused|autodiff, "
+                        "dtype=float32|bfloat16, unroll=<int>")
+    return None
+
+
+RULES = {
+    "routes": _routes,
+    "layers": fc.between(1, 1000),
+    "hidden": fc.between(1, 100_000),
+    "batch": fc.between(1, 65_536),
+    "seq": fc.between(1, 1_000_000),
+    "threads": fc.THREADS,
+    "repeats": fc.between(1, 100_000),
+    "json_out": fc.JSON_OUT,
+}
+
+
 def main(argv):
     del argv
+    fc.check_or_exit(RULES, FLAGS.flag_values_dict())
     timing.cap_xla_threads(FLAGS.threads)  # before the first (lazy) jax import
     rows = run([r for r in FLAGS.routes.split(";") if r], layers=FLAGS.layers,
                hidden=FLAGS.hidden, batch=FLAGS.batch, seq=FLAGS.seq, repeats=FLAGS.repeats)
@@ -69,4 +96,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

@@ -25,6 +25,7 @@ import numpy as np
 from absl import app, flags
 
 from benchmarks import timing
+from seqgen import flag_checks as fc
 
 FLAGS = flags.FLAGS
 
@@ -174,8 +175,22 @@ def format_table(r: dict) -> str:
     return "\n".join(lines)
 
 
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "layers": fc.between(1, 1000), "hidden": fc.between(1, 100_000),
+    "vocab": fc.between(2, 10_000_000), "length": fc.between(1, 10_000_000),
+    "batches": fc.int_list(1),
+    "hw_layers": fc.between(1, 1000), "hw_hidden": fc.between(1, 100_000),
+    "points": fc.between(1, 10_000_000), "chars": fc.between(1, 100_000),
+    "handwriting": fc.anything, "compare": fc.anything,
+    "threads": fc.THREADS, "repeats": fc.between(1, 100_000),
+    "json_out": fc.JSON_OUT,
+}
+
+
 def main(argv):
     del argv
+    fc.check_or_exit(RULES, FLAGS.flag_values_dict())
     timing.cap_xla_threads(FLAGS.threads)  # before the first (lazy) jax import
     r = run(layers=FLAGS.layers, hidden=FLAGS.hidden, vocab=FLAGS.vocab, length=FLAGS.length,
             batches=tuple(int(b) for b in FLAGS.batches.split(",") if b),
@@ -188,4 +203,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

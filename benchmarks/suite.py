@@ -36,6 +36,7 @@ import numpy as np
 from absl import app, flags
 
 from benchmarks import timing
+from seqgen import flag_checks as fc
 
 FLAGS = flags.FLAGS
 
@@ -173,8 +174,18 @@ def ratio_table(results: dict) -> list[tuple[str, str, str, str]]:
     return out
 
 
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "threads": fc.THREADS,
+    "quick": fc.anything,
+    "out_dir": fc.writable_dir,
+    "only": fc.subset_of(*STEPS),
+}
+
+
 def main(argv):
     del argv
+    fc.check_or_exit(RULES, FLAGS.flag_values_dict())
     out = Path(FLAGS.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
@@ -219,4 +230,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

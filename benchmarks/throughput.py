@@ -41,14 +41,16 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from benchmarks import flops, timing
+from seqgen import config_files
+from seqgen import flag_checks as fc
 
 FLAGS = flags.FLAGS
 
 
 def _define_flags() -> None:
     # Only when run as a script: tests and the suite import this module.
-    config_flags.DEFINE_config_file("config", None, "Config file (configs/*.py[:arg]); "
-                                    "overrides --model and the shape flags.")
+    config_files.DEFINE_config_file("config", "Config file or shipped config name "
+                                    "(configs/*.py[:arg]); overrides --model and the shape flags.")
     flags.DEFINE_string("model", "text", "A kind (config.kind): text, handwriting, synthesis "
                         "or a dotted module; its base config with the flags' shapes.")
     flags.DEFINE_integer("layers", 0, "LSTM layers N (0 = the kind's base config: 2 text, "
@@ -305,8 +307,32 @@ def format_table(r: dict) -> str:
     return "\n".join(lines)
 
 
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "config": fc.anything,  # parsed by seqgen/config_files.py as it is read
+    "model": fc.non_empty("a kind: text, handwriting, synthesis or a dotted module"),
+    "layers": fc.between(0, 1000, "0 = the kind's base config"),
+    "hidden": fc.between(0, 100_000, "0 = the base config's"),
+    "batch": fc.between(1, 65_536),
+    "seq": fc.between(0, 1_000_000, "0 = the kind's example length"),
+    "vocab": fc.between(2, 10_000_000),
+    "chars": fc.between(1, 100_000),
+    "alphabet": fc.between(2, 100_000),
+    "skip": fc.anything,
+    "matmul_dtype": fc.one_of("float32", "bfloat16"),
+    "unroll": fc.between(1, 10_000),
+    "compare": fc.anything,
+    "threads": fc.THREADS,
+    "warmup": fc.between(0, 100_000),
+    "repeats": fc.between(1, 100_000),
+    "gemm_size": fc.between(1, 65_536),
+    "json_out": fc.JSON_OUT,
+}
+
+
 def main(argv):
     del argv
+    fc.check_or_exit(RULES, FLAGS.flag_values_dict())
     timing.cap_xla_threads(FLAGS.threads)  # before the first (lazy) jax import
     r = run(model=FLAGS.model, layers=FLAGS.layers, hidden=FLAGS.hidden, batch=FLAGS.batch,
             seq=FLAGS.seq, vocab=FLAGS.vocab, chars=FLAGS.chars, alphabet=FLAGS.alphabet,
@@ -322,4 +348,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

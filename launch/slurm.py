@@ -40,6 +40,9 @@ import sys
 from collections.abc import Sequence
 
 from launch import command
+from seqgen import config_files
+from seqgen import flag_checks as fc
+from seqgen.errors import UserError
 
 
 @dataclasses.dataclass
@@ -200,6 +203,47 @@ def add_resource_flags(parser: argparse.ArgumentParser, gpus_default: int = 8) -
     parser.add_argument("--data_dir", default="", help="SEQGEN_DATA_DIR on the nodes")
 
 
+def _sbatch_options(v: list[str]) -> str | None:
+    bad = [o for o in v if not o.startswith("--")]
+    return f"{bad[0]!r} is not an sbatch option; use e.g. --sbatch=--exclusive" if bad else None
+
+
+def config_file(v: str) -> str | None:
+    """A config file here or a shipped config name (the cluster runs the same checkout)."""
+    try:
+        config_files.resolve_path((v or "").partition(":")[0])
+    except UserError as e:
+        return str(e)
+    return None
+
+
+# Every flag's check (seqgen/flag_checks.py); the SLURM time format is checked
+# by Resources.check.
+RESOURCE_RULES = {
+    "nodes": fc.between(1, 100_000, "nodes of the job"),
+    "gpus_per_node": fc.between(0, 64, "0 = CPU nodes"),
+    "tasks_per_node": fc.between(0, 1024, "0 = one per GPU"),
+    "cpus_per_task": fc.between(1, 1024, "cores per process"),
+    "mem": lambda v: None if re.fullmatch(r"\d+[KMGT]?", v or "") else
+    "use a SLURM size such as 64G (0 = all of the node's memory)",
+    "time": fc.non_empty("a wall-time limit, HH:MM:SS or D-HH:MM:SS"),
+    "partition": fc.anything, "account": fc.anything, "qos": fc.anything,
+    "constraint": fc.anything,
+    "signal_seconds": fc.at_least(10, "time to save a checkpoint, typically 120"),
+    "sbatch": _sbatch_options,
+    "setup": fc.anything,  # a shell line; bash -n of the script is the user's check
+    "data_dir": fc.anything,  # a path on the nodes, not here
+}
+RULES = {
+    "config": config_file,
+    "workdir": fc.non_empty("a workdir on a filesystem all nodes share"),
+    "job_name": lambda v: None if re.fullmatch(r"[\w.+-]*", v) else
+    "use letters, digits, '.', '_', '+' or '-'",
+    **RESOURCE_RULES,
+    "dry_run": fc.anything,
+}
+
+
 def resources_from(args: argparse.Namespace) -> Resources:
     res = Resources(nodes=args.nodes, gpus_per_node=args.gpus_per_node,
                     tasks_per_node=args.tasks_per_node, cpus_per_task=args.cpus_per_task,
@@ -208,6 +252,14 @@ def resources_from(args: argparse.Namespace) -> Resources:
                     signal_seconds=args.signal_seconds, extra_sbatch=tuple(args.sbatch))
     res.check()
     return res
+
+
+def check_args(rules: dict, args: argparse.Namespace) -> None:
+    """flag_checks on parsed arguments: the first failure is one FATAL line."""
+    try:
+        fc.check(rules, vars(args))
+    except UserError as e:
+        sys.exit(f"FATAL {e}")
 
 
 def split_overrides(unknown: list[str], parser: argparse.ArgumentParser) -> list[str]:
@@ -220,7 +272,7 @@ def split_overrides(unknown: list[str], parser: argparse.ArgumentParser) -> list
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
+    parser = fc.OneLineArgumentParser(
         prog="python -m launch.slurm", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", required=True, help="configs/<name>.py[:variant]")
     parser.add_argument("--workdir", required=True, help="on a filesystem all nodes share")
@@ -230,6 +282,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="print the script; write and submit nothing")
     args, unknown = parser.parse_known_args(argv)
     overrides = split_overrides(unknown, parser)
+    check_args(RULES, args)
     res = resources_from(args)
     config_name = pathlib.Path(args.config.split(":")[0]).stem
     job_name = args.job_name or f"seqgen-{config_name}"

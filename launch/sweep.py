@@ -24,10 +24,8 @@ Extra --config.* arguments apply to every point.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import dataclasses
-import importlib.util
 import json
 import math
 import os
@@ -42,6 +40,9 @@ from types import ModuleType
 from typing import Any
 
 from launch import command, slurm
+from seqgen import config_files, console
+from seqgen import flag_checks as fc
+from seqgen.errors import UserError
 
 POLL_S = 1.0  # how often the local runner looks at its children
 
@@ -60,13 +61,11 @@ class Point:
 
 def load_config_module(spec: str) -> tuple[ModuleType, str | None, pathlib.Path]:
     path_s, _, arg = spec.partition(":")
-    path = pathlib.Path(path_s)
-    if not path.is_file():
-        sys.exit(f"FATAL --config={spec}: no file {path}; give a config file such as "
-                 "configs/default.py")
-    module_spec = importlib.util.spec_from_file_location(f"sweep_config_{path.stem}", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
+    try:  # a path, or a shipped config's name (seqgen/config_files.py)
+        path = config_files.resolve_path(path_s)
+    except UserError as e:
+        sys.exit(f"FATAL --config={spec}: {e}")
+    module = config_files.load_module(str(path), f"sweep_config_{path.stem}")
     if not hasattr(module, "sweep"):
         sys.exit(f"FATAL {path} has no sweep(add); declare the points there, e.g. "
                  "def sweep(add): add(**{'model.skip': False})")
@@ -272,12 +271,13 @@ def run_local(points: list[Point], config: str, cli: Sequence[str], parallel: in
     todo = [p for p in points if not is_done(p)]
     for p in points:
         if p not in todo:
-            print(f"skip {p.name}: finished earlier ({p.workdir}/summary.json)", flush=True)
+            console.say(f"skip {p.name}: finished earlier ({p.workdir}/summary.json)")
     slots = core_slots(parallel, pin)
     free = list(range(parallel))
     running: dict[int, tuple[subprocess.Popen, Point, float]] = {}
     exit_codes: dict[str, int] = {}
     t0, n = time.time(), len(todo)
+    progress = console.bar(n, "sweep", unit="point")
     try:
         while todo or running:
             while todo and free:
@@ -285,7 +285,7 @@ def run_local(points: list[Point], config: str, cli: Sequence[str], parallel: in
                 cores = slots[slot]
                 running[slot] = (start(p, config, cli, cores, python), p, time.time())
                 where = f"cores {sorted(cores)}" if cores else "all cores"
-                print(f"[{n - len(todo)}/{n}] start {p.name} ({where})", flush=True)
+                console.say(f"[{n - len(todo)}/{n}] start {p.name} ({where})")
             time.sleep(POLL_S)
             for slot, (proc, p, t) in list(running.items()):
                 if proc.poll() is None:
@@ -293,25 +293,26 @@ def run_local(points: list[Point], config: str, cli: Sequence[str], parallel: in
                 del running[slot]
                 free.append(slot)
                 exit_codes[p.name] = proc.returncode
+                progress.update(1)
                 summary = read_summary(p) or {}
                 valid = "  ".join(f"{k} {v:.4g}" for k, v in
                                   (summary.get("valid") or {}).items())
                 verdict = "done" if proc.returncode == 0 else \
                     f"FAILED (exit {proc.returncode}; see {p.workdir}/sweep.log)"
-                print(f"      {verdict} {p.name} in {(time.time() - t) / 60:.1f} min"
-                      f"{': valid ' + valid if valid and proc.returncode == 0 else ''}",
-                      flush=True)
+                console.say(f"      {verdict} {p.name} in {(time.time() - t) / 60:.1f} min"
+                            f"{': valid ' + valid if valid and proc.returncode == 0 else ''}")
     except KeyboardInterrupt:
         # SIGTERM makes each run save a checkpoint and stop; rerunning the
         # sweep resumes them.
-        print("interrupted: stopping the running points (they checkpoint first)",
-              flush=True)
+        console.say("interrupted: stopping the running points (they checkpoint first)")
         for proc, _, _ in running.values():
             proc.terminate()
         for proc, _, _ in running.values():
             proc.wait()
         raise
-    print(f"sweep: {n} point(s) run in {(time.time() - t0) / 60:.1f} min", flush=True)
+    finally:
+        progress.close()
+    console.say(f"sweep: {n} point(s) run in {(time.time() - t0) / 60:.1f} min")
     return exit_codes
 
 
@@ -362,8 +363,22 @@ def slurm_array_script(points: list[Point], config: str, cli: Sequence[str],
 
 # ---------------------------------------------------------------------------
 
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "config": slurm.config_file,
+    "workdir": lambda v: None if v == "" else fc.writable_dir(v),
+    "local": fc.anything, "slurm": fc.anything, "collect": fc.anything,
+    "parallel": fc.between(1, 1024, "points run at a time; at most one per core"),
+    "pin": fc.one_of("auto", "none"),
+    "max_parallel": fc.between(0, 100_000, "array elements at a time, 0 = no limit"),
+    "job_name": slurm.RULES["job_name"],
+    **slurm.RESOURCE_RULES,
+    "dry_run": fc.anything,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m launch.sweep",
+    parser = fc.OneLineArgumentParser(prog="python -m launch.sweep",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", required=True, help="configs/<name>.py[:variant]")
     parser.add_argument("--workdir", default="",
@@ -384,8 +399,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="--slurm: print the script; write and submit nothing")
     args, unknown = parser.parse_known_args(argv)
     cli = slurm.split_overrides(unknown, parser)
-    if args.parallel < 1:
-        parser.error(f"--parallel={args.parallel}: run at least 1 point at a time")
+    slurm.check_args(RULES, args)
     path_s, _, variant = args.config.partition(":")
     label = pathlib.Path(path_s).stem + (f"-{variant}" if variant else "")
     sweep_dir = pathlib.Path(os.path.abspath(os.path.expanduser(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import re
 import shlex
 import subprocess
 import sys
@@ -33,7 +34,8 @@ import tempfile
 from collections.abc import Sequence
 
 from launch import command
-from launch.slurm import split_overrides
+from launch.slurm import check_args, config_file, split_overrides
+from seqgen import flag_checks as fc
 
 STEPS = ("create", "install", "mount", "run", "delete")
 REMOTE_DIR = "~/seqgen"  # where the checkout lands on each worker
@@ -98,8 +100,28 @@ def commands(args: argparse.Namespace, overrides: Sequence[str]) -> list[list[st
     return out
 
 
+# Every flag's check (seqgen/flag_checks.py); --steps and --install below.
+RULES = {
+    "name": lambda v: None if re.fullmatch(r"[a-z]([-a-z0-9]*[a-z0-9])?", v or "") else
+    "use lowercase letters, digits and '-', starting with a letter (a GCE name)",
+    "zone": lambda v: None if re.fullmatch(r"[a-z0-9-]+", v or "") else
+    "use a zone such as us-central2-b",
+    "project": fc.anything,  # '' = gcloud's default
+    "accelerator": lambda v: None if re.fullmatch(r"v\d+[a-z]*(pod)?-\d+", v or "") else
+    "use an accelerator type such as v4-8, v4-32 or v5litepod-16",
+    "version": fc.non_empty("a TPU VM software version, e.g. tpu-ubuntu2204-base"),
+    "spot": fc.anything,
+    "config": config_file,
+    "workdir": fc.non_empty("a workdir all workers share, e.g. /gcs/runs/x"),
+    "bucket": lambda v: None if re.fullmatch(r"([a-z0-9][-a-z0-9_.]{1,61}[a-z0-9])?", v) else
+    "use a bucket name without gs:// (lowercase, digits, '-', '_', '.')",
+    "install": fc.anything, "steps": fc.anything, "detach": fc.anything,
+    "delete": fc.anything, "dry_run": fc.anything,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m launch.tpu",
+    parser = fc.OneLineArgumentParser(prog="python -m launch.tpu",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--name", required=True, help="TPU VM name")
     parser.add_argument("--zone", required=True, help="e.g. us-central2-b")
@@ -126,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="print the commands; run nothing")
     args, unknown = parser.parse_known_args(argv)
     overrides = split_overrides(unknown, parser)
+    check_args(RULES, args)
     if args.delete and "delete" not in args.steps:
         args.steps += ",delete"
     unknown_steps = set(args.steps.split(",")) - set(STEPS)

@@ -44,7 +44,9 @@ import jax.numpy as jnp
 from absl import app, flags
 from flax import nnx
 
+from seqgen import flag_checks as fc
 from seqgen import parallel, steps
+from seqgen.console import progress
 from seqgen.errors import UserError
 from seqgen.kinds import base as kinds_base
 
@@ -70,8 +72,9 @@ def static(kind, jitted_step: Callable, graphdef, params, split: str, batch_size
     carry = parallel.shard_like(nnx.merge(graphdef, params).init_carry(batch_size),
                                 parallel.batch_sharded(mesh))
     totals = None
-    for local in kind.eval_batches(split, batch_size, jax.process_index(),
-                                   jax.process_count()):
+    batches = kind.eval_batches(split, batch_size, jax.process_index(), jax.process_count())
+    for local in progress(batches, f"{split} pass", unit="batch",
+                          enabled=jax.process_index() == 0):
         carry, sums = jitted_step(params, carry, parallel.global_batch(local, mesh))
         totals = sums if totals is None else jax.tree.map(jnp.add, totals, sums)
     return kind.report(jax.device_get(totals))
@@ -104,7 +107,7 @@ def _dynamic_step(graphdef, kind, method, params, params0, ms, carry, batch, lr,
 def _mean_square_grads(graphdef, kind, params, batches: Iterable[dict]):
     grad = jax.jit(jax.grad(lambda p, c, b: _loss(graphdef, kind, p, c, b)[0]))
     total, n = None, 0
-    for batch in batches:
+    for batch in progress(batches, "mean square gradients", unit="batch"):
         carry = nnx.merge(graphdef, params).init_carry(batch["reset"].shape[0])
         g = grad(params, carry, batch)
         sq = jax.tree.map(jnp.square, g)
@@ -127,7 +130,8 @@ def run(kind, graphdef, params, batches: Iterable[dict], batch_size: int, *,
     else:
         step = jax.jit(functools.partial(steps.eval_step, graphdef, kind))
     totals, segments = None, []
-    for batch in batches:
+    for batch in progress(batches, "dynamic evaluation" if dynamic else "static evaluation",
+                          unit="segment"):
         batch = jax.tree.map(jnp.asarray, batch)
         if dynamic:
             params, carry, sums = step(params, params0, ms, carry, batch,
@@ -166,15 +170,29 @@ def _define_flags() -> None:
     flags.DEFINE_string("out", "", "JSON report path (default: <workdir>/eval_<split>.json).")
 
 
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "workdir": fc.trained_workdir,
+    "split": fc.one_of("valid", "test"),
+    "dynamic": fc.anything,
+    "method": fc.one_of(*METHODS),
+    "lr": fc.optional(fc.between(1e-12, 10.0, "the dynamic step size; e.g. 1e-4")),
+    "decay": fc.between(0.0, 1.0, "rms: pull toward the trained weights"),
+    "ms_batches": fc.between(1, 100_000, "training segments for the mean squares"),
+    "batch_size": fc.optional(fc.between(1, 65_536, "streams evaluated at once")),
+    "step": fc.optional(fc.at_least(0, "a checkpoint step; leave out for the newest")),
+    "out": fc.out_file(".json", empty_ok=True),
+}
+
+
 def main(argv):
     del argv
-    from seqgen import metrics_log  # noqa: PLC0415
+    from seqgen.console import quiet_console  # noqa: PLC0415
     from seqgen.trained import load_trained  # noqa: PLC0415
 
-    metrics_log.quiet_orbax()
+    quiet_console()
     try:
-        if FLAGS.split not in ("valid", "test"):
-            raise UserError(f"--split={FLAGS.split!r}: use valid or test")
+        fc.check(RULES, FLAGS.flag_values_dict())
         kind, model, config, step = load_trained(FLAGS.workdir, FLAGS.step)
         kind.load_data()
         graphdef, params = nnx.split(model, nnx.Param)
@@ -230,5 +248,4 @@ def markdown_table(report: dict) -> str:
 
 if __name__ == "__main__":
     _define_flags()
-    flags.mark_flags_as_required(["workdir"])
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

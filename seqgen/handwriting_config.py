@@ -24,6 +24,7 @@ def lines_base() -> ml_collections.ConfigDict:
     c.data.manual_dir = ""  # iam_ondb archives; '' = <data_dir>/downloads/manual/iam_ondb
     c.data.split = "standard"  # iam_ondb: 'standard' or 'graves' (train + testset_t + testset_f)
     c.data.max_jump = 0.0  # iam_ondb: split strokes at longer jumps (raw units); 0 = default
+    c.data.cleaning = "split"  # iam_ondb: 'split' (glitch = pen-up move) or 'graves' (§4)
     c.data.seed = 0  # drawn: generation seed (lines, fonts, styles)
     c.data.num_train = 6000  # drawn: training lines (IAM-OnDB has ~5,400 in trainset)
     c.data.num_valid = 300  # drawn: validation lines (text never seen in training)

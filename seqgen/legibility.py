@@ -34,6 +34,7 @@ import numpy as np
 from absl import app, flags
 
 from seqgen import error_rates
+from seqgen import flag_checks as fc
 
 FLAGS = flags.FLAGS
 BATCH = 50  # texts written per sampling call (bounds memory; one compile per bucket)
@@ -60,6 +61,32 @@ def _define_flags() -> None:
     flags.DEFINE_string("out", "legibility", "Output stem: .md, .json and .png are written.")
 
 
+def _numbers(low: float, what: str, integers: bool = False, empty_ok: bool = False):
+    def rule(v):
+        items = [s.strip() for s in (v or []) if s.strip()]
+        try:
+            values = [int(s) if integers else float(s) for s in items]
+        except ValueError:
+            return f"use comma-separated {what}"
+        if (not values and not empty_ok) or any(not x >= low for x in values):
+            return f"use comma-separated {what}"
+        return None
+    return rule
+
+
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "workdir": fc.trained_workdir,
+    "recogniser": fc.trained_workdir,
+    "num": fc.between(1, 100_000, "texts per cell"),
+    "biases": _numbers(0.0, "biases >= 0, e.g. 0,0.5,1"),
+    "styles": _numbers(0, "validation line indices >= 0, e.g. 0,1,2 ('' = unprimed only)",
+                       integers=True, empty_ok=True),
+    "seed": fc.at_least(0),
+    "out": fc.out_file(),
+}
+
+
 def _cell(writer, model, reader, reader_model, texts, bias, prime, seed):
     lines, stopped = [], []
     for i in range(0, len(texts), BATCH):
@@ -73,33 +100,20 @@ def _cell(writer, model, reader, reader_model, texts, bias, prime, seed):
             "lines": lines, "pairs": pairs, "per_line_cer": per_line}
 
 
-def _flags_checked() -> tuple[list[float], list[int]]:
-    from seqgen.errors import UserError  # noqa: PLC0415
-
-    try:
-        biases = [float(b) for b in FLAGS.biases]
-        styles = [int(s) for s in FLAGS.styles if s.strip()]
-    except ValueError:
-        raise UserError("--biases are numbers (e.g. 0,0.5,1) and --styles line indices "
-                        "(e.g. 0,1,2)") from None
-    if not biases or any(b < 0 for b in biases):
-        raise UserError(f"--biases={FLAGS.biases}: give one or more biases >= 0")
-    if FLAGS.num < 1:
-        raise UserError(f"--num={FLAGS.num}: write at least 1 text")
-    return biases, styles
-
-
 def main(argv):
     del argv
-    from seqgen import metrics_log, render  # noqa: PLC0415 (flags first, then JAX)
+    from seqgen import render  # noqa: PLC0415 (flags first, then JAX)
+    from seqgen.console import quiet_console  # noqa: PLC0415
     from seqgen.errors import UserError  # noqa: PLC0415
     from seqgen.kinds import base  # noqa: PLC0415
     from seqgen.trained import load_trained  # noqa: PLC0415
 
-    metrics_log.quiet_orbax()
+    quiet_console()
     t0 = time.time()
     try:
-        biases, styles = _flags_checked()
+        fc.check(RULES, FLAGS.flag_values_dict())
+        biases = [float(b) for b in FLAGS.biases]
+        styles = [int(s) for s in FLAGS.styles if s.strip()]
         writer, model, _, step = load_trained(FLAGS.workdir)
         if not isinstance(writer, base.Writer):
             raise UserError(f"--workdir={FLAGS.workdir} is a {writer.config.kind!r} run; "
@@ -154,5 +168,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    flags.mark_flags_as_required(["workdir", "recogniser"])
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

@@ -15,14 +15,15 @@ import re
 import sys
 
 from absl import app, flags, logging
-from ml_collections import config_flags
 
-from seqgen import metrics_log
+from seqgen import config_files
+from seqgen import flag_checks as fc
+from seqgen.console import quiet_console
 from seqgen.errors import UserError
 
 FLAGS = flags.FLAGS
-config_flags.DEFINE_config_file("config", None, "Config file (configs/*.py[:arg]).",
-                                lock_config=True)
+config_files.DEFINE_config_file(
+    "config", "Config file or shipped config name (configs/default.py, tasks/adding)[:arg].")
 flags.DEFINE_string("workdir", None, "Checkpoints, logs and samples go here; a "
                     "run resumes from it.")
 flags.DEFINE_string("coordinator_address", "", "host:port of process 0 for a "
@@ -33,11 +34,28 @@ flags.DEFINE_string("jax_cache_dir", os.path.expanduser("~/.cache/seqgen/jax"),
                     "Persistent XLA compilation cache ('' = off).")
 flags.mark_flags_as_required(["config", "workdir"])
 
+# Every flag's check (seqgen/flag_checks.py); --config is checked as it is
+# parsed (seqgen/config_files.py, config_checks.py) and the workdir's
+# writability by train.py, which names what fails.
+RULES = {
+    "config": fc.anything,
+    "workdir": fc.non_empty("a workdir for checkpoints, logs and samples"),
+    "coordinator_address": fc.host_port,
+    "num_processes": fc.between(0, 1_000_000, "0 = auto-detect or one process"),
+    "process_id": fc.between(-1, 1_000_000, "-1 = auto-detect"),
+    "jax_cache_dir": lambda v: None if v == "" else fc.writable_dir(v),
+}
+
 
 def main(argv):
-    metrics_log.quiet_orbax()
+    quiet_console()
     if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+        sys.exit(f"FATAL unexpected arguments: {' '.join(argv[1:])} (flags are --name=value)")
+    try:
+        fc.check(RULES, {k: FLAGS[k].value for k in RULES if k != "config"})  # the
+        # three distributed flags together: parallel.distributed_setting
+    except UserError as e:
+        sys.exit(f"FATAL {e}")
     import jax
 
     from seqgen import parallel

@@ -1,5 +1,15 @@
 """Metric logging: TensorBoard event files (tensorboardX, no TensorFlow), a
 JSON-lines file for scripts, and the console. Only process 0 writes.
+
+TensorBoard: `tensorboard --logdir=WORKDIR/tensorboard` (pip install
+tensorboard) shows the scalars, the text samples and, at every evaluation,
+the pictures the kind wrote (`images`: handwriting samples, the window
+alignment and kappa plots, the predictive density map).
+
+Why not clu.metric_writers: its SummaryWriter writes through tf.summary,
+i.e. it needs TensorFlow, which seqgen does not install (TFDS runs without
+it here), and its torch writer needs PyTorch; what it would add on top of
+tensorboardX is the multi-writer fan-out, which is the three calls below.
 """
 
 from __future__ import annotations
@@ -8,18 +18,6 @@ import json
 import pathlib
 
 from absl import logging
-
-
-class _QuietOrbax:
-    """Orbax narrates every save and restore at INFO; keep its warnings only."""
-
-    def filter(self, record) -> bool:
-        return record.levelno >= 30 or "/orbax/" not in record.pathname
-
-
-def quiet_orbax() -> None:
-    """Drop orbax's INFO lines from the console (command-line entry points)."""
-    logging.get_absl_handler().addFilter(_QuietOrbax())
 
 
 class MetricLog:
@@ -40,6 +38,25 @@ class MetricLog:
             self.tb.add_scalar(f"{split}/{k}", v, step)
         self.jsonl.write(json.dumps({"step": step, "split": split, **metrics}) + "\n")
         self.jsonl.flush()
+
+    def images(self, step: int, folder: pathlib.Path) -> list[str]:
+        """Every PNG in `folder` written for `step` (name holding step_<7 digits>)
+        as a TensorBoard image, tagged by the rest of its name (samples/alignment,
+        samples/density, ...); returns the tags."""
+        if not self.enabled:
+            return []
+        import numpy as np  # noqa: PLC0415
+        from PIL import Image  # noqa: PLC0415
+
+        tags = []
+        for path in sorted(pathlib.Path(folder).glob(f"*step_{step:07d}*.png")):
+            name = path.stem.replace(f"step_{step:07d}", "").strip("_") or "lines"
+            with Image.open(path) as image:
+                pixels = np.asarray(image.convert("RGB"))
+            self.tb.add_image(f"samples/{name}", pixels, step, dataformats="HWC")
+            tags.append(f"samples/{name}")
+        self.tb.flush()
+        return tags
 
     def text(self, step: int, tag: str, text: str) -> None:
         if self.enabled:

@@ -19,7 +19,9 @@ import sys
 
 from absl import app, flags
 
-from seqgen import error_rates, metrics_log
+from seqgen import error_rates
+from seqgen import flag_checks as fc
+from seqgen.console import busy, quiet_console
 from seqgen.data import ink
 from seqgen.errors import UserError
 from seqgen.kinds import base
@@ -34,6 +36,21 @@ def _define_flags() -> None:
     flags.DEFINE_enum("fit", "auto", list(FIT), "Rescale and resample the ink to the "
                       "recogniser's training lines: auto = for .json and .inkml only.")
     flags.DEFINE_integer("step", None, "Checkpoint step (default: the newest).")
+
+
+def _ink_files(v) -> str | None:
+    if not v:
+        return "name one or more ink files (.npy, .npz, .json, .inkml), comma-separated"
+    return None  # each file's own problems are one line from seqgen/data/ink.py
+
+
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "workdir": fc.trained_workdir,
+    "strokes": _ink_files,
+    "fit": fc.one_of(*FIT),
+    "step": fc.optional(fc.at_least(0, "a checkpoint step; leave out for the newest")),
+}
 
 
 def read_files(kind, model, paths: list[str], fit: str) -> list[tuple[str, str, str | None]]:
@@ -54,15 +71,15 @@ def main(argv):
     del argv
     from seqgen.trained import load_trained  # noqa: PLC0415 (flags first, then JAX)
 
-    metrics_log.quiet_orbax()
+    quiet_console()
     try:
-        if not FLAGS.strokes:
-            raise UserError("--strokes is empty: name one or more ink files")
+        fc.check(RULES, FLAGS.flag_values_dict())
         kind, model, _, _ = load_trained(FLAGS.workdir, FLAGS.step)
         if not isinstance(kind, base.Reader):
             raise UserError(f"--workdir={FLAGS.workdir} is a {kind.config.kind!r} run; "
                             "seqgen.read needs a recognition run (configs/recognition.py)")
-        results = read_files(kind, model, FLAGS.strokes, FLAGS.fit)
+        with busy(f"reading {len(FLAGS.strokes)} file(s)"):
+            results = read_files(kind, model, FLAGS.strokes, FLAGS.fit)
     except UserError as e:
         sys.exit(f"FATAL {e}")
     for where, text, _ in results:
@@ -76,5 +93,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    flags.mark_flag_as_required("workdir")
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

@@ -15,7 +15,8 @@ import sys
 
 from absl import app, flags
 
-from seqgen import metrics_log
+from seqgen import flag_checks as fc
+from seqgen.console import busy, quiet_console
 from seqgen.errors import UserError
 from seqgen.trained import load_trained
 
@@ -35,19 +36,36 @@ def _define_flags() -> None:
     flags.DEFINE_string("out", "", "Handwriting: output file; .svg and .png are written.")
 
 
+# Every flag's check (seqgen/flag_checks.py); the sizes cap what one batch can hold.
+RULES = {
+    "workdir": fc.trained_workdir,
+    "step": fc.optional(fc.at_least(0, "a checkpoint step; leave out for the newest")),
+    "num": fc.between(1, 4096, "samples in one batch"),
+    "length": fc.optional(fc.between(1, 1_000_000, "symbols or points; leave out for the "
+                                                   "config's sample.length")),
+    "seed": fc.at_least(0),
+    "prime": fc.anything,  # the kind checks its symbols against the vocabulary
+    "temperature": fc.between(0.0, 100.0, "0 = greedy, 1 = the model's distribution"),
+    "bias": fc.between(0.0, 100.0, "Graves' sampling bias, 0 = none"),
+    "out": fc.out_file(empty_ok=True),
+}
+
+
 def main(argv):
     del argv
-    metrics_log.quiet_orbax()
+    quiet_console()
     opts = {k: FLAGS[k].value for k in ("num", "length", "seed", "prime", "temperature",
                                           "bias", "out")}
     try:
+        fc.check(RULES, FLAGS.flag_values_dict())
         kind, model, _, _ = load_trained(FLAGS.workdir, FLAGS.step)
-        print(kind.sample_command(model, opts))
+        with busy(f"sampling {opts['num']} sequence(s)"):
+            shown = kind.sample_command(model, opts)
+        print(shown)
     except UserError as e:
         sys.exit(f"FATAL {e}")
 
 
 if __name__ == "__main__":
     _define_flags()
-    flags.mark_flag_as_required("workdir")
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

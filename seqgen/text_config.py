@@ -20,6 +20,7 @@ def base() -> ml_collections.ConfigDict:
     c.data = ml_collections.ConfigDict()
     c.data.dataset = "shakespeare"  # shakespeare | enwik8 | ptb_char | ptb_word | text_file
     c.data.path = ""  # the UTF-8 file when dataset == 'text_file'
+    c.data.level = "char"  # text_file: 'char' (UTF-8; its characters) or 'byte' (any file)
     c.data.data_dir = ""  # TFDS data dir; '' = $SEQGEN_DATA_DIR or ~/tensorflow_datasets
     c.data.manual_dir = ""  # downloaded archives; '' = <data_dir>/downloads/manual
     c.data.split = "standard"  # enwik8: 'standard' 90M/5M/5M or 'graves' 96M/4M

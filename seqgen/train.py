@@ -115,8 +115,9 @@ class Progress:
         n = max(n - skipped, 1)  # skipped steps contribute zeros
         reported = kind.report(sums)
         m = {**reported, "loss": float(sums["loss"]) / n,
-             "grad_norm": float(sums["grad_norm"]) / n, "skipped_steps": skipped,
-             f"{kind.units}_per_s": self.rate}
+             "grad_norm": float(sums["grad_norm"]) / n, "skipped_steps": skipped}
+        if self.rate:  # the first window has no start time (it holds the compilation)
+            m[f"{kind.units}_per_s"] = self.rate
         m.update({k: float(v) / n for k, v in sums.get("reg", {}).items()})
         self.log.write(at_step, "train", m)
         eta = _fmt_time((config.num_steps - at_step) * float(sums["count"]) / n / self.rate
@@ -187,6 +188,7 @@ def evaluate_and_sample(kind, jitted_eval, graphdef, params, step: int, *,
         model = nnx.merge(graphdef, parallel.local_copy(params))
         written = kind.write_samples(model, workdir, step, rng)
         log.text(step, "sample", written.pop("summary"))
+        log.images(step, pathlib.Path(workdir) / "samples")  # the PNGs just written
         if written:
             log.write(step, "samples", written)
             m = {**m, **written}

@@ -27,6 +27,9 @@ import jax
 import numpy as np
 from absl import app, flags, logging
 
+from seqgen import flag_checks as fc
+from seqgen.data.fonts import FONTS
+
 MAX_CHARS = 2000  # a page, not a book: the sampler's memory grows with the text
 
 FLAGS = flags.FLAGS
@@ -46,6 +49,23 @@ def _define_flags() -> None:
     flags.DEFINE_bool("captions", False, "Print the asked text under each line.")
     flags.DEFINE_integer("seed", 0, "Sampling seed.")
     flags.DEFINE_integer("step", None, "Checkpoint step (default: the newest).")
+
+
+# Every flag's check (seqgen/flag_checks.py); the text's own limits are checked
+# against the model's alphabet in main().
+RULES = {
+    "workdir": fc.trained_workdir,
+    "text": fc.non_empty("the text to write, e.g. --text='hello world'"),
+    "bias": fc.between(0.0, 100.0, "Graves' sampling bias, 0 = none; 0.75 is tidy"),
+    "style": fc.optional(fc.at_least(0, "a validation line's index")),
+    "style_font": fc.optional(fc.one_of(*FONTS)),
+    "out": fc.out_file(),
+    "wrap": fc.between(1, MAX_CHARS, "characters per written line"),
+    "plot": fc.anything,
+    "captions": fc.anything,
+    "seed": fc.at_least(0),
+    "step": fc.optional(fc.at_least(0, "a checkpoint step; leave out for the newest")),
+}
 
 
 def split_lines(text: str, wrap: int) -> list[str]:
@@ -68,17 +88,17 @@ def split_lines(text: str, wrap: int) -> list[str]:
 
 def main(argv):
     del argv
-    from seqgen import metrics_log, render
+    from seqgen import render
+    from seqgen.console import busy, quiet_console
 
-    metrics_log.quiet_orbax()
+    quiet_console()
     from seqgen.data import drawn, ink, strokes
     from seqgen.errors import UserError
     from seqgen.kinds.base import Writer
     from seqgen.trained import load_trained
 
     try:
-        if FLAGS.bias < 0:
-            raise UserError(f"--bias={FLAGS.bias}: use a bias >= 0")
+        fc.check(RULES, FLAGS.flag_values_dict())
         kind, model, config, _ = load_trained(FLAGS.workdir, FLAGS.step)
         if not isinstance(kind, Writer):
             raise UserError(f"{FLAGS.workdir} holds a {config.kind!r} model, which does not "
@@ -95,7 +115,8 @@ def main(argv):
                 text = prime[1]
                 prime = (drawn.draw_line(text, FLAGS.style_font,
                                          np.random.default_rng(FLAGS.seed), density), text)
-        written = kind.write(model, texts, FLAGS.bias, jax.random.key(FLAGS.seed), prime)
+        with busy(f"writing {len(texts)} line(s)"):
+            written = kind.write(model, texts, FLAGS.bias, jax.random.key(FLAGS.seed), prime)
     except UserError as e:
         sys.exit(f"FATAL {e}")
 
@@ -125,5 +146,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    flags.mark_flags_as_required(["workdir", "text"])
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

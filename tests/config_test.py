@@ -14,7 +14,7 @@ from seqgen.config_variants import accepted, parse_arg
 from seqgen.errors import ConfigError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-CONFIGS = sorted([*ROOT.glob("configs/*.py"), *ROOT.glob("configs/tasks/*.py")])
+CONFIGS = sorted([*ROOT.glob("seqgen/configs/*.py"), *ROOT.glob("seqgen/configs/tasks/*.py")])
 P = "configs/x.py"
 
 
@@ -102,14 +102,14 @@ def test_a_bad_spec_is_the_config_authors_error():
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_config_speaks_the_one_grammar(path):
     module = load(path)
-    name = path.relative_to(ROOT).as_posix()
+    name = path.relative_to(ROOT / "seqgen").as_posix()
     with pytest.raises(ConfigError, match=rf"^unknown variant 'smok' of {name}; use .*smoke"):
         module.get_config("smok")
     assert module.get_config("smoke").to_dict() == module.get_config("smoke,").to_dict()
 
 
 def test_regularised_text_variants():
-    ptb = load(ROOT / "configs" / "ptb_char.py")
+    ptb = load(ROOT / "seqgen" / "configs" / "ptb_char.py")
     wn = ptb.get_config("weight_noise")
     assert (wn.regularise.name, wn.init_from) == ("weight_noise", "/tmp/seqgen/ptb_char")
     for arg in ("adaptive_noise,smoke", "smoke,adaptive_noise"):
@@ -118,14 +118,14 @@ def test_regularised_text_variants():
     assert ptb.get_config(None).regularise.name == "none"
     with pytest.raises(ConfigError, match="exclude each other"):
         ptb.get_config("weight_noise,adaptive_noise")
-    default = load(ROOT / "configs" / "default.py")
+    default = load(ROOT / "seqgen" / "configs" / "default.py")
     c = default.get_config("weight_noise")
     assert (c.num_steps, c.init_from) == (800, "/tmp/seqgen/default")
     assert default.get_config("sweep").num_steps == 400
 
 
 def test_task_variants():
-    tasks = ROOT / "configs" / "tasks"
+    tasks = ROOT / "seqgen" / "configs" / "tasks"
     reber = load(tasks / "reber.py")
     c = reber.get_config("6x2,bptt,lr=0.1")
     assert (c.lstm1997.num_blocks, c.lstm1997.truncate, c.lstm1997.learning_rate) == \

@@ -116,7 +116,7 @@ def context_free_nats(lines):
 
 
 @pytest.mark.slow  # end to end: python -m pytest -q -m slow tests
-def test_short_run_on_drawn_handwriting_beats_a_context_free_model(tmp_path):
+def test_short_run_on_drawn_handwriting_beats_a_context_free_model(tmp_path, event_images):
     c = handwriting_config.smoke(handwriting_config.base())
     c.model.hidden = 64
     c.model.num_mixtures = 5
@@ -146,6 +146,8 @@ def test_short_run_on_drawn_handwriting_beats_a_context_free_model(tmp_path):
     samples = tmp_path / "samples"
     assert (samples / "step_0000060.svg").exists() and (samples / "step_0000060.png").exists()
     assert (samples / "density_step_0000060.png").exists()
+    images = event_images(tmp_path / "tensorboard")  # the same pictures in TensorBoard
+    assert {("samples/lines", 60), ("samples/density", 60)} <= set(images)
 
     out = tmp_path / "page.svg"
     proc = subprocess.run([sys.executable, "-m", "seqgen.sample", f"--workdir={tmp_path}",

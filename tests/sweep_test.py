@@ -36,7 +36,7 @@ def graves_param_count(num_layers, hidden, vocab, skip=True, peepholes=True):
 
 
 def load_default():
-    spec = importlib.util.spec_from_file_location("default_cfg", REPO / "configs/default.py")
+    spec = importlib.util.spec_from_file_location("default_cfg", REPO / "seqgen/configs/default.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

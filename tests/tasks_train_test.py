@@ -27,7 +27,7 @@ CONFIGS = ("reber", "long_lag", "long_lag_noise", "adding", "multiplication",
 
 def load_config(name: str, arg: str | None = None):
     spec = importlib.util.spec_from_file_location(
-        name, os.path.join(REPO, "configs", "tasks", f"{name}.py"))
+        name, os.path.join(REPO, "seqgen", "configs", "tasks", f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.get_config(arg)
@@ -295,7 +295,7 @@ def test_configs_load_with_their_variants(name):
     with pytest.raises(ConfigError, match="unknown variant 'bogus=1'"):
         load_config(name, "bogus=1")
     spec = importlib.util.spec_from_file_location(
-        name, os.path.join(REPO, "configs", "tasks", f"{name}.py"))
+        name, os.path.join(REPO, "seqgen", "configs", "tasks", f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert f"--config=configs/tasks/{name}.py" in module.__doc__  # the launch command

@@ -34,6 +34,13 @@ def test_evaluation_writes_validation_texts_and_plots(workdir):
         assert (samples / name).exists(), name
 
 
+def test_evaluation_pictures_are_in_tensorboard(workdir, event_images):
+    path, _ = workdir
+    images = event_images(path / "tensorboard")
+    for tag in ("samples/lines", "samples/alignment", "samples/kappa"):
+        assert (tag, 6) in images and images[(tag, 6)][:8] == b"\x89PNG\r\n\x1a\n", tag
+
+
 def run_write(path, *args):
     return subprocess.run([sys.executable, "-m", "seqgen.write", f"--workdir={path}", *args],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
@@ -64,7 +71,8 @@ def test_write_primed_by_a_line_in_another_font(workdir, tmp_path):
 
 @pytest.mark.parametrize("text, needle, extra", [
     ("hello \U0001F600", "\U0001F600", ()), ("   ", "empty", ()), ("x" * 5000, "at most", ()),
-    ("hello", "--style_font='comic_sans' is unknown", ("--style_font=comic_sans",))])
+    ("hello", "--style_font=comic_sans: 'comic_sans' is unknown",
+     ("--style_font=comic_sans",))])
 def test_write_refuses_in_one_line(workdir, tmp_path, text, needle, extra):
     path, _ = workdir
     proc = run_write(path, f"--text={text}", f"--out={tmp_path / 'p.svg'}", *extra)

@@ -16,7 +16,6 @@ package: it lives in tools/ and runs from a clone.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import pathlib
@@ -29,6 +28,8 @@ import sys
 import time
 
 import numpy as np
+
+from seqgen import flag_checks as fc
 
 STEPS = 60  # updates of the drilled run; each takes a few ms at this size
 OVERRIDES = ("--config=configs/default.py:smoke", f"--config.num_steps={STEPS}",
@@ -146,12 +147,22 @@ def run(workdir: str | pathlib.Path, kills: int = 5, seed: int = 0,
             "final_step": step_got, "bit_identical": bool(identical)}
 
 
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "kills": fc.between(1, 100_000, "times the run is killed"),
+    "seed": fc.at_least(0),
+    "workdir": fc.writable_dir,
+}
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = fc.OneLineArgumentParser(prog="python -m tools.crash_drill",
+                                      description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", default="/tmp/seqgen/crash_drill")
     args = parser.parse_args()
+    fc.check_or_exit(RULES, vars(args))
     result = run(args.workdir, args.kills, args.seed)
     print(json.dumps(result, indent=2))
     sys.exit(0 if result["bit_identical"] else 1)

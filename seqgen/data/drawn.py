@@ -85,6 +85,7 @@ from typing import Any
 
 import numpy as np
 
+from seqgen.console import progress
 from seqgen.data.drawn_texts import SPLITS, wrap_corpus
 from seqgen.data.fonts import FONTS, FONTS_DIR, SVG_FONT_FILES, Glyph, load_font
 from seqgen.data.prepare import config_get
@@ -350,7 +351,8 @@ def load_drawn(data_config: Any) -> HandwritingSplits:
         order = np.concatenate([choice_rng.permutation(len(pool)) for _ in range(rounds)]
                                or [np.zeros(0, np.int64)])[:n]
         lines, texts, ids, writers = [], [], [], []
-        for i, j in enumerate(order):
+        for i, j in progress(enumerate(order), f"drawing {split} lines", total=len(order),
+                             unit="line"):
             font = fonts[i % len(fonts)]
             rng = np.random.default_rng([seed, k, i])
             try:

@@ -1,7 +1,7 @@
 """Single-line fonts for drawn handwriting: glyphs as pen-down polylines, in x-heights.
 
 FONTS: Hershey script (PyPI Hershey-Fonts, MIT; HERSHEY_FONTS) and the EMS
-SVG fonts Allure, Elfin and Nixish Italic (vendored in third_party/fonts, SIL
+SVG fonts Allure, Elfin and Nixish Italic (vendored in seqgen/third_party/fonts, SIL
 OFL 1.1, provenance in PROVENANCE.md there; SVG_FONT_FILES). `load_font(name)`
 reads one, once per process, and normalises it (`normalise_font`): baseline
 and x-height are the medians of the bottoms and tops of the lowercase letters
@@ -29,9 +29,10 @@ import numpy as np
 from defusedxml import ElementTree
 
 from seqgen.data.strokes import StrokeDataError
+from seqgen.vendored import vendored_dir
 
-# Editable installs find the fonts beside the package; see PROVENANCE.md there.
-FONTS_DIR = Path(__file__).resolve().parents[2] / "third_party" / "fonts"
+# Package data, with its licence and PROVENANCE.md alongside.
+FONTS_DIR = vendored_dir("fonts")
 SVG_FONT_FILES = {"ems_allure": "EMSAllure.svg", "ems_elfin": "EMSElfin.svg",
                   "ems_nixish_italic": "EMSNixishItalic.svg"}
 HERSHEY_FONTS = {"hershey_script": "scripts"}  # seqgen name -> Hershey-Fonts name
@@ -233,8 +234,8 @@ def load_font(name: str) -> Font:
         path = FONTS_DIR / SVG_FONT_FILES[name]
         if not path.is_file():
             raise StrokeDataError(f"font {name!r}: {path} not found; the fonts ship in the "
-                                  f"repository's third_party/fonts: install seqgen from a "
-                                  f"clone with pip install -e . or drop {name!r} from "
+                                  f"package data seqgen/third_party/fonts: reinstall seqgen "
+                                  f"(pip install -e . or the wheel) or drop {name!r} from "
                                   f"data_config.fonts.")
         return normalise_font(name, read_svg_font(path))
     raise StrokeDataError(f"font {name!r} is unknown: data_config.fonts takes names from "

@@ -9,14 +9,14 @@ bucket so that only a few shapes get compiled, and masked (mask 0 on
 padding). Lines longer than `max_points` are dropped and counted when the
 batcher is built (logged and kept in the run's meta), never truncated.
 
-data_config fields used here (see seqgen/handwriting_config.py; the kinds
-also read held_out_writers, see hold_out_writers):
+data_config fields used here (see seqgen/handwriting_config.py):
   dataset     a name in DATASETS: 'drawn' (drawn.py: Shakespeare lines written
               with single-line fonts, generated) | 'iam_ondb' (iam_ondb.py)
               | any loader registered with @DATASETS.register(name)
   max_points  longest line kept, in points (e.g. 1000; IAM lines reach ~1900)
   bucket      padded lengths are multiples of this (e.g. 100)
   augment     random slant/scale/rotation of training lines (bool)
+  held_out_writers  writers whose lines stay out of training (hold_out_writers)
 
 Synthesis (Graves §5) adds the text of each line: given `texts` (aligned
 with the lines) and an `Alphabet` (seqgen/data/transcripts.py), a batch also

@@ -17,6 +17,8 @@ from typing import Any
 
 import tensorflow_datasets as tfds
 
+from seqgen.console import tfds_progress
+
 
 def config_get(config: Any, name: str, default: Any) -> Any:
     """config.name, or default when the field is absent or None (a minimal
@@ -53,6 +55,7 @@ def prepare(builder: tfds.core.DatasetBuilder, source: Any) -> None:
     dataset_root = data_dir / builder.name
     before = _snapshot(data_dir, dataset_root)
     builder.source = source
+    tfds_progress()  # TFDS's bars: on a terminal only, no escape codes in logs
     try:
         builder.download_and_prepare(file_format="array_record")
     except BaseException:

@@ -12,7 +12,6 @@ per core), longest first. Writes report.json (every trial) and report.md
 from __future__ import annotations
 
 import concurrent.futures
-import importlib.util
 import json
 import multiprocessing
 import os
@@ -23,7 +22,9 @@ import time
 
 from absl import app, flags
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
+from seqgen import config_files, console
+from seqgen import flag_checks as fc
+from seqgen.errors import UserError
 
 # (config, variant, nets or None for the config's report_models)
 SUITE = (
@@ -51,10 +52,7 @@ flags.DEFINE_bool("render", False, "Only rebuild report.md from report.json.")
 
 
 def load_config(name: str, variant: str):
-    path = REPO / "configs" / "tasks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"task_config_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = config_files.load_module(f"tasks/{name}", f"task_config_{name}")
     return module.get_config(variant or None)
 
 
@@ -148,8 +146,26 @@ def render(report: dict) -> str:
     return head + "\n\n" + "\n".join(rows) + "\n"
 
 
+# Every flag's check (seqgen/flag_checks.py).
+RULES = {
+    "trials": fc.between(1, 10_000, "trials per task and net; the paper's tables use 10+"),
+    "workers": fc.between(1, 256, "worker processes, one per core"),
+    "out": fc.writable_dir,
+    "only": fc.subset_of(*sorted({name for name, _, _ in SUITE})),
+    "seed": fc.at_least(0),
+    "render": fc.anything,
+}
+
+
 def main(argv):
     del argv
+    try:
+        fc.check(RULES, FLAGS.flag_values_dict())
+        if FLAGS.render and not (pathlib.Path(FLAGS.out) / "report.json").is_file():
+            raise UserError(f"--render: no report.json in --out={FLAGS.out}; run the report "
+                            "first (without --render)")
+    except UserError as e:
+        sys.exit(f"FATAL {e}")
     out = pathlib.Path(FLAGS.out)
     if FLAGS.render:
         report = json.loads((out / "report.json").read_text())
@@ -167,13 +183,15 @@ def main(argv):
             initargs=(cache,)) as pool:
         futures = {pool.submit(_run_job, *job, FLAGS.trials, FLAGS.seed): job
                    for job in todo}
-        for future in concurrent.futures.as_completed(futures):
-            job = futures[future]
-            r = future.result()
-            results[job] = r
-            n_ok = sum(t["success"] for t in r["trials"])
-            print(f"[{time.time() - t0:6.0f} s] {job[0]}:{job[1]} {job[2]}: "
-                  f"{n_ok}/{len(r['trials'])} solved ({r['seconds']:.0f} s)", flush=True)
+        with console.bar(len(futures), "1997 report", unit="job") as progress:
+            for future in concurrent.futures.as_completed(futures):
+                job = futures[future]
+                r = future.result()
+                results[job] = r
+                n_ok = sum(t["success"] for t in r["trials"])
+                console.say(f"[{time.time() - t0:6.0f} s] {job[0]}:{job[1]} {job[2]}: "
+                            f"{n_ok}/{len(r['trials'])} solved ({r['seconds']:.0f} s)")
+                progress.update(1)
     order = {job: i for i, job in enumerate(
         (n, v, m) for n, v, ms in SUITE for m in (ms or load_config(n, v).report_models))}
     report = {"trials": FLAGS.trials, "seed": FLAGS.seed, "workers": FLAGS.workers,
@@ -187,4 +205,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=fc.parse_absl_flags)

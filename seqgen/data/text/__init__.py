@@ -6,7 +6,7 @@ registry `DATASETS` (seqgen/data/registry.py). The builtins, one module each
 (its docstring says the format, source and split):
 
   shakespeare  shakespeare.py  ~1 MB of Shakespeare vendored in
-                               third_party/shakespeare (the default; no network)
+                               seqgen/third_party/shakespeare (the default; no network)
   enwik8       enwik8.py       the first 1e8 bytes of an English Wikipedia dump
   ptb_char     ptb.py          Mikolov's Penn Treebank, characters
   ptb_word     ptb.py          Mikolov's Penn Treebank, words

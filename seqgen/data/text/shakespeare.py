@@ -1,12 +1,11 @@
-"""Shakespeare: eight works (~1 MB of UTF-8) vendored in third_party/shakespeare.
+"""Shakespeare: eight works (~1 MB of UTF-8) vendored in seqgen/third_party/shakespeare.
 
 Source: Project Gutenberg texts, listed with their sizes, sha256s and licence
-in third_party/shakespeare/PROVENANCE.md. `shakespeare_text()` joins
+in seqgen/third_party/shakespeare/PROVENANCE.md. `shakespeare_text()` joins
 SHAKESPEARE_WORKS in that order, separated by three blank lines, with a
 final newline; drawn handwriting (seqgen/data/drawn.py) writes lines of the
-same corpus. The files are found beside the package (third_party/ in the
-repository), which an editable install (`pip install -e .`) provides; a
-plain wheel install does not ship them. No network is ever used.
+same corpus. The files are package data (seqgen/vendored.py), found the
+same way from a clone and from an installed wheel. No network is ever used.
 
 Vocabulary: the characters of the whole corpus (76). Split as text_file.py
 does (data_config.valid_fraction and test_fraction, default 0.05 each: the
@@ -15,7 +14,6 @@ config named after the corpus's sha256.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import tensorflow_datasets as tfds
@@ -24,9 +22,10 @@ from seqgen.data.prepare import resolve_dirs
 from seqgen.data.text import DataError, TextSplits
 from seqgen.data.text.text_file import prepared_text
 from seqgen.data.text.tokens import TokenBuilder, split_fractions, tail_split
+from seqgen.vendored import vendored_dir
 
-# Editable installs find the corpus beside the package; see PROVENANCE.md.
-SHAKESPEARE_DIR = Path(__file__).resolve().parents[3] / "third_party" / "shakespeare"
+# Package data, with its licence and PROVENANCE.md alongside.
+SHAKESPEARE_DIR = vendored_dir("shakespeare")
 SHAKESPEARE_WORKS = (
     "sonnets_gut.txt", "romeo_and_juliet_gut.txt", "julius_caesar_gut.txt",
     "hamlet_gut.txt", "othello_gut.txt", "lear_gut.txt", "macbeth_gut.txt",
@@ -45,9 +44,9 @@ def shakespeare_text() -> str:
     missing = [w for w in SHAKESPEARE_WORKS if not (SHAKESPEARE_DIR / w).is_file()]
     if missing:
         raise DataError(f"shakespeare: {SHAKESPEARE_DIR / missing[0]} not found; the "
-                        f'corpus ships in the repository\'s third_party/shakespeare: '
-                        f"install seqgen from a clone with pip install -e . or use "
-                        f"dataset='text_file' with a path.")
+                        f"corpus ships as seqgen's package data (seqgen/third_party/shakespeare): "
+                        f"reinstall seqgen (pip install -e . from a clone, or the "
+                        f"wheel) or use dataset='text_file' with a path.")
     works = [(SHAKESPEARE_DIR / w).read_text(encoding="utf-8")
              for w in SHAKESPEARE_WORKS]
     return "\n\n\n\n".join(works) + "\n"
@@ -58,6 +57,8 @@ def load_shakespeare(data_config: Any) -> TextSplits:
     fractions = split_fractions(data_config, "shakespeare")  # before any work
     data = shakespeare_text().encode("utf-8")
     data_dir, _ = resolve_dirs(data_config)
+    # The label predates the move into the package; kept so that prepared
+    # datasets' recorded descriptions do not change.
     full, vocab = prepared_text(SeqgenShakespeare, data_dir, data, "char",
                                 "third_party/shakespeare")
     return TextSplits(*tail_split(full, *fractions, "shakespeare"), vocab=vocab,
