@@ -59,3 +59,9 @@ def get_config(arg: str | None = None):
     if v.smoke:
         c = handwriting_config.smoke(c)
     return c
+
+
+def sweep(add):
+    """Graves et al. 2009 vary the hidden layer's size."""
+    for hidden in (100, 200):
+        add(**{"model.hidden": hidden})

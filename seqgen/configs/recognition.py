@@ -62,3 +62,13 @@ def get_config(arg: str | None = None):
     if v.smoke:
         c = handwriting_config.smoke(c)
     return c
+
+
+def sweep(add):
+    """Ablations: points per step (1 sat on CTC's blank plateau much longer),
+    depth, and what leaving a font out costs on that font."""
+    add()  # 3 points a step, 2x128
+    add(**{"model.points_per_frame": 1})
+    add(**{"model.num_layers": 1, "model.hidden": 250})  # ~the same parameters (~550k)
+    for font in FONTS:
+        add(**{"data.held_out_writers": font})
