@@ -40,7 +40,8 @@ def test_every_format_round_trips_a_drawn_line(line, tmp_path):
         np.testing.assert_array_equal(a[:, 2], b[:, 2])
 
     lines, texts = ink.load(tmp_path / "a.npy")
-    same(lines[0], line) and texts is None
+    same(lines[0], line)
+    assert texts is None
     lines, texts = ink.load(tmp_path / "b.npz")
     assert len(lines) == 2 and texts == ["Hello there", "He"]
     same(lines[1], line[:40])

@@ -27,7 +27,7 @@ from seqgen import error_rates, generate, handwriting_config, render
 from seqgen.data import handwriting as hw_data
 from seqgen.data import strokes
 from seqgen.errors import UserError
-from seqgen.kinds import handwriting
+from seqgen.kinds import base, handwriting
 from seqgen.models import lstm, mdn
 from seqgen.models.synthesis import SynthesisModel
 
@@ -159,7 +159,7 @@ class Kind(handwriting.Transcribed):
 
         if getattr(self, "_reader", None) is None:
             reader, reader_model, _, _ = load_trained(self.config.eval.recogniser)
-            if not hasattr(reader, "read"):
+            if not isinstance(reader, base.Reader):
                 raise UserError(f"config.eval.recogniser={self.config.eval.recogniser} is a "
                                 f"{reader.config.kind!r} run; name a recognition run")
             self._reader = (reader, reader_model)
