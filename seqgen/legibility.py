@@ -14,7 +14,8 @@ validation line (a writer the model never trained on when the data has
 several), and read back. Prints a markdown table (one row per style, a
 CER / WER / stop-rule cell per bias) and writes <out>.md, <out>.json and
 <out>.png: a contact sheet of the best and worst lines, each captioned with
-what was asked and what was read.
+what was asked and what was read, and <out>_cer.png: CER against bias, one
+curve a style.
 
 The same read-back runs at every synthesis evaluation when the config
 names a recogniser (config.eval.recogniser): `read_back` below.
@@ -58,7 +59,8 @@ def _define_flags() -> None:
     flags.DEFINE_list("biases", ["0", "0.5", "1", "2"], "Sampling biases (Graves eq. 61).")
     flags.DEFINE_list("styles", ["0", "1", "2"], "Validation lines to prime with ('' = none).")
     flags.DEFINE_integer("seed", 0, "Sampling seed.")
-    flags.DEFINE_string("out", "legibility", "Output stem: .md, .json and .png are written.")
+    flags.DEFINE_string("out", "legibility",
+                        "Output stem: .md, .json, .png and _cer.png are written.")
 
 
 def _numbers(low: float, what: str, integers: bool = False, empty_ok: bool = False):
@@ -161,9 +163,14 @@ def main(argv):
     render.save_lines(out, [x[1] for x in chosen],
                       [f"{r}, bias {b:g}, CER {e:.0%} | asked: {a} | read: {rd}"
                        for e, _, (a, rd), r, b in chosen])
+    from seqgen import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
+
+    stem = out.with_suffix("")
+    curve = stem.with_name(stem.name + "_cer.png")
+    plots.legibility(report["cells"], title=f"{FLAGS.workdir}, step {step}", path=curve)
     print(md, end="")
-    print(f"wrote {out.with_suffix('.md')}, {out.with_suffix('.json')} and "
-          f"{out.with_suffix('.png')} in {time.time() - t0:.0f} s")
+    print(f"wrote {out.with_suffix('.md')}, {out.with_suffix('.json')}, "
+          f"{out.with_suffix('.png')} and {curve} in {time.time() - t0:.0f} s")
 
 
 if __name__ == "__main__":

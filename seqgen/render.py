@@ -1,4 +1,4 @@
-"""Strokes to SVG and PNG; the predictive density and the attention window.
+"""Strokes to SVG and PNG pages, and the predictive density as a pixel grid.
 
 Input lines follow the seqgen stroke convention: float (T, 3) rows of
 (dx, dy, eos) in raw units, x right, y UP; point t is the sum of rows 0..t
@@ -17,9 +17,8 @@ and centred vertically. top_0 = MARGIN; each row is line_height, then the
 caption (if any) under the line, then GAP. PNGs are drawn at twice the size
 and averaged down, which anti-aliases the pen.
 
-Pillow and numpy only (no matplotlib); the heat colour map is a small
-table (black -> purple -> red -> orange -> yellow -> pale yellow,
-luminance increasing, like matplotlib's 'inferno').
+Pages are drawn with Pillow and numpy (exact pixel layout, no axes); the
+figures with axes (density map, attention window, kappa) are in plots.py.
 
 Dimension letters: T points (time steps), M mixture components, U
 characters, H x W image rows x columns, P points of one stroke.
@@ -46,16 +45,8 @@ MAX_ASPECT = 30.0  # flatter lines are fitted to width MAX_ASPECT * line_height
 DEFAULT_LINE_HEIGHT = 64.0
 SUPERSAMPLE = 2  # PNG drawn at 2x and averaged down
 PEN_RGB = (0, 0, 0)
-DENSITY_PEN_RGB = (0, 190, 255)  # the line over the heat map: off the colour map
 BLUR = 0.7  # std, in pixels, of the blur of each Gaussian in the density map
 _SMALL_PATCH = 4096  # patches up to this many pixels get their mass renormalised
-
-_HEAT_ANCHORS = np.array([  # (position, r, g, b)
-    (0.00, 0, 0, 4), (0.20, 40, 11, 84), (0.45, 159, 42, 99),
-    (0.70, 237, 105, 37), (0.88, 250, 193, 39), (1.00, 252, 255, 164)], np.float64)
-HEAT_256x3 = np.stack([np.interp(np.linspace(0, 1, 256), _HEAT_ANCHORS[:, 0],
-                                 _HEAT_ANCHORS[:, c]) for c in (1, 2, 3)],
-                      axis=-1).round().astype(np.uint8)
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -285,140 +276,3 @@ def predictive_density(mu_TxMx2: np.ndarray, sigma_TxMx2: np.ndarray, rho_TxM: n
     if f > 1:
         d_HxW = np.repeat(np.repeat(d_HxW, f, 0), f, 1)[:H, :W] / (f * f)
     return d_HxW
-
-
-def heat_rgb(v_HxW: np.ndarray) -> np.ndarray:
-    """Values in [0, 1] to uint8 RGB through the heat table."""
-    i = np.clip(np.nan_to_num(v_HxW) * 255, 0, 255).round().astype(np.intp)
-    return HEAT_256x3[i]
-
-
-def density_png(path: str | Path, points_Tx2: np.ndarray, eos_T: np.ndarray,
-                mu_TxMx2: np.ndarray, sigma_TxMx2: np.ndarray, rho_TxM: np.ndarray,
-                log_pi_TxM: np.ndarray, *, resolution: int = 800,
-                decades: float = 4.0) -> Path:
-    """Graves' figure 4: the density of the NEXT point, summed over the time
-    steps of a line, as a heat map, with the line drawn on top.
-
-    Coordinates are absolute (mu = current point + predicted offset; the
-    caller converts, and denormalises if needed), y up. The view is the
-    line's bounding box plus 10%; resolution is the number of pixels along
-    its longer side. Colour is log10 of the mass per pixel over `decades`
-    decades below the maximum, so the faint spread stays visible.
-    """
-    points = np.asarray(points_Tx2, np.float64)
-    if points.ndim != 2 or points.shape[1] != 2 or not len(points):
-        raise RenderError(f"density_png: points have shape {points.shape}; pass (T, 2) "
-                          "absolute positions of at least one point")
-    (x0, y0), (x1, y1) = points.min(0), points.max(0)
-    pad = 0.1 * max(x1 - x0, y1 - y0, 1e-9)
-    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
-    pixel = max(x1 - x0, y1 - y0) / resolution
-    W, H = max(1, math.ceil((x1 - x0) / pixel)), max(1, math.ceil((y1 - y0) / pixel))
-    d_HxW = predictive_density(mu_TxMx2, sigma_TxMx2, rho_TxM, log_pi_TxM, x0=x0, y1=y1,
-                               pixel=pixel, shape=(H, W))
-    top = d_HxW.max()
-    v = np.zeros_like(d_HxW)
-    if top > 0:
-        with np.errstate(divide="ignore"):
-            v = np.clip(1 + np.log10(d_HxW / top) / decades, 0, 1)
-    im = Image.fromarray(heat_rgb(v), "RGB")
-    page = np.stack([(points[:, 0] - x0) / pixel, (y1 - points[:, 1]) / pixel], -1)
-    k = SUPERSAMPLE
-    big = im.resize((W * k, H * k), Image.NEAREST)
-    _draw_strokes(ImageDraw.Draw(big), split_strokes(page, eos_T), 1.5, DENSITY_PEN_RGB, k)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    big.reduce(k).save(path)
-    return path
-
-
-# ----------------------------------------------------------------------------
-# Attention window (Graves fig. 12)
-
-ALIGN_CELL = 14  # pixel rows per character
-ALIGN_LABEL = 18  # width of the character column
-ALIGN_STROKES = 120  # height of the strokes panel
-
-
-def alignment_png(path: str | Path, phi_TxU: np.ndarray, text: str, *,
-                  points_Tx2: np.ndarray | None = None, eos_T: np.ndarray | None = None
-                  ) -> Path:
-    """The window weights phi(t, u) as a heat map, characters down the left
-    (u = 0 at the top) and time to the right, over the written line.
-
-    Layout: the map is ALIGN_CELL pixel rows per character and
-    W = clip(T, 300, 1500) columns (column c shows step floor(c T / W)),
-    starting at x = ALIGN_LABEL; colour is phi / max(phi). U may be
-    len(text) or len(text) + 1 (the extra row is the end-of-text slot of the
-    stop rule, labelled '$'). With points_Tx2 the line (pen-ups from eos_T)
-    is drawn below, fitted into W x ALIGN_STROKES pixels.
-    """
-    phi = np.asarray(phi_TxU, np.float64)
-    if phi.ndim != 2 or phi.shape[1] not in (len(text), len(text) + 1) or not phi.shape[0]:
-        raise RenderError(f"alignment_png: phi has shape {phi.shape} for a text of "
-                          f"{len(text)} characters; pass (T, U) with U = len(text) or "
-                          "len(text) + 1")
-    T, U = phi.shape
-    W = int(np.clip(T, 300, 1500))
-    cols = np.minimum(np.arange(W) * T // W, T - 1)
-    top = np.nanmax(phi)
-    v_UxW = (phi[cols].T / top) if top > 0 else np.zeros((U, W))
-    heat = np.repeat(heat_rgb(v_UxW), ALIGN_CELL, axis=0)
-    strokes_h = ALIGN_STROKES + 2 * int(MARGIN) if points_Tx2 is not None else 0
-    im = Image.new("RGB", (ALIGN_LABEL + W, U * ALIGN_CELL + strokes_h), "white")
-    im.paste(Image.fromarray(heat, "RGB"), (ALIGN_LABEL, 0))
-    draw = ImageDraw.Draw(im)
-    font = _font(ALIGN_CELL - 2)
-    labels = list(text) + ["$"] * (U - len(text))
-    for u, ch in enumerate(labels):
-        _draw_text(draw, 3, (u + 1) * ALIGN_CELL - 3, _clean_text(ch), font, (0, 0, 0))
-    if points_Tx2 is not None:
-        points = np.asarray(points_Tx2, np.float64)
-        if points.ndim != 2 or points.shape[1] != 2:
-            raise RenderError(f"alignment_png: points have shape {points.shape}; pass (T, 2)")
-        if len(points):
-            (x0, y0), (x1, y1) = points.min(0), points.max(0)
-            span = max((x1 - x0) / W, (y1 - y0) / ALIGN_STROKES, 1e-12)
-            top_y = U * ALIGN_CELL + MARGIN + (ALIGN_STROKES - (y1 - y0) / span) / 2
-            page = np.stack([ALIGN_LABEL + (points[:, 0] - x0) / span,
-                             top_y + (y1 - points[:, 1]) / span], -1)
-            k = SUPERSAMPLE
-            big = im.resize((im.width * k, im.height * k), Image.NEAREST)
-            _draw_strokes(ImageDraw.Draw(big), split_strokes(page, eos_T), 1.5, PEN_RGB, k)
-            im = big.reduce(k)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    im.save(path)
-    return path
-
-
-def kappa_png(path: str | Path, kappa_TxK: np.ndarray, num_chars: int, *,
-              height: int = 200) -> Path:
-    """The window's position over time: each component's kappa_k(t) as a
-    grey curve and their mean in red, against the character axis 0..U+1
-    (the stop rule's end slot dotted). A healthy window climbs steadily from
-    0 to about U + 1; one that races past or stalls shows at a glance."""
-    kappa = np.asarray(kappa_TxK, np.float64)
-    if kappa.ndim != 2 or not kappa.shape[0] or not np.all(np.isfinite(kappa)):
-        raise RenderError(f"kappa_png: kappa has shape {kappa.shape} or non-finite values; "
-                          "pass a finite (T, K) array")
-    T = kappa.shape[0]
-    W = int(np.clip(T, 300, 1500))
-    top = max(float(kappa.max()), num_chars + 1.0) * 1.05
-    im = Image.new("RGB", (W + 2 * int(MARGIN), height + 2 * int(MARGIN)), "white")
-    draw = ImageDraw.Draw(im)
-
-    def xy(t, v):
-        return (MARGIN + t * (W - 1) / max(T - 1, 1), MARGIN + height * (1 - v / top))
-
-    end = xy(0, num_chars + 1)[1]
-    for x in range(0, W, 8):  # the end-of-text slot U + 1, dotted
-        draw.line([(MARGIN + x, end), (MARGIN + x + 3, end)], fill=(120, 120, 120))
-    for k in range(kappa.shape[1]):
-        draw.line([xy(t, v) for t, v in enumerate(kappa[:, k])], fill=(190, 190, 190))
-    draw.line([xy(t, v) for t, v in enumerate(kappa.mean(1))], fill=(200, 0, 0), width=2)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    im.save(path)
-    return path

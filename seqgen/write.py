@@ -129,6 +129,8 @@ def main(argv):
         done = "stop rule" if written["stopped"][i] else "length cap"
         logging.info("line %d: %d points (%s) %r", i, int(written["length"][i]), done, text)
         if FLAGS.plot:
+            from seqgen import plots  # matplotlib: ~1 s to import, only for --plot
+
             n = int(written["length"][i])
             first = len(prime[1]) + 1 if prime else 0
             u = first + len(kind.alphabet.encode(text))
@@ -137,9 +139,9 @@ def main(argv):
             full = (prime[1] + " " if prime else "") + text
             skip = 0 if prime else 1  # an unprimed line starts with the origin row
             line = written["lines"][i][skip:skip + n] if n else written["lines"][i]
-            render.alignment_png(f"{stem}_align_{i}.png", phi, full,
-                                 points_Tx2=strokes.to_absolute(line), eos_T=line[:, 2])
-            render.kappa_png(f"{stem}_kappa_{i}.png", np.asarray(written["kappa"][i, :n]), u)
+            plots.alignment(phi, full, points_Tx2=strokes.to_absolute(line),
+                            eos_T=line[:, 2], path=f"{stem}_align_{i}.png")
+            plots.kappa(np.asarray(written["kappa"][i, :n]), u, path=f"{stem}_kappa_{i}.png")
     print(f"wrote {len(texts)} lines to {svg}, {png} and {npz}; the stop rule fired on "
           f"{int(np.sum(written['stopped']))} of {len(texts)}")
 

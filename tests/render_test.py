@@ -153,27 +153,6 @@ def test_pixel_mass_has_the_gaussians_moments(sigma):
         np.testing.assert_allclose(d, ref, atol=1e-6)
 
 
-def test_density_png_peaks_at_the_mixture_mean(tmp_path):
-    points = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 5.0]])
-    T = len(points)
-    mu = np.tile([[[3.0, 4.0]]], (T, 1, 1))  # one component, away from the line
-    res = 400
-    path = render.density_png(tmp_path / "d.png", points, np.array([0, 0, 1]), mu,
-                              np.full((T, 1, 2), 0.3), np.full((T, 1), 0.5),
-                              np.zeros((T, 1)), resolution=res)
-    rgb = np.asarray(Image.open(path).convert("RGB")).astype(int)
-    pad = 0.1 * 10
-    pixel = (10 + 2 * pad) / res
-    assert rgb.shape[:2] == (math.ceil((5 + 2 * pad) / pixel), res)
-    r, c = np.unravel_index(rgb.sum(-1).argmax(), rgb.shape[:2])
-    want_c, want_r = (3.0 - (0 - pad)) / pixel, ((5 + pad) - 4.0) / pixel
-    assert abs(c + 0.5 - want_c) <= 1.5 and abs(r + 0.5 - want_r) <= 1.5, (r, c)
-    # Far from the mean the map is the colour map's black.
-    assert (rgb[-3:, :3] == render.HEAT_256x3[0]).all()
-    # The line is drawn on top, in its own colour.
-    assert (np.abs(rgb - render.DENSITY_PEN_RGB).sum(-1) < 60).any()
-
-
 def test_density_of_many_wide_components_is_quick():
     """An untrained model's wide mixtures take the coarse path."""
     import time
@@ -188,30 +167,6 @@ def test_density_of_many_wide_components_is_quick():
     assert d.shape == (800, 800) and np.isfinite(d).all() and d.sum() > 0
 
 
-def test_alignment_png_follows_the_diagonal(tmp_path):
-    text, T = "abcd", 400
-    u = np.arange(len(text) + 1)
-    centre = np.linspace(0, len(text), T)
-    phi = np.exp(-0.5 * ((u[None, :] - centre[:, None]) / 0.3) ** 2)
-    points = np.column_stack([np.linspace(0, 8, T), np.sin(np.linspace(0, 8, T))])
-    eos = np.zeros(T)
-    eos[[199, T - 1]] = 1
-    path = render.alignment_png(tmp_path / "a.png", phi, text, points_Tx2=points, eos_T=eos)
-    im = np.asarray(Image.open(path).convert("RGB")).astype(int)
-    W = int(np.clip(T, 300, 1500))
-    cells = (len(text) + 1) * render.ALIGN_CELL
-    assert im.shape[:2] == (cells + render.ALIGN_STROKES + 2 * int(render.MARGIN),
-                            render.ALIGN_LABEL + W)
-    heat = im[:cells, render.ALIGN_LABEL:].sum(-1)
-    for k in range(len(text) + 1):
-        col = heat[k * render.ALIGN_CELL + render.ALIGN_CELL // 2].argmax()
-        want = np.argmin(np.abs(centre - k)) * W / T
-        assert abs(col - want) <= 3, (k, col, want)
-    assert (im[cells:].sum(-1) < 300).any()  # the strokes panel has ink
-    with pytest.raises(render.RenderError, match="U = len"):
-        render.alignment_png(tmp_path / "b.png", phi[:, :3], text)
-
-
 @pytest.mark.parametrize("sigma", [0.01, 0.5])
 def test_mass_off_the_grid_is_cut_not_moved(sigma):
     """A Gaussian centred on the left edge keeps half its mass in view (and
@@ -220,22 +175,3 @@ def test_mass_off_the_grid_is_cut_not_moved(sigma):
                                   np.ones((1, 1)), np.zeros((1, 1)),
                                   x0=0.0, y1=3.5, pixel=0.05, shape=(120, 60))
     assert abs(d.sum() - 0.5) < 0.01
-
-
-def test_kappa_png_draws_the_mean_climb(tmp_path):
-    """A window moving linearly from 0 to U + 1 draws a red diagonal: the red
-    pixel of the first column is at the bottom, of the last at the end slot."""
-    from PIL import Image
-
-    U, T = 10, 400
-    kappa = np.linspace(0, U + 1, T)[:, None] * np.ones((1, 3))
-    path = render.kappa_png(tmp_path / "k.png", kappa, U)
-    im = np.asarray(Image.open(path).convert("RGB")).astype(int)
-    red = (im[..., 0] > 150) & (im[..., 1] < 80) & (im[..., 2] < 80)
-    cols = np.nonzero(red.any(0))[0]
-    first, last = np.nonzero(red[:, cols[0]])[0].mean(), np.nonzero(red[:, cols[-1]])[0].mean()
-    assert first > last  # rising (y points down in the image)
-    margin, height = render.MARGIN, 200
-    top = (U + 1) * 1.05
-    np.testing.assert_allclose(first, margin + height, atol=2)
-    np.testing.assert_allclose(last, margin + height * (1 - (U + 1) / top), atol=2)

@@ -179,8 +179,9 @@ class Kind(base.Base):
         # Offsets -> absolute positions of the next point, in raw units.
         mu_TxMx2 = points_Tx2[:-1, None, :] + np.asarray(mix.mu) * std + mean
         sigma_TxMx2 = np.exp(np.asarray(mix.log_sigma)) * std
-        render.density_png(path, points_Tx2, line_Tx3[:, 2], mu_TxMx2, sigma_TxMx2,
-                           np.asarray(mix.rho), np.asarray(mix.log_pi))
+        from seqgen import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
+        plots.density(points_Tx2, line_Tx3[:, 2], mu_TxMx2, sigma_TxMx2,
+                      np.asarray(mix.rho), np.asarray(mix.log_pi), path=path)
 
     def sample_command(self, model: PredictionModel, opts: dict) -> str:
         """`python -m seqgen.sample` for handwriting: lines to --out (SVG + PNG)."""

@@ -130,12 +130,13 @@ class Kind(handwriting.Transcribed):
         render.save_lines(out / f"step_{step:07d}", written["lines"][shown], texts[shown])
         n = int(written["length"][0])
         u = len(self.alphabet.encode(texts[0]))
-        render.alignment_png(out / f"alignment_step_{step:07d}.png",
-                             np.asarray(written["phi"][0, :n, :u + 1]), texts[0],
-                             points_Tx2=strokes.to_absolute(written["lines"][0])[1:],
-                             eos_T=written["lines"][0][1:, 2])
-        render.kappa_png(out / f"kappa_step_{step:07d}.png",
-                         np.asarray(written["kappa"][0, :n]), u)
+        from seqgen import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
+        plots.alignment(np.asarray(written["phi"][0, :n, :u + 1]), texts[0],
+                        points_Tx2=strokes.to_absolute(written["lines"][0])[1:],
+                        eos_T=written["lines"][0][1:, 2],
+                        path=out / f"alignment_step_{step:07d}.png")
+        plots.kappa(np.asarray(written["kappa"][0, :n]), u,
+                    path=out / f"kappa_step_{step:07d}.png")
         rate = float(np.mean(written["aligned"]))
         gain = self.text_gain(model)
         logging.info("alignment: %d of %d validation lines aligned (stop rule fired %d)",

@@ -168,9 +168,7 @@ def main(argv):
         sys.exit(f"FATAL {e}")
     out = pathlib.Path(FLAGS.out)
     if FLAGS.render:
-        report = json.loads((out / "report.json").read_text())
-        (out / "report.md").write_text(render(report))
-        print(render(report))
+        _write(out, json.loads((out / "report.json").read_text()))
         return
     todo = jobs(FLAGS.trials, FLAGS.only)
     out.mkdir(parents=True, exist_ok=True)
@@ -199,9 +197,18 @@ def main(argv):
               "command": " ".join(["python -m seqgen.tasks.report"] + sys.argv[1:]),
               "runs": [results[j] for j in sorted(results, key=order.get)]}
     (out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
+    _write(out, report)
+    print(f"report.json written in {report['wall_seconds']:.0f} s")
+
+
+def _write(out: pathlib.Path, report: dict) -> None:
+    """report.md (the table) and report.png (the success curves)."""
+    from seqgen import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
+
     (out / "report.md").write_text(render(report))
+    plots.success_curves(report["runs"], path=out / "report.png")
     print(render(report))
-    print(f"wrote {out / 'report.md'} and report.json in {report['wall_seconds']:.0f} s")
+    print(f"wrote {out / 'report.md'} and {out / 'report.png'}")
 
 
 if __name__ == "__main__":
