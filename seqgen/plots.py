@@ -74,12 +74,12 @@ def alignment(phi_TxU: np.ndarray, text: str, *, points_Tx2: np.ndarray | None =
                         f"{len(text)} characters; pass (T, U) with U = len(text) or "
                         "len(text) + 1")
     T, U = phi.shape
-    width = float(np.clip(T / 60, 6, 16))
+    width = float(np.clip(T / 20, 8, 16))
     panels = 2 if points_Tx2 is not None else 1
-    fig = Figure(figsize=(width, 0.18 * U + 1.4 + 2.0 * (panels - 1)), dpi=DPI,
+    fig = Figure(figsize=(width, 0.18 * U + 1.4 + 1.6 * (panels - 1)), dpi=DPI,
                  layout="constrained")
     axes = fig.subplots(panels, 1, squeeze=False,
-                        height_ratios=[0.18 * U + 0.6] + [2.0] * (panels - 1))[:, 0]
+                        height_ratios=[0.18 * U + 0.6] + [1.6] * (panels - 1))[:, 0]
     ax = axes[0]
     im = ax.imshow(phi.T, aspect="auto", cmap=CMAP, interpolation="nearest",
                    extent=(-0.5, T - 0.5, U - 0.5, -0.5), vmin=0)
@@ -96,7 +96,7 @@ def alignment(phi_TxU: np.ndarray, text: str, *, points_Tx2: np.ndarray | None =
             raise PlotError(f"alignment plot: points have shape {points.shape}; pass (T, 2)")
         ax2 = axes[1]
         _draw_line(ax2, points, eos_T, PEN)
-        ax2.set_aspect("equal", adjustable="datalim")
+        ax2.set_aspect("equal", adjustable="box")
         ax2.set_xlabel("x (pen units)")
         ax2.set_ylabel("y (pen units)")
         ax2.set_title("the line written")
