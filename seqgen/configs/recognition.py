@@ -9,10 +9,11 @@ lines of every font the synthesis configs may train on (Hershey script, EMS
 Allure, Elfin and Nixish Italic), at the synthesis configs' 12 points a
 character, with random slant, scale and rotation, so that it reads what a
 careful writer writes rather than one font. Validation lines carry texts
-never trained on. Expected on a 2-core CPU: see the README (recogniser
-section) for the measured time and CER; at every evaluation the log shows
-CER and WER over the 300 validation lines and samples/read_step_*.txt
-every line as read.
+never trained on. Measured on a 2-core AVX2-only CPU: 23 min 40 s for the
+4,000 steps, validation CER 1.77% / WER 8.0% (test 1.87% / 7.3%); CER 13.5%
+at step 1,000 and 3.3% at step 2,000. At every evaluation the log shows CER
+and WER over the 300 validation lines (per font too) and
+samples/read_step_*.txt every line as read.
 Leave one font out (its training lines are dropped, its validation lines
 kept: the log's cer_<font> for it is what the recogniser makes of a hand it
 never saw):
@@ -55,8 +56,8 @@ def get_config(arg: str | None = None):
     c.optim.schedule = "cosine"
     c.optim.warmup_steps = 50
     c.batch_size = 32  # lines
-    c.num_steps = 2000
-    c.eval_every = 500
+    c.num_steps = 4000  # ~20 min on 2 cores; 2,000 steps stop at CER ~10%
+    c.eval_every = 1000
     c.log_every = 50
     c.checkpoint_every = 250
     if v.smoke:
