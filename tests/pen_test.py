@@ -72,3 +72,23 @@ def test_bad_profiles_and_spacings_are_one_line_errors():
                              (pen.PenProfile(curve_gain=-1.0), 0.2), (pen.PenProfile(), 0.0)]:
         with pytest.raises(StrokeDataError, match="pen_resample"):
             pen.pen_resample([poly], spacing, profile)
+
+
+@pytest.mark.parametrize("radius", [1, 3, 50])
+def test_rounding_is_a_reflected_moving_average_taken_twice(radius):
+    # Reference: each stroke padded by point reflection through its ends,
+    # a plain moving average over 2r + 1 points, twice (r clipped to n - 1).
+    rng = np.random.default_rng(0)
+    strokes = [np.cumsum(rng.normal(size=(n, 2)), axis=0) for n in (2, 5, 30, 3)]
+    fine = pen._uniform(strokes + [np.array([[1.0, 2.0]])], 0.3)
+    want = []
+    for start, n in zip(fine.start_K, fine.count_K, strict=True):
+        p = fine.p_Fx2[start:start + n]
+        r = min(radius, n - 1)
+        for _ in range(2):
+            padded = np.concatenate([2 * p[0] - p[1:r + 1][::-1], p,
+                                     2 * p[-1] - p[n - 1 - r:n - 1][::-1]])
+            p = np.array([padded[i:i + 2 * r + 1].mean(axis=0) for i in range(n)])
+        want.append(p)
+    np.testing.assert_allclose(pen._box_reflected(fine, radius, passes=2),
+                               np.concatenate(want), atol=1e-9)

@@ -82,24 +82,32 @@ def _uniform(strokes: Sequence[np.ndarray], step: float) -> _Fine:
     return _Fine(p_Fx2, start_K, count_K, length_K)
 
 
-def _box_reflected(fine: _Fine, radius: int) -> np.ndarray:
-    """Mean over +-radius fine points, each stroke extended by point reflection
-    through its ends (p[-j] = 2 p[0] - p[j]), so ends and straight lines stay."""
+def _box_reflected(fine: _Fine, radius: int, passes: int) -> np.ndarray:
+    """`passes` times the mean over +-radius fine points, each stroke extended
+    by point reflection through its ends (p[-j] = 2 p[0] - p[j]), so that
+    ends and straight lines stay put."""
     p_Fx2, start_K, count_K = fine.p_Fx2, fine.start_K, fine.count_K
-    c_Fx2 = np.concatenate([np.zeros((1, 2)), np.cumsum(p_Fx2, axis=0)])  # c[q] = sum p[<q]
+    # Indices into the prefix sums c[q] = sum p[<q], the same for every pass.
     n_F = np.repeat(count_K, count_K)
     s_F = np.repeat(start_K, count_K)
     i_F = np.arange(len(p_Fx2)) - s_F  # index within the stroke
     r_F = np.minimum(radius, n_F - 1)  # a reflection never reaches past the other end
-    lo_F = np.maximum(i_F - r_F, 0)
-    hi_F = np.minimum(i_F + r_F, n_F - 1)
-    inside = c_Fx2[s_F + hi_F + 1] - c_Fx2[s_F + lo_F]
-    a_F = np.maximum(r_F - i_F, 0)  # reflected points before the start
-    b_F = np.maximum(i_F + r_F - (n_F - 1), 0)  # and after the end
-    first, last = p_Fx2[s_F], p_Fx2[s_F + n_F - 1]
-    left = 2 * a_F[:, None] * first - (c_Fx2[s_F + a_F + 1] - c_Fx2[s_F + 1])
-    right = 2 * b_F[:, None] * last - (c_Fx2[s_F + n_F - 1] - c_Fx2[s_F + n_F - 1 - b_F])
-    return (inside + left + right) / (2 * r_F + 1)[:, None]
+    hi_F = s_F + np.minimum(i_F + r_F, n_F - 1) + 1
+    lo_F = s_F + np.maximum(i_F - r_F, 0)
+    size_F = (2 * r_F + 1)[:, None].astype(np.float64)
+    # The few points whose window reaches past an end: a reflected points
+    # before the start (j at the stroke's start s), b after the end (e).
+    j = np.flatnonzero(i_F < r_F)
+    a_J, s_J = (r_F - i_F)[j], s_F[j]
+    k = np.flatnonzero(i_F + r_F > n_F - 1)
+    b_K, e_K = (i_F + r_F - (n_F - 1))[k], (s_F + n_F - 1)[k]
+    for _ in range(passes):
+        c_Fx2 = np.concatenate([np.zeros((1, 2)), np.cumsum(p_Fx2, axis=0)])
+        total_Fx2 = c_Fx2[hi_F] - c_Fx2[lo_F]
+        total_Fx2[j] += 2 * a_J[:, None] * p_Fx2[s_J] - (c_Fx2[s_J + a_J + 1] - c_Fx2[s_J + 1])
+        total_Fx2[k] += 2 * b_K[:, None] * p_Fx2[e_K] - (c_Fx2[e_K] - c_Fx2[e_K - b_K])
+        p_Fx2 = total_Fx2 / size_F
+    return p_Fx2
 
 
 def pen_resample(strokes: Sequence[np.ndarray], spacing: float, profile: PenProfile,
@@ -119,9 +127,8 @@ def pen_resample(strokes: Sequence[np.ndarray], spacing: float, profile: PenProf
     fine = _uniform(strokes, h)
     if profile.smooth > 0:
         radius = int(round(profile.smooth / h))
-        if radius > 0:
-            fine = dataclasses.replace(fine, p_Fx2=_box_reflected(fine, radius))
-            fine = dataclasses.replace(fine, p_Fx2=_box_reflected(fine, radius))
+        if radius > 0:  # twice: a triangular kernel
+            fine = dataclasses.replace(fine, p_Fx2=_box_reflected(fine, radius, passes=2))
     p_Fx2, start_K, count_K = fine.p_Fx2, fine.start_K, fine.count_K
     n = len(p_Fx2)
     # Segment g joins fine points g and g + 1; segments that cross from one
