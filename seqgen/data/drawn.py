@@ -42,9 +42,12 @@ line gets TARGET_POINTS_PER_CHAR = 25 points per character of its text
 the line's `speed`. Measured over the default 6,000 training lines: 25.5
 points per character (by font 25.2-25.8; slant and aspect lengthen the ink a
 little), 782 points a line on average (90th percentile 1,158; 23% of lines
-have more than 1,000 points). With 300 writers over WRITER_FONTS, see
-benchmarks/drawn_writers.py for the measured points and strokes per character
-(cursive connecting strokes add ink, and so points).
+have more than 1,000 points), 1.03 strokes (pen-downs) per character. With
+300 writers over WRITER_FONTS (benchmarks/drawn_writers.py): 26.3 points
+per character, 808 a line; 0.95 strokes per character, 0.78 for the
+cursive writers and 1.10 for the print ones (whose points per character
+are the same, 26.4 and 26.3: connecting strokes add the ink that fewer pen
+lifts save).
 
 Missing glyphs. A character the line's font lacks is drawn with another
 font that has it (drawing._find_glyph: the four FONTS fall back among
@@ -76,10 +79,12 @@ pools are deterministic in (seed, split, index), so a batcher could draw line
 i of epoch e with `default_rng([seed, s, i, e])`. Generating the default
 6,000 + 300 + 300 lines takes ~11 s on this 2-core machine (about 1 s of it
 once per process: parsing the fonts, wrapping the corpus; most of the rest
-is resampling, ~30 strokes a line). Reading them back from a TFDS dataset
-would save seconds once per run at the cost of a cache that can go stale,
-so the lines are generated in memory on every call, and data_config.data_dir
-is unused.
+is resampling, ~30 strokes a line). Writers cost 1.2-1.5x that (6,000
+training lines: 20-24 s against 16.5 s for the legacy lines, measured in
+one process on a busy machine; the pen profile is ~2.6 ms a line).
+Reading them back from a TFDS dataset would save seconds once per run at
+the cost of a cache that can go stale, so the lines are generated in
+memory on every call, and data_config.data_dir is unused.
 GENERATION_VERSION changes whenever the legacy lines change, by an edit
 here, in drawing.py, fonts.py or drawn_texts.py; writers.WRITER_VERSION
 whenever the writers' lines change (pen.py, writers.py, cursive layout).
