@@ -30,12 +30,19 @@ def lines_base() -> ml_collections.ConfigDict:
     c.data.num_valid = 300  # drawn: validation lines (text never seen in training)
     c.data.num_test = 300  # drawn: test lines
     c.data.max_chars = 50  # drawn: text lines of max_chars/2..max_chars characters
-    c.data.fonts = "hershey_script,ems_allure,ems_elfin,ems_nixish_italic"  # drawn: writers
+    c.data.fonts = "hershey_script,ems_allure,ems_elfin,ems_nixish_italic"  # drawn; 'all' = 7
+    # drawn: a population of writers (seqgen/data/writers.py): training writers,
+    # 0 = the legacy lines (fonts in turn, a fresh style per line); e.g. 300
+    # with fonts = 'all'. Validation and test lines get writers of their own.
+    c.data.writers = 0
+    c.data.valid_writers = 20  # drawn, writers > 0: validation writers (never trained on)
+    c.data.test_writers = 20  # drawn, writers > 0: test writers (never trained on)
     c.data.points_per_char = 25.0  # drawn: mean pen points per character (IAM-OnDB: ~25)
     c.data.max_points = 1000  # longest line kept, points; longer lines are dropped and counted
     c.data.bucket = 100  # padded batch lengths are multiples of this (few compiled shapes)
     c.data.augment = False  # random slant/scale/rotation of training lines
-    # Writers (drawn: font names; IAM: writer ids), comma-separated, whose lines
+    # Writers (drawn: font names, or writer ids such as 'train-w0042' when
+    # data.writers > 0; IAM: writer ids), comma-separated, whose lines
     # are left out of training but kept in validation and test: a hand never seen.
     c.data.held_out_writers = ""
 

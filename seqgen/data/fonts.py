@@ -1,8 +1,18 @@
 """Single-line fonts for drawn handwriting: glyphs as pen-down polylines, in x-heights.
 
-FONTS: Hershey script (PyPI Hershey-Fonts, MIT; HERSHEY_FONTS) and the EMS
-SVG fonts Allure, Elfin and Nixish Italic (vendored in seqgen/third_party/fonts, SIL
-OFL 1.1, provenance in PROVENANCE.md there; SVG_FONT_FILES). `load_font(name)`
+Three lists of font names:
+  FONTS          Hershey script and the EMS fonts Allure, Elfin and Nixish
+                 Italic: the default of data_config.fonts, unchanged since
+                 drawn handwriting began (the legacy lines are drawn with them).
+  WRITER_FONTS   FONTS plus Hershey script complex and EMS Nixish and Tech:
+                 every single-line handwriting-like font with a free licence
+                 that training may use (drawn.py's writers draw from these).
+  RESERVED_FONTS EMS Felix, Readability and Readability Italic: vendored for
+                 an independent check of what a model learnt and never
+                 trained or tuned on; drawn.py refuses them in data_config.fonts.
+Hershey fonts come from the PyPI package Hershey-Fonts (MIT; HERSHEY_FONTS);
+the EMS SVG fonts are vendored in seqgen/third_party/fonts (SIL OFL 1.1,
+provenance in PROVENANCE.md there; SVG_FONT_FILES). `load_font(name)`
 reads one, once per process, and normalises it (`normalise_font`): baseline
 and x-height are the medians of the bottoms and tops of the lowercase letters
 without ascenders or descenders (X_HEIGHT_LETTERS), and every glyph is scaled
@@ -34,9 +44,24 @@ from seqgen.vendored import vendored_dir
 # Package data, with its licence and PROVENANCE.md alongside.
 FONTS_DIR = vendored_dir("fonts")
 SVG_FONT_FILES = {"ems_allure": "EMSAllure.svg", "ems_elfin": "EMSElfin.svg",
-                  "ems_nixish_italic": "EMSNixishItalic.svg"}
-HERSHEY_FONTS = {"hershey_script": "scripts"}  # seqgen name -> Hershey-Fonts name
+                  "ems_nixish_italic": "EMSNixishItalic.svg", "ems_nixish": "EMSNixish.svg",
+                  "ems_tech": "EMSTech.svg", "ems_felix": "EMSFelix.svg",
+                  "ems_readability": "EMSReadability.svg",
+                  "ems_readability_italic": "EMSReadabilityItalic.svg"}
+# seqgen name -> Hershey-Fonts name. The package's 'cursive' has the very
+# letters of 'scripts' (only digits and punctuation differ), so it adds no hand.
+HERSHEY_FONTS = {"hershey_script": "scripts", "hershey_script_complex": "scriptc"}
 FONTS = ("hershey_script", "ems_allure", "ems_elfin", "ems_nixish_italic")
+WRITER_FONTS = FONTS + ("hershey_script_complex", "ems_nixish", "ems_tech")
+# Kept out of every training and validation font list: an independent check.
+RESERVED_FONTS = ("ems_felix", "ems_readability", "ems_readability_italic")
+# Hershey "complex" fonts thicken stems with a second, parallel pass of the
+# pen; a stretch of a stroke lying within this many x-heights of a longer
+# stroke of the same glyph is such a pass and is cut out (one line, as a pen
+# writes; drop_double_passes). Only the fonts named here are thinned.
+DOUBLE_PASS_FONTS = ("hershey_script_complex",)
+DOUBLE_PASS_DISTANCE = 0.12
+DOUBLE_PASS_RUN = 7.0  # distances (0.84 x-heights): a shorter stretch is a loop, not a pass
 
 # Lowercase letters without ascenders or descenders: their median top and
 # bottom define a font's x-height and baseline (the SVG fonts' declared
@@ -225,11 +250,72 @@ def normalise_font(name: str, glyphs: Mapping[str, Glyph]) -> Font:
     return Font(name=name, glyphs=scaled, x_height=x_height, baseline=baseline)
 
 
+def segment_distance(p_Nx2: np.ndarray, polyline_Mx2: np.ndarray) -> np.ndarray:
+    """Distance from each point to the nearest point of a polyline, (N,)."""
+    a_Sx2, b_Sx2 = polyline_Mx2[:-1], polyline_Mx2[1:]
+    ab_Sx2 = b_Sx2 - a_Sx2
+    t_NxS = np.clip(((p_Nx2[:, None] - a_Sx2) * ab_Sx2).sum(-1)
+                    / np.maximum((ab_Sx2 ** 2).sum(-1), 1e-12), 0.0, 1.0)
+    nearest_NxSx2 = a_Sx2 + t_NxS[..., None] * ab_Sx2
+    return np.hypot(*(p_Nx2[:, None] - nearest_NxSx2).transpose(2, 0, 1)).min(axis=1)
+
+
+def _runs(mask_K: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) of each run of True."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask_K.astype(np.int8), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def drop_double_passes(glyph: Glyph, distance: float) -> Glyph:
+    """The glyph without second passes of the pen (glyph units).
+
+    Strokes are taken longest first; where a stroke runs within `distance`
+    of the strokes kept so far for at least DOUBLE_PASS_RUN distances of
+    arc, that stretch is a pass that thickens a stem and is cut out (a
+    shorter stretch is a narrow loop or a junction and stays). What is left
+    of the stroke stays, reaching `distance` into the cut so that it still
+    touches the stroke it doubled; a stroke with nothing (or only crumbs
+    under 2 distances) left is dropped.
+    """
+    lengths = [float(np.hypot(*np.diff(s, axis=0).T).sum()) for s in glyph.strokes]
+    kept: dict[int, list[np.ndarray]] = {}
+    step = distance / 4
+    for i in sorted(range(len(glyph.strokes)), key=lambda i: -lengths[i]):
+        s_Nx2 = glyph.strokes[i]
+        others = [p for pieces in kept.values() for p in pieces if len(p) > 1]
+        if len(s_Nx2) < 2 or not others:
+            kept[i] = [s_Nx2]
+            continue
+        # Dense samples of the stroke (its vertices can be far apart).
+        arc_N = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(s_Nx2, axis=0).T))])
+        at_K = np.linspace(0.0, arc_N[-1], max(2, int(arc_N[-1] / step) + 1))
+        p_Kx2 = np.stack([np.interp(at_K, arc_N, s_Nx2[:, 0]),
+                          np.interp(at_K, arc_N, s_Nx2[:, 1])], axis=1)
+        near_K = np.min([segment_distance(p_Kx2, o) for o in others], axis=0) < distance
+        cut_K = np.zeros(len(p_Kx2), bool)
+        for a, b in _runs(near_K):
+            if (b - a) * step >= DOUBLE_PASS_RUN * distance:
+                cut_K[a:b] = True
+        if not cut_K.any():
+            kept[i] = [s_Nx2]
+            continue
+        reach = 4  # samples: `distance` of arc into the cut
+        pieces = [p_Kx2[max(a - reach, 0):b + reach] for a, b in _runs(~cut_K)
+                  if (b - a) * step >= 2 * distance]
+        kept[i] = pieces
+    return Glyph(strokes=tuple(p for i in sorted(kept) for p in kept[i]),
+                 advance=glyph.advance)
+
+
 @functools.cache
 def load_font(name: str) -> Font:
-    """One of FONTS, in x-heights (cached)."""
+    """One of WRITER_FONTS or RESERVED_FONTS, in x-heights (cached)."""
     if name in HERSHEY_FONTS:
-        return normalise_font(name, _hershey_glyphs(HERSHEY_FONTS[name]))
+        font = normalise_font(name, _hershey_glyphs(HERSHEY_FONTS[name]))
+        if name in DOUBLE_PASS_FONTS:
+            font = dataclasses.replace(font, glyphs={
+                c: drop_double_passes(g, DOUBLE_PASS_DISTANCE) for c, g in font.glyphs.items()})
+        return font
     if name in SVG_FONT_FILES:
         path = FONTS_DIR / SVG_FONT_FILES[name]
         if not path.is_file():
@@ -239,4 +325,4 @@ def load_font(name: str) -> Font:
                                   f"data_config.fonts.")
         return normalise_font(name, read_svg_font(path))
     raise StrokeDataError(f"font {name!r} is unknown: data_config.fonts takes names from "
-                          f"{FONTS}.")
+                          f"{WRITER_FONTS}.")

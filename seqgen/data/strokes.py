@@ -77,7 +77,7 @@ class StrokeSet:
     lines: tuple[np.ndarray, ...]  # each float32 (T_i, 3): (dx, dy, eos); raw units; y up
     texts: tuple[str, ...]  # transcription of each line
     ids: tuple[str, ...]  # e.g. 'a01-000u-01' or 'drawn-train-000123'
-    writers: tuple[str, ...]  # writer id (IAM) or font name (drawn)
+    writers: tuple[str, ...]  # writer id (IAM; drawn writers: 'train-w0042') or font (drawn)
 
     def __post_init__(self) -> None:
         sizes = {len(self.lines), len(self.texts), len(self.ids), len(self.writers)}
