@@ -63,20 +63,31 @@ row 0 = (0, 0) (each line is translated so that its first point is the
 origin); eos = 1 on the last point of every stroke, so each word ends with
 eos = 1 and the next row is the pen-up move over the space.
 
-Determinism. Line i of split s (0, 1, 2 = train, valid, test) is drawn with
-its own generator `np.random.default_rng([seed, s, i])`: the same seed gives
+Determinism. Line i of split s (0, 1, 2 = train, valid, test) in epoch e is
+drawn with its own generator `np.random.default_rng([seed, s, i, e])`
+(epoch 0's is [seed, s, i], the same seed: SeedSequence pads with zeros,
+so these are the lines of every earlier version): the same seed gives
 identical arrays, and asking for more lines keeps the first ones (with
 writers: for the same number of writers). Which pool lines are used is drawn
 from `default_rng([seed, s])`: a random subset without repetition while the
 pool lasts (27,731 train, ~1,500 valid and test lines), then further rounds
 of the same texts, drawn differently (info['lines_reused']).
 
-Caching: none, and no regeneration: the lines are drawn once per call and a
-run trains on the same arrays every epoch (seqgen.data.handwriting's
-`augment` adds a random affine map per batch, nothing more). Drawing fresh
-lines every epoch (on the fly) is a follow-up: the writers and the text
-pools are deterministic in (seed, split, index), so a batcher could draw line
-i of epoch e with `default_rng([seed, s, i, e])`. Generating the default
+Drawing anew every epoch (data_config.redraw_every_epoch = True). The
+splits carry `redraw_train(e)`: epoch e's training lines, line i drawn with
+default_rng([seed, 0, i, e]), with the text, writer and id of epoch 0's line
+i (only the ink, and the writer's per-line variation, change). The training
+batcher (seqgen.data.handwriting.LineBatcher with seqgen.data.epochs.
+EpochLines) trains epoch e = step // windows_per_epoch on redraw_train(e),
+drawing e + 1 in a background thread meanwhile; the epoch comes from the
+step, so a resumed run sees the lines of the uninterrupted one. Validation
+and test lines are drawn once (epoch 0), so evaluations compare across a
+run, and the offset statistics (saved in the run's meta) are epoch 0's.
+Off (the default), a run trains on epoch 0's arrays every epoch
+(seqgen.data.handwriting's `augment` adds a random affine map per batch,
+nothing more).
+
+Caching: none. Generating the default
 6,000 + 300 + 300 lines takes ~11 s on this 2-core machine (about 1 s of it
 once per process: parsing the fonts, wrapping the corpus; most of the rest
 is resampling, ~30 strokes a line). Writers cost 1.2-1.5x that (6,000
@@ -103,6 +114,8 @@ data_config fields (read with defaults, so a minimal ConfigDict or dict works):
   valid_writers, test_writers: writers of the validation and test lines
     (never trained on), default 20 each; used only when writers > 0.
   max_chars: longest text line in characters, default 50 (>= 10).
+  redraw_every_epoch: draw the training lines anew each epoch (bool, default
+    False; read by the kinds' batcher, see above).
   points_per_char: mean points per character, default TARGET_POINTS_PER_CHAR = 25.
   data_dir: accepted like the other loaders' configs; unused (no cache).
 
@@ -115,6 +128,7 @@ import dataclasses
 import hashlib
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -239,30 +253,10 @@ def load_drawn(data_config: Any) -> HandwritingSplits:
     n_strokes = dict.fromkeys(SPLITS, 0)
     by_font: dict[str, list[int]] = {f: [0, 0] for f in fonts}  # train points, chars
     nothing_to_draw = 0
-    for k, split in enumerate(SPLITS):
-        pool = pools.lines[split]
-        n = cfg.counts[split]
-        if n and not pool:
-            raise StrokeDataError(f"drawn: the corpus gives no {split} lines with "
-                                  f"max_chars={cfg.max_chars}; raise data_config.max_chars.")
-        choice_rng = np.random.default_rng([seed, k])
-        rounds = -(-n // len(pool)) if n else 0
-        order = np.concatenate([choice_rng.permutation(len(pool)) for _ in range(rounds)]
-                               or [np.zeros(0, np.int64)])[:n]
-        hands = population[split]
+    for split in SPLITS:
         lines, texts, ids, writer_ids = [], [], [], []
-        for i, j in progress(enumerate(order), f"drawing {split} lines", total=len(order),
-                             unit="line"):
-            rng = np.random.default_rng([seed, k, i])
-            if hands:  # writer i mod n_writers, its style varied for this line
-                hand = hands[i % len(hands)]
-                font, writer, style = hand.font, hand.id, writers_lib.line_style(hand, rng)
-            else:  # legacy: the fonts in turn, a fresh style per line
-                font = writer = fonts[i % len(fonts)]
-                style = sample_style(rng)
-            try:
-                result = render_line(pool[j], font, rng, style, cfg.density)
-            except StrokeDataError:  # no character of the text has a glyph anywhere
+        for i, font, writer, result in _draw_split(cfg, pools, population[split], split, 0):
+            if result is None:  # no character of the text has a glyph anywhere
                 nothing_to_draw += 1
                 continue
             fallback[font] += result.fallback
@@ -310,4 +304,63 @@ def load_drawn(data_config: Any) -> HandwritingSplits:
              info["num_lines"], info["generation_seconds"],
              info["mean_points_per_char"]["train"])
     return HandwritingSplits(train=sets["train"], valid=sets["valid"], test=sets["test"],
-                             stats=stats, name="drawn", info=info)
+                             stats=stats, name="drawn", info=info,
+                             redraw_train=_Redraw(cfg, pools, population["train"],
+                                                  sets["train"]))
+
+
+def _draw_split(cfg: _Settings, pools: Any, hands: tuple[writers_lib.Writer, ...],
+                split: str, epoch: int) -> Iterator[tuple[int, str, str, DrawnLine | None]]:
+    """(i, font, writer, drawn line or None when nothing can be drawn) for each
+    line i of `split`, drawn with default_rng([seed, s, i, epoch]). The text
+    and the writer of line i do not depend on the epoch: only the ink does."""
+    k = SPLITS.index(split)
+    pool = pools.lines[split]
+    n = cfg.counts[split]
+    if n and not pool:
+        raise StrokeDataError(f"drawn: the corpus gives no {split} lines with "
+                              f"max_chars={cfg.max_chars}; raise data_config.max_chars.")
+    choice_rng = np.random.default_rng([cfg.seed, k])
+    rounds = -(-n // len(pool)) if n else 0
+    order = np.concatenate([choice_rng.permutation(len(pool)) for _ in range(rounds)]
+                           or [np.zeros(0, np.int64)])[:n]
+    what = f"drawing {split} lines" + (f" (epoch {epoch})" if epoch else "")
+    for i, j in progress(enumerate(order), what, total=len(order), unit="line"):
+        # Epoch 0's seed is [seed, s, i]: SeedSequence pads its entropy with
+        # zeros, so [seed, s, i, 0] is the same seed and the lines of every
+        # earlier version are epoch 0's.
+        rng = np.random.default_rng([cfg.seed, k, i] + ([epoch] if epoch else []))
+        if hands:  # writer i mod n_writers, its style varied for this line
+            hand = hands[i % len(hands)]
+            font, writer, style = hand.font, hand.id, writers_lib.line_style(hand, rng)
+        else:  # legacy: the fonts in turn, a fresh style per line
+            font = writer = cfg.fonts[i % len(cfg.fonts)]
+            style = sample_style(rng)
+        try:
+            result = render_line(pool[j], font, rng, style, cfg.density)
+        except StrokeDataError:
+            result = None
+        yield i, font, writer, result
+
+
+class _Redraw:
+    """The training lines of an epoch (HandwritingSplits.redraw_train): the
+    same texts, writers and ids as epoch 0's, drawn anew."""
+
+    def __init__(self, cfg: _Settings, pools: Any, hands: tuple[writers_lib.Writer, ...],
+                 train: StrokeSet):
+        self.cfg, self.pools, self.hands, self.train = cfg, pools, hands, train
+
+    def __call__(self, epoch: int) -> StrokeSet:
+        lines, texts, ids = [], [], []
+        for i, _, _, result in _draw_split(self.cfg, self.pools, self.hands, "train", epoch):
+            if result is not None:
+                lines.append(result.line)
+                texts.append(result.text)
+                ids.append(f"drawn-train-{i:06d}")
+        # Nothing to draw depends on the text and the font only, so the kept
+        # lines are epoch 0's; a difference would pair ink with another text.
+        if tuple(ids) != self.train.ids or tuple(texts) != self.train.texts:
+            raise StrokeDataError(f"drawn: epoch {epoch} redrew other lines than epoch 0's "
+                                  f"(their texts or ids differ); report this as a bug.")
+        return dataclasses.replace(self.train, lines=tuple(lines))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -99,6 +99,9 @@ class HandwritingSplits:
     stats: OffsetStats  # computed on train only
     name: str  # 'iam_ondb' | 'drawn'
     info: dict  # JSON-safe facts, e.g. {'skipped_no_strokes': 3, 'skipped_bad_xml': 1}
+    # epoch -> the training lines drawn anew (same texts, writers, ids), for
+    # data.redraw_every_epoch; None when the dataset cannot (recorded data).
+    redraw_train: Callable[[int], StrokeSet] | None = None
 
 
 # ----------------------------------------------------------------------------
