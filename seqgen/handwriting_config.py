@@ -41,6 +41,10 @@ def lines_base() -> ml_collections.ConfigDict:
     c.data.max_points = 1000  # longest line kept, points; longer lines are dropped and counted
     c.data.bucket = 100  # padded batch lengths are multiples of this (few compiled shapes)
     c.data.augment = False  # random slant/scale/rotation of training lines
+    # drawn: draw the training lines anew every epoch (same texts and writers,
+    # new ink: nothing to memorise); validation, test and the statistics stay
+    # epoch 0's. A dataset that cannot redraw (iam_ondb) refuses True.
+    c.data.redraw_every_epoch = False
     # Writers (drawn: font names, or writer ids such as 'train-w0042' when
     # data.writers > 0; IAM: writer ids), comma-separated, whose lines
     # are left out of training but kept in validation and test: a hand never seen.

@@ -17,6 +17,10 @@ data_config fields used here (see seqgen/handwriting_config.py):
   bucket      padded lengths are multiples of this (e.g. 100)
   augment     random slant/scale/rotation of training lines (bool)
   held_out_writers  writers whose lines stay out of training (hold_out_writers)
+  redraw_every_epoch  draw the training lines anew each epoch (bool, default
+              False; drawn only: a dataset whose splits have no redraw_train,
+              such as IAM-OnDB's recorded lines, refuses it). Validation and
+              test lines and the offset statistics stay epoch 0's.
 
 Synthesis (Graves §5) adds the text of each line: given `texts` (aligned
 with the lines) and an `Alphabet` (seqgen/data/transcripts.py), a batch also
@@ -38,7 +42,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -76,13 +80,20 @@ def hold_out_writers(splits: strokes.HandwritingSplits, writers: Sequence[str]
     if unknown:
         raise ConfigError(f"config.data.held_out_writers names {unknown}, not writers of "
                           f"{splits.name}; use some of {sorted(known)[:12]}")
-    t = splits.train
-    keep = [i for i, w in enumerate(t.writers) if w not in set(writers)]
-    train = strokes.StrokeSet(tuple(t.lines[i] for i in keep), tuple(t.texts[i] for i in keep),
-                              tuple(t.ids[i] for i in keep), tuple(t.writers[i] for i in keep))
+    keep = [i for i, w in enumerate(splits.train.writers) if w not in set(writers)]
+
+    def kept(t: strokes.StrokeSet) -> strokes.StrokeSet:
+        return strokes.StrokeSet(tuple(t.lines[i] for i in keep),
+                                 tuple(t.texts[i] for i in keep),
+                                 tuple(t.ids[i] for i in keep), tuple(t.writers[i] for i in keep))
+
+    train = kept(splits.train)
+    redraw = splits.redraw_train
+    # A redraw has the same writers per line, so the same lines are left out.
     return dataclasses.replace(splits, train=train,
                                stats=strokes.compute_stats(train.lines),
-                               info={**splits.info, "held_out_writers": list(writers)})
+                               info={**splits.info, "held_out_writers": list(writers)},
+                               redraw_train=redraw and (lambda epoch: kept(redraw(epoch))))
 
 
 def keep_short(lines: Sequence[np.ndarray], max_points: int) -> list[int]:
@@ -162,6 +173,13 @@ class LineBatcher:
     len // batch_size), in an order drawn from (seed, epoch), with lines of
     similar length batched together; a resumed run sees exactly the batches
     it would have seen.
+    With `epoch_lines` (epoch -> lines aligned with `lines`, e.g.
+    epochs.EpochLines over HandwritingSplits.redraw_train), epoch e trains on
+    epoch_lines(e), a pure function of e, so batches stay a pure function of
+    the step. Which lines are kept (and so windows_per_epoch) is decided on
+    `lines`; a kept line whose redrawn ink falls outside 2..max_points is
+    trained as in `lines` that epoch (counted in `kept_first`), so every
+    epoch has the same texts and the same number of steps.
     The padded lengths (L, and U with texts) are decided on the whole global
     batch, so all processes build arrays of the same shape.
     With `texts` and `alphabet`, batches also hold chars and char_mask (see
@@ -174,7 +192,8 @@ class LineBatcher:
                  batch_size: int, *, max_points: int, bucket: int, seed: int,
                  augment: bool = False, process_index: int = 0, process_count: int = 1,
                  texts: Sequence[str] | None = None, alphabet: Alphabet | None = None,
-                 char_bucket: int = 16):
+                 char_bucket: int = 16,
+                 epoch_lines: Callable[[int], Sequence[np.ndarray]] | None = None):
         if batch_size % process_count:
             raise ConfigError(f"config.batch_size={batch_size} must be divisible by the "
                               f"{process_count} processes")
@@ -197,18 +216,35 @@ class LineBatcher:
         self.rows = slice(process_index * batch_size // process_count,
                           (process_index + 1) * batch_size // process_count)
         self.windows_per_epoch = len(self.keep) // batch_size
-        self._order_epoch, self._order = -1, None
+        self.max_points, self.epoch_lines = max_points, epoch_lines
+        self.kept_first: dict[int, int] = {}  # epoch -> kept lines trained as in `lines`
+        self._order_epoch, self._order, self._lines = -1, None, lines
+
+    def _lines_of(self, epoch: int) -> Sequence[np.ndarray]:
+        """The training lines of `epoch` (class docstring)."""
+        if self.epoch_lines is None or epoch == 0:
+            return self.lines
+        redrawn = list(self.epoch_lines(epoch))
+        if len(redrawn) != len(self.lines):
+            raise ConfigError(f"epoch {epoch} has {len(redrawn)} training lines, not "
+                              f"{len(self.lines)}: a redraw must keep every line")
+        too_long = [i for i in self.keep if not 2 <= len(redrawn[i]) <= self.max_points]
+        for i in too_long:  # a few lines a thousand: dropping them would shorten the epoch
+            redrawn[i] = self.lines[i]
+        self.kept_first[epoch] = len(too_long)
+        return redrawn
 
     def _epoch_order(self, epoch: int) -> np.ndarray:
         """A shuffled order in which each run of batch_size lines has similar
         lengths: shuffle, sort within pools of POOL batches, shuffle the
         batches. Padding then costs a few percent instead of a third."""
         if epoch != self._order_epoch:
+            self._lines = self._lines_of(epoch)
             rng = np.random.default_rng([self.seed, epoch])
             order = rng.permutation(self.keep)
             B, pool = self.batch_size, self.batch_size * POOL
             n = self.windows_per_epoch * B
-            lengths = np.array([len(self.lines[i]) for i in order[:n]])
+            lengths = np.array([len(self._lines[i]) for i in order[:n]])
             for start in range(0, n, pool):
                 chunk = slice(start, min(start + pool, n))
                 order[chunk] = order[chunk][np.argsort(lengths[chunk], kind="stable")]
@@ -219,8 +255,9 @@ class LineBatcher:
     def batch(self, step: int) -> dict[str, np.ndarray]:
         epoch, k = divmod(step, self.windows_per_epoch)
         picked = self._epoch_order(epoch)[k * self.batch_size:(k + 1) * self.batch_size]
-        longest = max(len(self.lines[i]) for i in picked) - 1
-        mine = [self.lines[i] for i in picked[self.rows]]
+        lines = self._lines  # the epoch's, set by _epoch_order
+        longest = max(len(lines[i]) for i in picked) - 1
+        mine = [lines[i] for i in picked[self.rows]]
         if self.augment:
             rng = np.random.default_rng([self.seed, step, 1])
             mine = [strokes.random_augment(line, rng) for line in mine]

@@ -22,10 +22,10 @@ from absl import logging
 from flax import nnx
 
 from seqgen import generate, handwriting_config, render
+from seqgen.data import epochs, strokes
 from seqgen.data import handwriting as hw_data
-from seqgen.data import strokes
 from seqgen.data.transcripts import Alphabet
-from seqgen.errors import UserError
+from seqgen.errors import ConfigError, UserError
 from seqgen.kinds import base
 from seqgen.models import lstm, mdn
 from seqgen.models.handwriting import PredictionModel
@@ -34,6 +34,7 @@ from seqgen.models.handwriting import PredictionModel
 class Kind(base.Base):
     units = "points"
     splits: strokes.HandwritingSplits | None = None
+    _epoch_lines: epochs.EpochLines | None = None  # data.redraw_every_epoch
 
     def from_meta(self, meta: dict) -> None:
         self.stats = strokes.OffsetStats.from_dict(meta["stats"])
@@ -84,14 +85,25 @@ class Kind(base.Base):
             "dropped_long_lines": dropped, "info": self.splits.info,
         }
         self.stats = self.splits.stats
+        if c.data.get("redraw_every_epoch", False) and self.splits.redraw_train is None:
+            raise ConfigError(f"config.data.redraw_every_epoch=True: the {self.splits.name!r} "
+                              "dataset cannot draw its lines anew (only 'drawn' can); set it "
+                              "False")
 
     def make_batcher(self, process_index: int, process_count: int) -> hw_data.LineBatcher:
         c = self.config
+        epoch_lines = None
+        if c.data.get("redraw_every_epoch", False):  # .get: configs saved before the field
+            if self._epoch_lines is None:  # one per kind, shared by its batchers
+                redraw = self.splits.redraw_train
+                self._epoch_lines = epochs.EpochLines(
+                    self.splits.train.lines, lambda epoch: redraw(epoch).lines)
+            epoch_lines = self._epoch_lines
         return hw_data.LineBatcher(
             self.splits.train.lines, self.stats, c.batch_size,
             max_points=c.data.max_points, bucket=c.data.bucket, seed=c.seed,
             augment=c.data.augment, process_index=process_index,
-            process_count=process_count, **self.text_args("train"))
+            process_count=process_count, epoch_lines=epoch_lines, **self.text_args("train"))
 
     def text_args(self, split: str) -> dict:
         """Extra batcher arguments for the lines' texts; prediction has none."""
