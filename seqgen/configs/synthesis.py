@@ -69,7 +69,8 @@ def sweep(add):
         add(**{"model.points_per_char": points_per_char})
     add(**{"data.fonts": "hershey_script,ems_allure,ems_elfin,ems_nixish_italic"})  # 4 writers
     # A population of hands: 300 training writers over all 7 writer fonts
-    # (seqgen/data/writers.py); validation lines by 20 writers never trained on.
-    add(**{"data.fonts": "all", "data.writers": 300})
+    # (seqgen/data/writers.py); validation lines by 20 writers never trained on;
+    # the training lines drawn anew every epoch, so the ink cannot be memorised.
+    add(**{"data.fonts": "all", "data.writers": 300, "data.redraw_every_epoch": True})
     add(**{"data.points_per_char": 25.0, "model.points_per_char": 25.0,  # IAM's density
            "data.max_points": 1200})
