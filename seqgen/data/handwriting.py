@@ -41,6 +41,7 @@ Dimension letters: B lines in a batch, L padded length, U padded text length.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -54,6 +55,7 @@ from seqgen.data.transcripts import Alphabet, TranscriptError, warn_fallbacks
 from seqgen.errors import ConfigError
 
 POOL = 16  # batches whose lines are sorted by length together
+log = logging.getLogger(__name__)
 
 
 # Name -> loader (data_config -> HandwritingSplits); plugins add entries with
@@ -178,8 +180,10 @@ class LineBatcher:
     epoch_lines(e), a pure function of e, so batches stay a pure function of
     the step. Which lines are kept (and so windows_per_epoch) is decided on
     `lines`; a kept line whose redrawn ink falls outside 2..max_points is
-    trained as in `lines` that epoch (counted in `kept_first`), so every
-    epoch has the same texts and the same number of steps.
+    trained as in `lines` that epoch (counted in `kept_first` and logged), so
+    every epoch has the same texts and the same number of steps. Measured
+    with 300 writers: ~4% of the kept lines an epoch at 25 points a
+    character and max_points 1000 (lines near the limit), ~0.1% at 12 and 700.
     The padded lengths (L, and U with texts) are decided on the whole global
     batch, so all processes build arrays of the same shape.
     With `texts` and `alphabet`, batches also hold chars and char_mask (see
@@ -229,9 +233,11 @@ class LineBatcher:
             raise ConfigError(f"epoch {epoch} has {len(redrawn)} training lines, not "
                               f"{len(self.lines)}: a redraw must keep every line")
         too_long = [i for i in self.keep if not 2 <= len(redrawn[i]) <= self.max_points]
-        for i in too_long:  # a few lines a thousand: dropping them would shorten the epoch
+        for i in too_long:  # dropping them would shorten the epoch and change its texts
             redrawn[i] = self.lines[i]
         self.kept_first[epoch] = len(too_long)
+        log.info("epoch %d: training lines drawn anew; %d of %d kept as first drawn "
+                 "(too long redrawn)", epoch, len(too_long), len(self.keep))
         return redrawn
 
     def _epoch_order(self, epoch: int) -> np.ndarray:
