@@ -89,6 +89,23 @@ def test_batches_are_a_pure_function_of_the_step_across_epochs():
             np.testing.assert_array_equal(a[key], b[key])
 
 
+def test_epoch_1_is_drawn_while_epoch_0_trains():
+    kind = _kind()
+    asked, redraw = [], kind.splits.redraw_train
+
+    def recording(epoch):
+        asked.append(epoch)
+        return redraw(epoch)
+
+    kind.splits = dataclasses.replace(kind.splits, redraw_train=recording)
+    kind.train_batch(0, 0, 1)
+    for _ in range(200):  # the background thread asks soon after the first batch
+        if asked:
+            break
+        threading.Event().wait(0.01)
+    assert asked == [1]
+
+
 def test_a_dataset_that_cannot_redraw_refuses_the_setting(monkeypatch, splits):
     recorded = dataclasses.replace(splits, name="iam_ondb", redraw_train=None)
     monkeypatch.setattr(hw_data, "load_handwriting", lambda data: recorded)

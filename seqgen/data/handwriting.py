@@ -226,9 +226,13 @@ class LineBatcher:
 
     def _lines_of(self, epoch: int) -> Sequence[np.ndarray]:
         """The training lines of `epoch` (class docstring)."""
-        if self.epoch_lines is None or epoch == 0:
+        if self.epoch_lines is None:
             return self.lines
+        # Asked at epoch 0 too, though `lines` are trained: EpochLines then
+        # starts drawing epoch 1, so the first epoch boundary does not stall.
         redrawn = list(self.epoch_lines(epoch))
+        if epoch == 0:
+            return self.lines
         if len(redrawn) != len(self.lines):
             raise ConfigError(f"epoch {epoch} has {len(redrawn)} training lines, not "
                               f"{len(self.lines)}: a redraw must keep every line")
