@@ -9,9 +9,9 @@ shakespeare preparation: the last 5% test, the 5% before it validation) with
 the same 32 streams of 100-symbol windows in the same order
 (data.tbptt.TBPTTBatcher, state carried across windows), 2x256 cells.
 
-- seqgen: configs/default.py as shipped (Adam 4e-3 with 50 warm-up steps
-  and a cosine decay, peepholes, skip connections, Graves' derivative
-  clipping), its num_steps set so that training fits the budget (the step
+- seqgen: configs/default.py as shipped (Adam 6e-3 with 50 warm-up steps
+  and a cosine decay, forget-gate bias 0, peepholes, skip connections,
+  Graves' derivative clipping), its num_steps set so that training fits the budget (the step
   time is measured first on the real shapes), validation at the end.
 - PyTorch: nn.LSTM(2 layers) on one-hot input, a linear softmax head,
   Adam 2e-3, global-norm clipping 5, the state detached and carried; it
