@@ -2,8 +2,9 @@
 
   python -m seqgen.main --config=configs/default.py --workdir=/tmp/seqgen/default
 
-Expected on a 2-core CPU: 7-10.5 minutes (AVX-512 to AVX2-only), validation
-BPC about 2.5 (measured: valid 2.498, test 2.516; the README's results table); samples in
+Expected on a 2-core CPU: 7-11 minutes (AVX-512 to AVX2-only), validation
+BPC about 2.45 (measured on an AVX2-only machine, 11 min 11 s with the install:
+valid 2.449, test 2.483; the README's results table); samples in
 <workdir>/samples/, metrics in <workdir>/metrics.jsonl and TensorBoard
 events in <workdir>/tensorboard/.
 Smoke variant (seconds): --config=configs/default.py:smoke
@@ -12,8 +13,8 @@ Regularised variants (Graves §3.1; warm start from the run above, as he did;
   python -m seqgen.main --config=configs/default.py:weight_noise --workdir=/tmp/seqgen/default_wn
   python -m seqgen.main --config=configs/default.py:adaptive_noise --workdir=/tmp/seqgen/default_awn
 then python -m seqgen.evaluate --workdir=... --split=test --dynamic for the
-static and dynamic rows. Measured from an 800-step checkpoint (test 2.804
-BPC), 800 more steps each, 4-9 min on one core, test BPC static / dynamic:
+static and dynamic rows. Measured with the earlier recipe (forget bias 1,
+rate 4e-3) from an 800-step checkpoint (test 2.804 BPC), 800 more steps each, 4-9 min on one core, test BPC static / dynamic:
 no noise 2.593 / 2.555; weight noise 0.075 2.816 / 2.803 and 0.025
 2.644 / 2.618; adaptive noise 2.809 / 2.790. At this scale (1M weights,
 0.9M training characters) noise hurts: see the README.
