@@ -230,9 +230,10 @@ class LineBatcher:
             return self.lines
         # Asked at epoch 0 too, though `lines` are trained: EpochLines then
         # starts drawing epoch 1, so the first epoch boundary does not stall.
-        redrawn = list(self.epoch_lines(epoch))
+        redrawn = self.epoch_lines(epoch)
         if epoch == 0:
             return self.lines
+        redrawn = list(redrawn)  # a copy: too-long lines are replaced below
         if len(redrawn) != len(self.lines):
             raise ConfigError(f"epoch {epoch} has {len(redrawn)} training lines, not "
                               f"{len(self.lines)}: a redraw must keep every line")
