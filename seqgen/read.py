@@ -1,6 +1,7 @@
 """`python -m seqgen.read`: the text in lines of handwriting, read by a
 trained recognition run (configs/recognition.py).
 
+  python -m seqgen.read --strokes=page.npz      # the shipped recogniser
   python -m seqgen.read --workdir=/tmp/seqgen/recognition --strokes=page.npz
   python -m seqgen.read --workdir=DIR --strokes=mine.json,other.inkml
 
@@ -19,7 +20,7 @@ import sys
 
 from absl import app, flags
 
-from seqgen import error_rates
+from seqgen import error_rates, pretrained
 from seqgen import flag_checks as fc
 from seqgen.console import busy, quiet_console
 from seqgen.data import ink
@@ -31,7 +32,9 @@ FIT = ("auto", "always", "never")
 
 
 def _define_flags() -> None:
-    flags.DEFINE_string("workdir", None, "Workdir of a trained recognition run.")
+    flags.DEFINE_string("workdir", None, "Workdir of a trained recognition run "
+                        "(default: the shipped recogniser).")
+    flags.DEFINE_string("model", None, "A shipped model by name (seqgen/pretrained).")
     flags.DEFINE_list("strokes", None, "Ink files (.npy, .npz, .json, .inkml), comma-separated.")
     flags.DEFINE_enum("fit", "auto", list(FIT), "Rescale and resample the ink to the "
                       "recogniser's training lines: auto = for .json and .inkml only.")
@@ -46,7 +49,8 @@ def _ink_files(v) -> str | None:
 
 # Every flag's check (seqgen/flag_checks.py).
 RULES = {
-    "workdir": fc.trained_workdir,
+    "workdir": fc.optional(fc.trained_workdir),
+    "model": fc.anything,  # checked against the store in seqgen.pretrained.path
     "strokes": _ink_files,
     "fit": fc.one_of(*FIT),
     "step": fc.optional(fc.at_least(0, "a checkpoint step; leave out for the newest")),
@@ -74,9 +78,10 @@ def main(argv):
     quiet_console()
     try:
         fc.check(RULES, FLAGS.flag_values_dict())
-        kind, model, _, _ = load_trained(FLAGS.workdir, FLAGS.step)
+        workdir = pretrained.resolve(FLAGS.workdir, FLAGS.model, "read")
+        kind, model, _, _ = load_trained(workdir, FLAGS.step)
         if not isinstance(kind, base.Reader):
-            raise UserError(f"--workdir={FLAGS.workdir} is a {kind.config.kind!r} run; "
+            raise UserError(f"{workdir} is a {kind.config.kind!r} run; "
                             "seqgen.read needs a recognition run (configs/recognition.py)")
         with busy(f"reading {len(FLAGS.strokes)} file(s)"):
             results = read_files(kind, model, FLAGS.strokes, FLAGS.fit)

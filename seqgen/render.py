@@ -34,7 +34,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from seqgen.data.strokes import split_strokes, to_absolute
 from seqgen.errors import UserError
@@ -44,7 +44,6 @@ GAP = 12.0  # between rows
 MAX_ASPECT = 30.0  # flatter lines are fitted to width MAX_ASPECT * line_height
 DEFAULT_LINE_HEIGHT = 64.0
 SUPERSAMPLE = 2  # PNG drawn at 2x and averaged down
-PEN_RGB = (0, 0, 0)
 BLUR = 0.7  # std, in pixels, of the blur of each Gaussian in the density map
 _SMALL_PATCH = 4096  # patches up to this many pixels get their mass renormalised
 
@@ -84,6 +83,7 @@ class _Page:
     font_size: float
     rows: list[list[np.ndarray]]  # per line, its strokes in page coordinates
     captions: list[tuple[float, float, str]]  # (x, baseline y, text)
+    color: str = "#000000"  # the pen, as '#rrggbb'
 
 
 def _font(size: float) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
@@ -97,11 +97,24 @@ def _clean_text(text: str) -> str:
     return _XML_ILLEGAL.sub("", str(text))
 
 
+def pen_color(color: str) -> str:
+    """A CSS colour name or #rgb / #rrggbb as '#rrggbb' (one-line error otherwise)."""
+    try:
+        rgb = ImageColor.getrgb(str(color))
+    except ValueError:
+        raise RenderError(f"color={color!r} is not a colour; use a name (black, navy) or "
+                          "#rrggbb") from None
+    return "#{:02x}{:02x}{:02x}".format(*rgb[:3])
+
+
 def _layout(lines: Sequence[np.ndarray], texts: Sequence[str] | None,
-            line_height: float | None, stroke_width: float | None) -> _Page:
+            line_height: float | None, stroke_width: float | None,
+            color: str = "black") -> _Page:
     lh = float(line_height or DEFAULT_LINE_HEIGHT)
     if not lh > 0:
         raise RenderError(f"line_height={line_height}; it must be positive")
+    if stroke_width is not None and not stroke_width > 0:
+        raise RenderError(f"stroke_width={stroke_width}; it must be positive")
     if texts is not None and len(texts) != len(lines):
         raise RenderError(f"{len(texts)} texts for {len(lines)} lines; pass one caption per "
                           "line or texts=None")
@@ -130,7 +143,7 @@ def _layout(lines: Sequence[np.ndarray], texts: Sequence[str] | None,
         top += lh + caption_h + GAP
     return _Page(width=math.ceil(right + MARGIN), height=math.ceil(top - GAP + MARGIN),
                  stroke_width=float(stroke_width or max(1.0, lh / 32)), font_size=font_size,
-                 rows=rows, captions=captions)
+                 rows=rows, captions=captions, color=pen_color(color))
 
 
 def _svg(page: _Page) -> str:
@@ -144,7 +157,7 @@ def _svg(page: _Page) -> str:
         for st in strokes:
             pts = st if len(st) > 1 else np.concatenate([st, st])  # a dot: round cap
             d.append("M" + " L".join(f"{x:.2f} {y:.2f}" for x, y in pts))
-        out.append(f'<path d="{" ".join(d)}" fill="none" stroke="black" '
+        out.append(f'<path d="{" ".join(d)}" fill="none" stroke="{page.color}" '
                    f'stroke-width="{page.stroke_width:g}" stroke-linecap="round" '
                    'stroke-linejoin="round"/>')
     for x, y, text in page.captions:
@@ -182,7 +195,7 @@ def _png(page: _Page) -> Image.Image:
     im = Image.new("RGB", (page.width * k, page.height * k), "white")
     draw = ImageDraw.Draw(im)
     for strokes in page.rows:
-        _draw_strokes(draw, strokes, page.stroke_width, PEN_RGB, k)
+        _draw_strokes(draw, strokes, page.stroke_width, ImageColor.getrgb(page.color), k)
     font = _font(page.font_size * k)
     for x, y, text in page.captions:
         _draw_text(draw, x * k, y * k, text, font, (68, 68, 68))
@@ -198,12 +211,15 @@ def _with_suffix(path: str | Path, suffix: str) -> Path:
 
 def save_lines(path: str | Path, lines: Sequence[np.ndarray],
                texts: Sequence[str] | None = None, *, line_height: float | None = None,
-               stroke_width: float | None = None) -> tuple[Path, Path]:
+               stroke_width: float | None = None, color: str = "black"
+               ) -> tuple[Path, Path]:
     """Writes path.svg and path.png, the same drawing: one line per row of a
     page, pen-ups respected (an 'M' starts every stroke in the SVG), an
     optional caption under each line; layout in the module docstring. A
-    .svg/.png suffix of path is replaced. Returns (svg_path, png_path)."""
-    page = _layout(lines, texts, line_height, stroke_width)
+    .svg/.png suffix of path is replaced. `line_height` (user units = PNG
+    pixels), `stroke_width` (the same units) and `color` (CSS name or
+    #rrggbb) style the pen. Returns (svg_path, png_path)."""
+    page = _layout(lines, texts, line_height, stroke_width, color)
     svg_path, png_path = _with_suffix(path, ".svg"), _with_suffix(path, ".png")
     svg_path.parent.mkdir(parents=True, exist_ok=True)
     svg_path.write_text(_svg(page), encoding="utf-8")

@@ -1,12 +1,14 @@
 """`python -m seqgen.sample`: samples from a trained text or handwriting model.
 
-  python -m seqgen.sample --workdir=DIR --prime="ROMEO:" --length=500 \
-      --temperature=0.8
+  python -m seqgen.sample --prime="ROMEO:" --length=500 --temperature=0.8
+  python -m seqgen.sample --workdir=DIR --prime="ROMEO:" --length=500
   python -m seqgen.sample --workdir=DIR --num=8 --bias=0.5 --out=lines.svg
 
-What is sampled and written is the kind's (`Kind.sample_command`): text
-prints the prime and its continuations; handwriting writes lines as SVG and
-PNG. The scans themselves are in seqgen/generate.py.
+With no --workdir, the shipped Shakespeare model samples (seqgen/pretrained;
+--model=NAME picks another shipped model). What is sampled and written is
+the kind's (`Kind.sample_command`): text prints the prime and its
+continuations; handwriting writes lines as SVG and PNG. The scans
+themselves are in seqgen/generate.py.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 from absl import app, flags
 
 from seqgen import flag_checks as fc
+from seqgen import pretrained
 from seqgen.console import busy, quiet_console
 from seqgen.errors import UserError
 from seqgen.trained import load_trained
@@ -24,7 +27,9 @@ FLAGS = flags.FLAGS
 
 
 def _define_flags() -> None:
-    flags.DEFINE_string("workdir", None, "Training workdir holding checkpoints/.")
+    flags.DEFINE_string("workdir", None, "Training workdir holding checkpoints/ "
+                        "(default: the shipped Shakespeare model).")
+    flags.DEFINE_string("model", None, "A shipped model by name (seqgen/pretrained).")
     flags.DEFINE_integer("step", None, "Checkpoint step (default: the newest).")
     flags.DEFINE_integer("num", 1, "Samples, generated in one batch.")
     flags.DEFINE_integer("length", None, "Symbols (text) or points (handwriting) to "
@@ -38,7 +43,8 @@ def _define_flags() -> None:
 
 # Every flag's check (seqgen/flag_checks.py); the sizes cap what one batch can hold.
 RULES = {
-    "workdir": fc.trained_workdir,
+    "workdir": fc.optional(fc.trained_workdir),
+    "model": fc.anything,  # checked against the store in seqgen.pretrained.path
     "step": fc.optional(fc.at_least(0, "a checkpoint step; leave out for the newest")),
     "num": fc.between(1, 4096, "samples in one batch"),
     "length": fc.optional(fc.between(1, 1_000_000, "symbols or points; leave out for the "
@@ -58,7 +64,8 @@ def main(argv):
                                           "bias", "out")}
     try:
         fc.check(RULES, FLAGS.flag_values_dict())
-        kind, model, _, _ = load_trained(FLAGS.workdir, FLAGS.step)
+        workdir = pretrained.resolve(FLAGS.workdir, FLAGS.model, "sample")
+        kind, model, _, _ = load_trained(workdir, FLAGS.step)
         with busy(f"sampling {opts['num']} sequence(s)"):
             shown = kind.sample_command(model, opts)
         print(shown)

@@ -1,24 +1,39 @@
 """Write text by hand with a trained synthesis model (Graves §5).
 
-  python -m seqgen.write --workdir=/tmp/seqgen/synthesis \
-      --text="Hello world\\nsecond line" --bias=0.75 --out=page.svg [--style=3] [--plot]
+  python -m seqgen.write --text="Hello world" --out=page.svg
+  python -m seqgen.write --text="Hello world\\nsecond line" --style=ems_allure-1 --bias=1
+  python -m seqgen.write --list-styles
+  python -m seqgen.write --text="..." --style_file=mine.json --style_text="what I wrote" \
+      --save_style=mine
+  python -m seqgen.write --workdir=/tmp/seqgen/synthesis --text="..." [--plot]
 
-Writes page.svg and page.png (and the strokes as page.npz, which
-seqgen.read reads): one handwritten line per line of text (long
+With no --workdir the shipped writer writes (seqgen/pretrained; --model=NAME
+picks another shipped model). Writes page.svg and page.png (single-line
+paths, plotter friendly; --stroke_width, --line_height and --color style
+them) and the strokes themselves as page.npz (seqgen.read reads it; or
+--format=json: screen coordinates, y down; --format=npy: one (T, 3) array
+of (dx, dy, eos) per line). One handwritten line per line of text (long
 paragraphs are wrapped at --wrap characters, like the training lines), all
 lines in one batched, jitted sampling call. --bias sharpens the mixture
-(Graves eqs. 61-62: 0 = the model's own variety, ~1 = neat). --style=N primes
-the network with validation line N (its strokes and text) so the page takes
-that writer's style (Graves §5.3); --style_font=NAME draws that line's text
-in a single-line font of seqgen.data.drawn.FONTS instead, e.g. one the
-model never trained on. --plot also writes, per line, the window
-weights over (character, time) above the strokes and the kappa trajectory.
-Characters never seen in training fall back as seqgen/data/transcripts.py
-documents, with a warning; characters with no fallback are a one-line error.
+(Graves eqs. 61-62: 0 = the model's own variety, ~1 = neat).
+
+Styles (Graves §5.3: the network is primed with a line and its text):
+--style=NAME or N picks a shipped or saved style (--list-styles); with a
+--workdir that ships none, N is validation line N. --style_file=FILE
+(JSON [x, y] or [x, y, t] strokes with y down, InkML, or .npy) with
+--style_text primes with your own line, brought to the model's scale as
+seqgen/styles.py says; --save_style=NAME keeps it for later --style=NAME.
+--style_font=NAME draws the style line's text in a single-line font of
+seqgen.data.drawn.FONTS instead, e.g. one the model never trained on.
+--plot also writes, per line, the window weights over (character, time)
+above the strokes and the kappa trajectory. Characters never seen in
+training fall back as seqgen/data/transcripts.py documents, with a warning;
+characters with no fallback are a one-line error.
 """
 
 from __future__ import annotations
 
+import json
 import pathlib
 import sys
 import textwrap
@@ -31,19 +46,35 @@ from seqgen import flag_checks as fc
 from seqgen.data.fonts import FONTS
 
 MAX_CHARS = 2000  # a page, not a book: the sampler's memory grows with the text
+FORMATS = ("npz", "json", "npy")
 
 FLAGS = flags.FLAGS
 
 
 def _define_flags() -> None:
-    flags.DEFINE_string("workdir", None, "Workdir of a trained synthesis run.")
+    flags.DEFINE_string("workdir", None, "Workdir of a trained synthesis run "
+                        "(default: the shipped writer).")
+    flags.DEFINE_string("model", None, "A shipped model by name (seqgen/pretrained).")
+    flags.DEFINE_bool("list-styles", False, "List the shipped and saved styles and stop.")
     flags.DEFINE_string("text", None, "Text to write; newlines (or a literal \\n) "
                         "start new lines.")
     flags.DEFINE_float("bias", 0.75, "Sampling bias b >= 0 (Graves eqs. 61-62).")
-    flags.DEFINE_integer("style", None, "Prime with this validation line's style.")
+    flags.DEFINE_string("style", None, "Prime with this style: a name or number from "
+                        "--list-styles (a --workdir's own: validation line N).")
+    flags.DEFINE_string("style_file", None, "Prime with your own line of ink "
+                        "(.json, .inkml, .npy).")
+    flags.DEFINE_string("style_text", None, "What the --style_file line says.")
+    flags.DEFINE_string("save_style", None, "Keep the priming line as this style name.")
     flags.DEFINE_string("style_font", None, "Prime with the --style line's text (default "
                         "line 0) drawn in this font of seqgen.data.drawn.FONTS.")
     flags.DEFINE_string("out", "page.svg", "Output file; .svg and .png are written.")
+    flags.DEFINE_enum("format", "npz", list(FORMATS), "The raw strokes beside the page: "
+                      "npz (seqgen.read), json (screen coordinates) or npy (one per line).")
+    flags.DEFINE_float("stroke_width", None, "Pen width in SVG units (default: line "
+                       "height / 32).")
+    flags.DEFINE_float("line_height", 64.0, "Height of a written line in SVG units (= PNG "
+                       "pixels).")
+    flags.DEFINE_string("color", "black", "Pen colour: a name or #rrggbb.")
     flags.DEFINE_integer("wrap", 40, "Wrap paragraphs at this many characters.")
     flags.DEFINE_bool("plot", False, "Also write alignment and kappa plots per line.")
     flags.DEFINE_bool("captions", False, "Print the asked text under each line.")
@@ -54,12 +85,21 @@ def _define_flags() -> None:
 # Every flag's check (seqgen/flag_checks.py); the text's own limits are checked
 # against the model's alphabet in main().
 RULES = {
-    "workdir": fc.trained_workdir,
-    "text": fc.non_empty("the text to write, e.g. --text='hello world'"),
+    "workdir": fc.optional(fc.trained_workdir),
+    "model": fc.anything,  # checked against the store in seqgen.pretrained.path
+    "list-styles": fc.anything,
+    "text": fc.optional(fc.non_empty("the text to write, e.g. --text='hello world'")),
     "bias": fc.between(0.0, 100.0, "Graves' sampling bias, 0 = none; 0.75 is tidy"),
-    "style": fc.optional(fc.at_least(0, "a validation line's index")),
+    "style": fc.optional(fc.non_empty("a style's name or number (--list-styles)")),
+    "style_file": fc.optional(fc.existing_file()),
+    "style_text": fc.anything,  # checked with the ink (seqgen/styles.py)
+    "save_style": fc.anything,  # checked by seqgen.styles.save
     "style_font": fc.optional(fc.one_of(*FONTS)),
     "out": fc.out_file(),
+    "format": fc.one_of(*FORMATS),
+    "stroke_width": fc.optional(fc.between(0.01, 1000.0, "SVG units")),
+    "line_height": fc.between(1.0, 10_000.0, "SVG units"),
+    "color": fc.non_empty("a colour name or #rrggbb"),
     "wrap": fc.between(1, MAX_CHARS, "characters per written line"),
     "plot": fc.anything,
     "captions": fc.anything,
@@ -86,45 +126,144 @@ def split_lines(text: str, wrap: int) -> list[str]:
     return lines
 
 
+def list_styles(model_dir: str) -> str:
+    """The styles --style takes, one a line: number, name, where from, text."""
+    from seqgen import styles
+
+    shipped, saved = styles.shipped(model_dir), styles.saved()
+    rows = [f"{i:3d}  {s.name:28s} {'shipped' if i < len(shipped) else 'saved':8s} "
+            f"{s.text[:40]!r}  {s.about}" for i, s in enumerate(shipped + saved)]
+    if not rows:
+        return (f"no styles: {model_dir} ships none and none are saved in "
+                f"{styles.user_dir()}; --style=N primes with validation line N")
+    return "\n".join(rows) + f"\n(saved styles live in {styles.user_dir()})"
+
+
+def choose_prime(kind, model_dir: str, seed: int) -> tuple[np.ndarray, str] | None:
+    """(line, text) the flags ask to prime with, or None."""
+    from seqgen import styles
+    from seqgen.data import drawn
+    from seqgen.errors import UserError
+
+    if FLAGS.style_file and (FLAGS.style is not None or FLAGS.style_font):
+        raise UserError("--style_file primes with your own line; leave out --style and "
+                        "--style_font")
+    if FLAGS.style_text and not FLAGS.style_file:
+        raise UserError("--style_text says what a --style_file line says; give the file too")
+    if FLAGS.style_file:
+        line, text = styles.from_file(FLAGS.style_file, FLAGS.style_text)
+        check_text(kind, text, "--style_text")
+        return styles.fit(line, text, scale_of(kind, model_dir),
+                          f"--style_file={FLAGS.style_file}"), text
+    if FLAGS.style is None and not FLAGS.style_font:
+        return None
+    spec = FLAGS.style or "0"
+    if styles.shipped(model_dir) or not spec.isdigit():
+        style = styles.find(spec, model_dir)
+        prime = (style.line_Tx3, style.text)
+    else:  # a run of your own: its validation lines are the styles
+        prime = kind.style_line(int(spec))
+    if FLAGS.style_font:
+        if FLAGS.style_font not in drawn.FONTS:
+            raise UserError(f"--style_font={FLAGS.style_font!r} is unknown; use one "
+                            f"of {', '.join(drawn.FONTS)}")
+        density = kind.config.data.get("points_per_char", drawn.TARGET_POINTS_PER_CHAR)
+        text = prime[1]
+        prime = (drawn.draw_line(text, FLAGS.style_font,
+                                 np.random.default_rng(seed), density), text)
+    return prime
+
+
+def scale_of(kind, model_dir: str):
+    """The model's ink scale: from its shipped styles, else its validation lines."""
+    from seqgen import styles
+
+    shipped = styles.shipped(model_dir)
+    if shipped:
+        return styles.Scale.of([s.line_Tx3 for s in shipped], [s.text for s in shipped])
+    kind.load_data()
+    valid = kind.splits.valid
+    return styles.Scale.of(list(valid.lines[:200]), list(valid.texts[:200]))
+
+
+def check_text(kind, text: str, where: str) -> None:
+    """Characters the model can write, with its fallbacks (a one-line error if not)."""
+    from seqgen.errors import UserError
+
+    try:
+        kind.alphabet.encode(text)
+    except UserError as e:
+        raise UserError(f"{where}: {e}") from None
+
+
+def save_strokes(out: pathlib.Path, lines: list[np.ndarray], texts: list[str],
+                 fmt: str) -> list[pathlib.Path]:
+    """The raw strokes beside the page, in --format."""
+    from seqgen.data import ink, strokes
+
+    if fmt == "npz":
+        return [ink.save_npz(out.with_suffix(".npz"), lines, texts)]
+    if fmt == "npy":
+        paths = [out.with_name(f"{out.stem}_{i:03d}.npy") for i in range(len(lines))]
+        for path, line in zip(paths, lines, strict=True):
+            np.save(path, np.asarray(line, np.float32))
+        return paths
+    # JSON as a screen records it (seqgen/data/ink.py reads it back): absolute
+    # points, y down, one list of strokes per line.
+    page = []
+    for line in lines:
+        points = strokes.to_absolute(np.asarray(line, np.float64)) * np.array([1.0, -1.0])
+        page.append([[[round(float(x), 2), round(float(y), 2)] for x, y in s]
+                     for s in strokes.split_strokes(points, np.asarray(line)[:, 2])])
+    path = out.with_suffix(".json")
+    path.write_text(json.dumps({"texts": texts, "lines": page}) + "\n")
+    return [path]
+
+
 def main(argv):
     del argv
-    from seqgen import render
+    from seqgen import pretrained, render, styles
     from seqgen.console import busy, quiet_console
 
     quiet_console()
-    from seqgen.data import drawn, ink, strokes
+    from seqgen.data import strokes
     from seqgen.errors import UserError
     from seqgen.kinds.base import Writer
     from seqgen.trained import load_trained
 
     try:
         fc.check(RULES, FLAGS.flag_values_dict())
-        kind, model, config, _ = load_trained(FLAGS.workdir, FLAGS.step)
+        model_dir = pretrained.resolve(FLAGS.workdir, FLAGS.model, "write")
+        if FLAGS["list-styles"].value:
+            print(list_styles(model_dir))
+            return
+        if FLAGS.text is None:
+            raise UserError("--text is missing; give the text to write, e.g. "
+                            "--text='hello world'")
+        kind, model, config, _ = load_trained(model_dir, FLAGS.step)
         if not isinstance(kind, Writer):
-            raise UserError(f"{FLAGS.workdir} holds a {config.kind!r} model, which does not "
+            raise UserError(f"{model_dir} holds a {config.kind!r} model, which does not "
                             "write given text; train a synthesis run (configs/synthesis.py)")
         texts = split_lines(FLAGS.text, FLAGS.wrap)
-        prime = None
-        if FLAGS.style is not None or FLAGS.style_font:
-            prime = kind.style_line(FLAGS.style or 0)
-            if FLAGS.style_font:
-                if FLAGS.style_font not in drawn.FONTS:
-                    raise UserError(f"--style_font={FLAGS.style_font!r} is unknown; use one "
-                                    f"of {', '.join(drawn.FONTS)}")
-                density = config.data.get("points_per_char", drawn.TARGET_POINTS_PER_CHAR)
-                text = prime[1]
-                prime = (drawn.draw_line(text, FLAGS.style_font,
-                                         np.random.default_rng(FLAGS.seed), density), text)
+        prime = choose_prime(kind, model_dir, FLAGS.seed)
+        if FLAGS.save_style:
+            if prime is None:
+                raise UserError("--save_style keeps a priming line; give --style_file (or "
+                                "--style) too")
+            saved = styles.save(styles.Style(FLAGS.save_style, prime[0], prime[1],
+                                             f"saved from {FLAGS.style_file or FLAGS.style}"))
+            print(f"saved the style as {saved}; write with --style={FLAGS.save_style}")
         with busy(f"writing {len(texts)} line(s)"):
             written = kind.write(model, texts, FLAGS.bias, jax.random.key(FLAGS.seed), prime)
+        out = pathlib.Path(FLAGS.out)
+        svg, png = render.save_lines(out.with_suffix(""), written["lines"],
+                                     texts if FLAGS.captions else None,
+                                     line_height=FLAGS.line_height,
+                                     stroke_width=FLAGS.stroke_width, color=FLAGS.color)
+        raw = save_strokes(out, written["lines"], texts, FLAGS.format)
     except UserError as e:
         sys.exit(f"FATAL {e}")
 
-    out = pathlib.Path(FLAGS.out)
-    svg, png = render.save_lines(out.with_suffix(""), written["lines"],
-                                 texts if FLAGS.captions else None)
-    # The strokes themselves, for seqgen.read and your own analysis.
-    npz = ink.save_npz(out.with_suffix(".npz"), written["lines"], texts)
     for i, text in enumerate(texts):
         done = "stop rule" if written["stopped"][i] else "length cap"
         logging.info("line %d: %d points (%s) %r", i, int(written["length"][i]), done, text)
@@ -142,7 +281,8 @@ def main(argv):
             plots.alignment(phi, full, points_Tx2=strokes.to_absolute(line),
                             eos_T=line[:, 2], path=f"{stem}_align_{i}.png")
             plots.kappa(np.asarray(written["kappa"][i, :n]), u, path=f"{stem}_kappa_{i}.png")
-    print(f"wrote {len(texts)} lines to {svg}, {png} and {npz}; the stop rule fired on "
+    shown = raw[0] if len(raw) == 1 else f"{raw[0].parent}/{out.stem}_NNN.npy"
+    print(f"wrote {len(texts)} lines to {svg}, {png} and {shown}; the stop rule fired on "
           f"{int(np.sum(written['stopped']))} of {len(texts)}")
 
 

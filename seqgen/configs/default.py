@@ -14,7 +14,8 @@ Regularised variants (Graves §3.1; warm start from the run above, as he did;
   python -m seqgen.main --config=configs/default.py:adaptive_noise --workdir=/tmp/seqgen/default_awn
 then python -m seqgen.evaluate --workdir=... --split=test --dynamic for the
 static and dynamic rows. Measured with the earlier recipe (forget bias 1,
-rate 4e-3) from an 800-step checkpoint (test 2.804 BPC), 800 more steps each, 4-9 min on one core, test BPC static / dynamic:
+rate 4e-3) from an 800-step checkpoint (test 2.804 BPC), 800 more steps
+each, 4-9 min on one core, test BPC static / dynamic:
 no noise 2.593 / 2.555; weight noise 0.075 2.816 / 2.803 and 0.025
 2.644 / 2.618; adaptive noise 2.809 / 2.790. At this scale (1M weights,
 0.9M training characters) noise hurts: see the README.

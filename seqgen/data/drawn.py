@@ -220,6 +220,11 @@ def _config(data_config: Any) -> _Settings:
                      float(density), writers)
 
 
+def fonts_of(data_config: Any) -> tuple[str, ...]:
+    """The fonts a data config draws with ('all' spelled out), checked."""
+    return _config(data_config).fonts
+
+
 def _source_sha256(fonts: tuple[str, ...]) -> str:
     """sha256 over what the lines are made of: corpus, SVG fonts (those of FONTS,
     as always, and any other used), Hershey-Fonts version."""

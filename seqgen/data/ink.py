@@ -8,7 +8,8 @@ read into lines (strokes.py: float32 rows (dx, dy, eos), y up).
   .json   what a browser canvas records: a list of strokes, each a list of
           [x, y] points (extra values per point, e.g. a timestamp, are
           ignored), y pointing DOWN as on a screen; or a list of such lists
-          (several lines); or {"strokes": ..., "text": ...}
+          (several lines); or {"strokes": ..., "text": ...}; or what
+          `seqgen.write --format=json` writes, {"lines": [...], "texts": [...]}
   .inkml  W3C InkML: every <trace> is a stroke of "x y[ ...]" points
           separated by commas, y pointing down; all traces form one line
 
@@ -84,10 +85,10 @@ def _read_json(path: pathlib.Path) -> tuple[list[np.ndarray], list[str] | None]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise _fail(path, f"not valid JSON ({e})") from None
-    text = None
-    if isinstance(data, dict):
-        text = data.get("text")
-        data = data.get("strokes")
+    texts = None
+    if isinstance(data, dict):  # {"strokes", "text"} or seqgen.write's {"lines", "texts"}
+        texts = [data["text"]] if isinstance(data.get("text"), str) else data.get("texts")
+        data = data.get("strokes", data.get("lines"))
     if not isinstance(data, list) or not data:
         raise _fail(path, "expected a non-empty list of strokes of [x, y] points")
     if _depth(data) == 4:  # several lines
@@ -96,7 +97,8 @@ def _read_json(path: pathlib.Path) -> tuple[list[np.ndarray], list[str] | None]:
         lines = [_from_screen_strokes(data, path, "the line")]
     else:
         raise _fail(path, "expected a list of strokes, each a list of [x, y] points")
-    return lines, ([text] if isinstance(text, str) else None)
+    ok = isinstance(texts, list) and all(isinstance(t, str) for t in texts)
+    return lines, (texts if ok and len(texts) == len(lines) else None)
 
 
 def _read_inkml(path: pathlib.Path) -> list[np.ndarray]:

@@ -1,0 +1,57 @@
+"""The models that ship inside the package: write, read and sample with no
+training first.
+
+  writer       handwriting synthesis on 300 drawn writers (configs/writer.py)
+  recogniser   reads drawn handwriting back as text (configs/recognition.py:writers=300)
+  shakespeare  a character model of the embedded Shakespeare (configs/default.py)
+
+Each lives in seqgen/pretrained/<name>/ as a workdir cut down to what a
+sampler needs: checkpoints/<step>/params and meta (the config and the
+kind's meta; no optimizer state), a MODEL_CARD.md (data, config, steps,
+wall time, machine, metrics, licence) and, for a writer, styles/: one JSON
+file per shipped style, a line and its text to prime with. Every command
+that takes --workdir takes --model=NAME instead; with neither, it uses the
+default model of its kind (`DEFAULT`). `python -m seqgen.pretrained.export`
+cuts a training workdir down into this store.
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+from seqgen.errors import UserError
+
+ROOT = pathlib.Path(__file__).parent
+DEFAULT = {"write": "writer", "read": "recogniser", "sample": "shakespeare"}
+MODEL_CARD = "MODEL_CARD.md"
+
+
+def path(name: str) -> pathlib.Path:
+    """The folder of shipped model `name` (a workdir load_trained reads)."""
+    folder = ROOT / name
+    if not (folder / "checkpoints").is_dir():
+        have = names()
+        raise UserError(f"--model={name!r} is not a shipped model; use one of "
+                        f"{', '.join(have) if have else '(none shipped in this install)'}, "
+                        "or --workdir=DIR of your own run")
+    return folder
+
+
+def names() -> list[str]:
+    """The shipped models, sorted."""
+    return sorted(p.name for p in ROOT.iterdir() if (p / "checkpoints").is_dir())
+
+
+def card(name: str) -> str:
+    """The model card of shipped model `name`."""
+    return (path(name) / MODEL_CARD).read_text(encoding="utf-8")
+
+
+def resolve(workdir: str | None, model: str | None, command: str) -> str:
+    """The workdir a command loads: --workdir if given, else --model's folder,
+    else the command's default shipped model."""
+    if workdir and model:
+        raise UserError("give --workdir (your run) or --model (a shipped one), not both")
+    if workdir:
+        return workdir
+    return str(path(model or DEFAULT[command]))
