@@ -22,6 +22,7 @@ from seqgen.errors import UserError
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 COMMANDS = ["seqgen.main", "seqgen.sample", "seqgen.write", "seqgen.evaluate",
             "seqgen.read", "seqgen.legibility", "seqgen.pretrained.export",
+            "seqgen.pretrained.check",
             "seqgen.tasks.report", "launch.slurm", "launch.tpu", "launch.sweep",
             "tools.crash_drill", "benchmarks.gemm", "benchmarks.pipeline",
             "benchmarks.recipe", "benchmarks.routes", "benchmarks.sampling",

@@ -68,6 +68,24 @@ def test_export_writes_each_validation_writer_as_a_named_style(store):
     assert {s.about.split(" ")[0] for s in found} == {"valid-w0000", "valid-w0001"}
 
 
+def test_check_compares_with_the_exported_metrics(store, monkeypatch):
+    from seqgen.pretrained import check
+
+    monkeypatch.setattr(pretrained, "ROOT", store / "store")
+    path = store / "store" / "writer" / check.CHECK_FILE
+    recorded = json.loads(path.read_text())
+    assert set(recorded["metrics"]) >= {"nats_per_point"}
+    assert all(line.endswith(" ok") for line in check.compare("writer"))
+    # A card 5% off the model (a changed weight or data pipeline) is caught.
+    off = {**recorded, "metrics": {k: v * 1.05 + 0.01 for k, v in recorded["metrics"].items()}}
+    path.write_text(json.dumps(off))
+    try:
+        lines = check.compare("writer")
+    finally:
+        path.write_text(json.dumps(recorded))
+    assert lines and not any(line.endswith(" ok") for line in lines), lines
+
+
 def test_resolve_picks_workdir_model_or_the_default(store):
     assert pretrained.resolve("/some/run", None, "write") == "/some/run"
     with pytest.raises(UserError, match="not both"):

@@ -7,8 +7,9 @@ Copies one checkpoint's params and meta (no optimizer state: a third of the
 size) to <dest>/<name>/checkpoints/<step>/, replacing what the folder held.
 For a synthesis run it also writes styles/: the first line of each
 validation writer (writers it never trained on), named <font>-<k>, to prime
-with by name. MODEL_CARD.md is written by hand from the measured numbers;
-an existing one is kept.
+with by name; and check.json, the metrics of a few validation batches that
+`python -m seqgen.pretrained.check` compares with. MODEL_CARD.md is
+written by hand from the measured numbers; an existing one is kept.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 from absl import app, flags
 
 from seqgen import flag_checks as fc
-from seqgen.pretrained import ROOT
+from seqgen.pretrained import ROOT, check
 
 FLAGS = flags.FLAGS
 ITEMS = ("params", "meta", "_CHECKPOINT_METADATA", "commit_success.txt")
@@ -103,6 +104,8 @@ def main(argv):
             kind = load_trained(str(dest)).kind
             names = write_styles(kind, dest, FLAGS.styles)
             print(f"wrote {len(names)} styles: {', '.join(names)}")
+        metrics = check.record(dest)  # what seqgen.pretrained.check compares against
+        print(f"check.json: {metrics}")
     except UserError as e:
         sys.exit(f"FATAL {e}")
     size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
