@@ -34,7 +34,7 @@ import jax
 import numpy as np
 from absl import app, flags
 
-from seqgen import error_rates
+from seqgen import error_rates, jax_cache
 from seqgen import flag_checks as fc
 
 FLAGS = flags.FLAGS
@@ -111,6 +111,7 @@ def main(argv):
     from seqgen.trained import load_trained  # noqa: PLC0415
 
     quiet_console()
+    jax_cache.enable()  # a second run loads its compiled samplers
     t0 = time.time()
     try:
         fc.check(RULES, FLAGS.flag_values_dict())

@@ -223,3 +223,27 @@ def success_curves(rows: Sequence[Mapping], *, path: str | Path | None = None) -
     for ax in axes[len(tasks):]:
         ax.set_visible(False)
     return _save(fig, path)
+
+
+def cer_over_training(points: Sequence[Mapping], *, threshold: float = 0.10, title: str = "",
+                      path: str | Path | None = None) -> Figure:
+    """Character error rate (%) of written-and-read-back lines against
+    training minutes (points: dicts with minutes, step, cer as
+    seqgen.legibility_curve writes), with the threshold as a dashed line."""
+    if not points:
+        raise PlotError("CER over training: no checkpoints to draw")
+    row = sorted((p["minutes"], p["cer"], p["step"]) for p in points)
+    m, e, s = zip(*row, strict=True)
+    fig = Figure(figsize=(5.5, 3.6), dpi=DPI, layout="constrained")
+    ax = fig.subplots()
+    ax.plot(m, 100 * np.asarray(e), marker="o")
+    for x, y, step in row[:: max(1, len(row) // 6)]:
+        ax.annotate(f"{step}", (x, 100 * y), textcoords="offset points", xytext=(3, 4),
+                    fontsize=7)
+    ax.axhline(100 * threshold, color="0.5", linestyle="--", linewidth=1)
+    ax.set_xlabel("training time (minutes on 2 CPU cores; labels: steps)")
+    ax.set_ylabel("character error rate (%)")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title or "legibility over training")
+    ax.grid(alpha=0.3)
+    return _save(fig, path)

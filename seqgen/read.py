@@ -20,7 +20,7 @@ import sys
 
 from absl import app, flags
 
-from seqgen import error_rates, pretrained
+from seqgen import error_rates, jax_cache, pretrained
 from seqgen import flag_checks as fc
 from seqgen.console import busy, quiet_console
 from seqgen.data import ink
@@ -76,6 +76,7 @@ def main(argv):
     from seqgen.trained import load_trained  # noqa: PLC0415 (flags first, then JAX)
 
     quiet_console()
+    jax_cache.enable()  # a second run loads its compiled samplers
     try:
         fc.check(RULES, FLAGS.flag_values_dict())
         workdir = pretrained.resolve(FLAGS.workdir, FLAGS.model, "read")

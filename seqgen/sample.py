@@ -18,7 +18,7 @@ import sys
 from absl import app, flags
 
 from seqgen import flag_checks as fc
-from seqgen import pretrained
+from seqgen import jax_cache, pretrained
 from seqgen.console import busy, quiet_console
 from seqgen.errors import UserError
 from seqgen.trained import load_trained
@@ -60,6 +60,7 @@ RULES = {
 def main(argv):
     del argv
     quiet_console()
+    jax_cache.enable()  # a second run loads its compiled samplers
     opts = {k: FLAGS[k].value for k in ("num", "length", "seed", "prime", "temperature",
                                           "bias", "out")}
     try:

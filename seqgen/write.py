@@ -43,6 +43,7 @@ import numpy as np
 from absl import app, flags, logging
 
 from seqgen import flag_checks as fc
+from seqgen import jax_cache
 from seqgen.data.fonts import FONTS
 
 MAX_CHARS = 2000  # a page, not a book: the sampler's memory grows with the text
@@ -226,6 +227,7 @@ def main(argv):
     from seqgen.console import busy, quiet_console
 
     quiet_console()
+    jax_cache.enable()  # a second run loads its compiled samplers
     from seqgen.data import strokes
     from seqgen.errors import UserError
     from seqgen.kinds.base import Writer

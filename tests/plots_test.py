@@ -115,6 +115,20 @@ def test_legibility_draws_cer_against_bias_per_style(tmp_path):
     assert "bias" in ax.get_xlabel() and "(%)" in ax.get_ylabel()
 
 
+def test_cer_over_training_is_sorted_by_minutes_with_the_threshold(tmp_path):
+    points = [{"step": 2000, "minutes": 40.0, "cer": 0.08},
+              {"step": 500, "minutes": 10.0, "cer": 0.6},
+              {"step": 1000, "minutes": 20.0, "cer": 0.2}]
+    fig = plots.cer_over_training(points, threshold=0.1, path=tmp_path / "c.png")
+    _png_size(tmp_path / "c.png")
+    ax = fig.axes[0]
+    curve, threshold = ax.get_lines()
+    np.testing.assert_allclose(curve.get_xdata(), [10, 20, 40])
+    np.testing.assert_allclose(curve.get_ydata(), [60, 20, 8])
+    np.testing.assert_allclose(threshold.get_ydata(), [10, 10])
+    assert "minutes" in ax.get_xlabel() and "(%)" in ax.get_ylabel()
+
+
 def test_success_curves_step_up_at_each_solved_trial(tmp_path):
     def trials(seqs):
         return [{"success": s is not None, "sequences": s or 0} for s in seqs]

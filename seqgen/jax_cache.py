@@ -1,0 +1,37 @@
+"""The persistent XLA compilation cache for every command.
+
+A command that samples or writes spends most of a cold start compiling the
+same jitted scans as last time; JAX's persistent cache keeps the compiled
+programs on disk, keyed by the program, the JAX version and the machine, so
+the second run of `seqgen.write` loads them instead. The cache directory is
+$SEQGEN_JAX_CACHE if set ('' turns the cache off), else
+~/.cache/seqgen/jax (the directory training uses too, `--jax_cache_dir`).
+JAX writes each entry to a temporary file and renames it, so two processes
+sharing the directory never read half an entry.
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT = os.path.join("~", ".cache", "seqgen", "jax")
+MIN_COMPILE_SECONDS = 0.5  # cheaper programs compile faster than they load
+
+
+def enable(path: str | None = None) -> str:
+    """Turns the cache on (before the first compilation); returns the directory
+    ('' when turned off by SEQGEN_JAX_CACHE='')."""
+    import jax  # noqa: PLC0415
+
+    if path is None:
+        path = os.environ.get("SEQGEN_JAX_CACHE", DEFAULT)
+    if not path:
+        return ""
+    path = os.path.expanduser(path)
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:
+        return ""  # a read-only home: run uncached rather than fail
+    jax.config.update("jax_compilation_cache_dir", path)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECONDS)
+    return path
