@@ -84,7 +84,7 @@ def test_config_lookup(tmp_path, monkeypatch):
     assert config_files.resolve("configs/default.py") == "configs/default.py"
     assert "tasks/reber" in config_files.shipped() and "default" in config_files.shipped()
     for bad in ("defualt", "", "configs/nope.py:smoke"):
-        with pytest.raises(UserError, match=r"default, enwik8, .*tasks/temporal_order$"):
+        with pytest.raises(UserError, match=r"default, enwik8, .*tasks/temporal_order, writer$"):
             config_files.resolve(bad)
 
 
@@ -113,7 +113,9 @@ def test_wheel_in_a_fresh_venv_trains_samples_and_writes(tmp_path):
                  "seqgen/third_party/shakespeare/LICENSE",
                  "seqgen/third_party/shakespeare/PROVENANCE.md",
                  "seqgen/third_party/fonts/EMSAllure.svg", "seqgen/third_party/fonts/LICENSE",
-                 "seqgen/py.typed"):
+                 "seqgen/py.typed", "seqgen/pretrained/writer/MODEL_CARD.md",
+                 "seqgen/pretrained/recogniser/check.json",
+                 "seqgen/pretrained/shakespeare/MODEL_CARD.md"):
         assert want in names, want
 
     venv = tmp_path / "venv"
@@ -149,3 +151,15 @@ def test_wheel_in_a_fresh_venv_trains_samples_and_writes(tmp_path):
         f"--workdir={synthesis}", "--config.num_steps=3")
     run(seqgen_bin, "write", f"--workdir={synthesis}", "--text=to be", f"--out={away}/page.svg")
     assert (away / "page.svg").is_file() and (away / "page.png").is_file()
+
+    # The shipped models, loaded from the installed wheel: each one's metrics
+    # on two validation batches match its card within 1% (seqgen/pretrained/
+    # check.py), and the commands use them with no workdir. The embedded data
+    # is prepared into a fresh directory, as a new user's would be.
+    env["SEQGEN_DATA_DIR"] = str(tmp_path / "data")
+    checked = run(py, "-m", "seqgen.pretrained.check").stdout
+    assert checked.count(" ok") >= 5 and "writer:" in checked, checked
+    run(seqgen_bin, "write", "--text=hello world", f"--out={away}/shipped.svg")
+    read = run(seqgen_bin, "read", f"--strokes={away}/shipped.npz").stdout
+    assert "CER" in read, read
+    assert run(seqgen_bin, "sample", "--prime=ROMEO:", "--length=20").stdout.startswith("ROMEO:")

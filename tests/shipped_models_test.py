@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from seqgen import error_rates, pretrained, styles
+from seqgen.data import strokes
 from seqgen.trained import load_trained
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -61,6 +62,38 @@ def test_the_writer_writes_what_the_recogniser_reads(shipped):
     read = reader.kind.read(reader.model, out["lines"])
     errors = error_rates.total(list(zip(texts, read, strict=True)))
     assert errors.cer < 0.25, list(zip(texts, read, strict=True))
+
+
+def test_a_style_saved_as_screen_json_primes_as_well_as_given_internally(shipped, tmp_path):
+    """Graves §5.3 from a user's file: validation writers' lines, saved as a
+    browser would record them (absolute points, y down, 2.5x the size,
+    timestamps), loaded and fitted to the model's scale (seqgen/styles.py),
+    prime the writer as legibly as the same lines given internally: the
+    read-back CER within 6 points (sampling noise on 36 lines is ~2-3)."""
+    writer, reader = shipped
+    found = styles.shipped(pretrained.path("writer"))
+    scale = styles.Scale.of([s.line_Tx3 for s in found], [s.text for s in found])
+    texts = ["whether tis nobler in the mind", "to take arms against a sea",
+             "and by opposing end them"] * 4
+    cer = {}
+    for route in ("internal", "json"):
+        pairs = []
+        for k, style in enumerate(found[:3]):
+            line = style.line_Tx3
+            if route == "json":
+                points = strokes.to_absolute(line) * np.array([2.5, -2.5]) + [30.0, 400.0]
+                path = tmp_path / f"style{k}.json"
+                path.write_text(json.dumps(
+                    [[[float(x), float(y), 8.0 * i] for i, (x, y) in enumerate(st)]
+                     for st in strokes.split_strokes(points, line[:, 2])]))
+                loaded, text = styles.from_file(str(path), style.text)
+                line = styles.fit(loaded, text, scale, str(path))
+            out = writer.kind.write(writer.model, texts, 1.0, jax.random.key(k),
+                                    (line, style.text))
+            pairs += list(zip(texts, reader.kind.read(reader.model, out["lines"]),
+                              strict=True))
+        cer[route] = error_rates.total(pairs).cer
+    assert abs(cer["json"] - cer["internal"]) <= 0.06, cer
 
 
 def run(*args):

@@ -92,6 +92,7 @@ def main(argv):
     del argv
     from seqgen.checkpoint import load_run_info  # noqa: PLC0415
     from seqgen.errors import UserError  # noqa: PLC0415
+    from seqgen.kinds.base import Writer  # noqa: PLC0415
     from seqgen.trained import load_trained  # noqa: PLC0415
 
     try:
@@ -100,8 +101,8 @@ def main(argv):
         dest = pathlib.Path(FLAGS.dest) / FLAGS.name
         out = copy_checkpoint(FLAGS.workdir, step, dest)
         print(f"copied step {step} of {FLAGS.workdir} ({config.kind}) to {out}")
-        if config.kind == "synthesis" and FLAGS.styles:
-            kind = load_trained(str(dest)).kind
+        kind = load_trained(str(dest)).kind
+        if isinstance(kind, Writer) and FLAGS.styles:  # a writer: its styles too
             names = write_styles(kind, dest, FLAGS.styles)
             print(f"wrote {len(names)} styles: {', '.join(names)}")
         metrics = check.record(dest)  # what seqgen.pretrained.check compares against
