@@ -118,7 +118,7 @@ class Models:
     def fit_drawn(self, line: np.ndarray, text: str) -> np.ndarray:
         """A drawn line brought to the writer's scale (seqgen/styles.py checks)."""
         writer = self._need("write")
-        _check_chars(writer.kind, text, "ink_text")
+        _check_chars(writer.kind, text, "ink_text: ")
         return styles.fit(line, text, self._scale, "your ink")
 
     def save_style(self, name: str, line: np.ndarray, text: str) -> str:
@@ -133,7 +133,7 @@ class Models:
         kind = writer.kind
         fallbacks: dict[str, str] = {}
         for line in req.lines:
-            fallbacks.update(_check_chars(kind, line, "text"))
+            fallbacks.update(_check_chars(kind, line))
         prime = None
         if req.ink is not None:
             prime = (self.fit_drawn(req.ink, req.ink_text), req.ink_text)
@@ -210,12 +210,12 @@ class Models:
             log.info("warm-up of %s: %.1f s", role, time.perf_counter() - t0)
 
 
-def _check_chars(kind, text: str, key: str) -> dict[str, str]:
+def _check_chars(kind, text: str, prefix: str = "") -> dict[str, str]:
     """{unseen: fallback} of a text the writer can write, else a one-line error."""
     try:
         _, subs = kind.alphabet.encode_with_fallbacks(text)
     except UserError as e:
-        raise UserError(str(e) if key == "text" else f"{key}: {e}") from None
+        raise UserError(f"{prefix}{e}") from None
     return subs
 
 
