@@ -131,6 +131,7 @@ BAD = [  # path, body (dict, or raw bytes), words of the message
     ("/api/write", {"text": "hi", "color": "no-such-colour"}, "is not a colour"),
     ("/api/write", {"text": "hi", "style": "nope"}, "not a style here"),
     ("/api/write", {"text": "hi", "strokes": [[[0, 0], [5, 5]]]}, "ink_text is missing"),
+    ("/api/write", {"text": "hi", "strokes": [], "ink_text": "hello"}, "no ink"),
     ("/api/write", {"text": "hi", "strokes": [[[0, 0], [5, 5]] * 20], "ink_text": "hello",
                     "style": "x"}, "not both"),
     ("/api/write", {"text": "hi", "strokes": [[[0, 0], [1, 1], [2, 0]]], "ink_text": "hello"},

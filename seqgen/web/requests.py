@@ -137,13 +137,14 @@ def write(body: dict) -> Write:
     wrap = number(body, "wrap", 40, 10, 80, integer=True)
     page = text(body, "text", MAX_TEXT, "the text to write")
     drawn = _get(body, "strokes") is not None
+    ink = canvas_line(body) if drawn else None
     ink_text = text(body, "ink_text", styles.MAX_PRIME_CHARS,
                     "what the drawn line says", required=drawn)
     style = text(body, "style", 100, "a style's name", required=False)
     if drawn and style:
         raise UserError("prime with a style or with your ink, not both")
     return Write(lines=lines_of(page, wrap), bias=number(body, "bias", 0.75, 0.0, 10.0),
-                 style=style, ink=canvas_line(body) if drawn else None, ink_text=ink_text,
+                 style=style, ink=ink, ink_text=ink_text,
                  stroke_width=number(body, "stroke_width", 2.0, 0.1, 20.0),
                  line_height=number(body, "line_height", 64.0, 16.0, 256.0),
                  color=color(body), seed=number(body, "seed", 0, 0, 2**31 - 1, integer=True))
