@@ -25,7 +25,7 @@ COMMANDS = ["seqgen.main", "seqgen.sample", "seqgen.write", "seqgen.evaluate",
             "seqgen.pretrained.check", "seqgen.serve",
             "seqgen.tasks.report", "launch.slurm", "launch.tpu", "launch.sweep",
             "tools.crash_drill", "benchmarks.gemm", "benchmarks.pipeline",
-            "benchmarks.recipe", "benchmarks.routes", "benchmarks.sampling",
+            "benchmarks.recipe", "benchmarks.routes", "benchmarks.sampling", "benchmarks.serve",
             "benchmarks.suite", "benchmarks.throughput"]
 
 
@@ -201,6 +201,8 @@ BAD = [
     ("benchmarks.throughput", "seq", -1, "example length"),
     ("benchmarks.throughput", "vocab", 1, "[2, 10000000]"),
     ("benchmarks.throughput", "chars", 0, "[1, 100000]"),
+    ("benchmarks.serve", "workdir", "/nonexistent/run", "no such directory"),
+    ("benchmarks.serve", "repeats", 0, "[1, 10000]"),
     ("benchmarks.throughput", "alphabet", 1, "[2, 100000]"),
     ("benchmarks.throughput", "matmul_dtype", "float16", "bfloat16"),
     ("benchmarks.throughput", "unroll", 0, "[1, 10000]"),
@@ -293,6 +295,8 @@ def run(module, *args, cwd=ROOT):
     ("launch.sweep", ["--config=configs/default.py:sweep", "--local", "--parallel=0"],
      "--parallel=0"),
     ("launch.sweep", ["--config=configs/default.py:sweep"], "one of the arguments"),
+    ("seqgen.serve", ["--port=0"], "--port=0"),
+    ("seqgen.serve", ["--workdir=/nonexistent/run"], "no such directory"),
     ("tools.crash_drill", ["--kills=0"], "--kills=0"),
     ("benchmarks.throughput", ["--batch=0"], "--batch=0"),
     ("benchmarks.suite", ["--only=gemm,nope"], "'nope' is unknown"),

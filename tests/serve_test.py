@@ -6,6 +6,7 @@ survives, and concurrent requests each getting their own result."""
 
 import json
 import pathlib
+import re
 import threading
 import warnings
 
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 
 with warnings.catch_warnings():  # starlette 1.x prefers httpx2 to httpx; both work
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
 from seqgen import styles
@@ -50,6 +51,8 @@ def test_models_styles_and_the_page(served):
     assert len(found) >= 2 and all("<path" in s["svg"] and s["text"] for s in found)
     page = client.get("/")
     assert page.status_code == 200 and "app.js" in page.text
+    ids = re.findall(r'\bid="([^"]+)"', page.text)
+    assert len(ids) == len(set(ids)), ids  # getElementById needs unique ids
     assert "default-src 'self'" in page.headers["content-security-policy"]
     for f in STATIC.iterdir():  # offline: nothing is fetched from elsewhere
         assert "http://" not in f.read_text().replace("http://www.w3.org", "") \
