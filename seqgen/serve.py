@@ -18,6 +18,7 @@ folder). Before listening, the samplers are compiled for the common sizes
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from absl import app, flags
@@ -34,6 +35,9 @@ def _define_flags() -> None:
                         "network interface).")
     flags.DEFINE_integer("port", 8000, "Port to listen on.")
     flags.DEFINE_bool("warmup", True, "Compile the samplers before listening.")
+    flags.DEFINE_string("jax_cache_dir", os.path.expanduser("~/.cache/seqgen/jax"),
+                        "Persistent XLA compilation cache: a restart compiles nothing "
+                        "('' = off).")
 
 
 def _workdirs(v) -> str | None:
@@ -50,6 +54,7 @@ RULES = {
     "host": fc.non_empty("an address to listen on, e.g. 127.0.0.1"),
     "port": fc.between(1, 65535, "a TCP port, e.g. 8000"),
     "warmup": fc.anything,
+    "jax_cache_dir": lambda v: None if v == "" else fc.writable_dir(v),
 }
 
 
@@ -62,7 +67,12 @@ def main(argv):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     try:
         fc.check(RULES, FLAGS.flag_values_dict())
+        import jax  # noqa: PLC0415
         import uvicorn  # noqa: PLC0415
+
+        if FLAGS.jax_cache_dir:
+            jax.config.update("jax_compilation_cache_dir", FLAGS.jax_cache_dir)
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
         from seqgen.web import app as web_app  # noqa: PLC0415
         from seqgen.web import models  # noqa: PLC0415

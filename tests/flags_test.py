@@ -79,6 +79,7 @@ BAD = [
     ("seqgen.serve", "host", "", "an address to listen on"),
     ("seqgen.serve", "port", 0, "a TCP port"),
     ("seqgen.serve", "port", 70000, "[1, 65535]"),
+    ("seqgen.serve", "jax_cache_dir", "{file}/cache", "is a file"),
     ("seqgen.read", "workdir", "/nonexistent/run", "no such directory"),
     ("seqgen.read", "strokes", [], "name one or more ink files"),
     ("seqgen.read", "fit", "sometimes", "auto, always, never"),

@@ -208,3 +208,16 @@ def test_concurrent_requests_each_get_their_own_result(served):
     for t in texts:
         assert together[t]["texts"] == [t]
         assert together[t]["strokes"] == alone[t]["strokes"]  # bit for bit, as if alone
+
+
+def test_after_warm_up_bucketed_requests_compile_nothing(served):
+    from seqgen import generate
+
+    client, m, _ = served
+    m.warm_up()
+    compiled = generate._write._cache_size()
+    for text in ["short", "x" * 39, "\n".join(["three lines of thirty characters"] * 3),
+                 "y" * 70 + " " + "z" * 5]:
+        r = client.post("/api/write", json={"text": text, "wrap": 80, "seed": 1})
+        assert r.status_code == 200, r.text
+    assert generate._write._cache_size() == compiled

@@ -193,12 +193,18 @@ class Models:
             yield chunk
 
     def warm_up(self) -> None:
-        """Compile the samplers for the common sizes before the first request."""
+        """Compile the samplers before the first request: the writer's for
+        every bucket of lines at 40 characters and for one line of each
+        bucket of characters, the reader's and the text model's."""
         for role in self.loaded:
             t0 = time.perf_counter()
-            if role == "write":
-                for lines in (1, 5):
-                    self.write(requests.write({"text": "\n".join(["warm up " * 5] * lines)}))
+            if role == "write":  # every page size at 40 characters, one line at 20 and 80
+                sizes = [(n, 40) for n in LINE_BUCKETS] + [(1, c) for c in CHAR_BUCKETS
+                                                           if c != 40]
+                for lines, chars in sizes:
+                    line = ("warm up " * chars)[:chars - 1] + "."
+                    self.write(requests.write({"text": "\n".join([line] * lines),
+                                               "wrap": max(CHAR_BUCKETS)}))
             elif role == "read":
                 line = np.tile(np.array([[3.0, 2.0, 0.0], [3.0, -2.0, 0.0]], np.float32),
                                (40, 1))
