@@ -112,8 +112,11 @@ def test_type_text_and_write(page, tmp_path):
     assert isinstance(stopped, list) and len(stopped) == 1
     page.click("#align-btn")
     assert page.locator("#alignment canvas").count() == 1
-    assert page.get_attribute("#dl-svg", "href").startswith("blob:")
     shoot(page, tmp_path, "serve_write.png")
+    for link, magic in (("#dl-svg", b"<svg"), ("#dl-png", b"\x89PNG"), ("#dl-json", b"{")):
+        with page.expect_download() as download:
+            page.click(link)
+        assert pathlib.Path(download.value.path()).read_bytes().startswith(magic), link
 
 
 def test_draw_a_line_and_write_in_its_style(page, base_url, tmp_path):

@@ -88,6 +88,9 @@ def test_write_with_a_style_and_with_drawn_ink_then_save_it(served):
     r = client.post("/api/write", json={"text": "hello", **ink_body})
     assert r.status_code == 200 and r.json()["primed"], r.text
     assert r.json()["alignment"][0]["text"] == style.text + " hello"
+    r = client.post("/api/write", json={"text": "hello", "strokes": ink_body["strokes"],
+                                        "ink_text": style.text * 5})
+    assert r.status_code == 400 and "give the text that was written" in r.json()["error"]
     r = client.post("/api/styles", json={"name": "mine", "strokes": ink_body["strokes"],
                                          "text": style.text})
     assert r.status_code == 200 and (saved / "mine.npz").exists(), r.text
