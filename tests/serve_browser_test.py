@@ -24,11 +24,12 @@ CHROMIUM = os.environ.get("SEQGEN_CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
-def base_url(tiny_served_runs, tmp_path_factory):
+def base_url(request, tmp_path_factory):
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         print(f"\nskipping the browser tests: {CHROMIUM} not found")
         pytest.skip("chromium not installed: apt-get install chromium")
     pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    tiny_served_runs = request.getfixturevalue("tiny_served_runs")  # after the checks
     import uvicorn
 
     from seqgen.web import app as web_app
