@@ -14,6 +14,7 @@ U characters of the text to write, K window components.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 
 import jax
 import jax.numpy as jnp
@@ -58,6 +59,71 @@ def sample_text(model: nnx.Module, vocab, prime: str, length: int,
     ids = _generate(graphdef, params, prime_BxP, rng, int(length),
                     jnp.float32(temperature))
     return np.asarray(jax.device_get(ids))
+
+
+PRIME_BUCKET = 64  # primes are padded to a multiple of this: few compiles for any prime
+
+
+@functools.partial(jax.jit, static_argnums=(0,))
+def _prime_carry(graphdef, params, prime_P, mask_P):
+    """The carry after reading prime_P where mask_P is set (one row)."""
+    model = nnx.merge(graphdef, params)
+
+    def step(carry, x):
+        sym, keep = x
+        _, new = model(sym[None, None], carry)
+        return jax.tree.map(lambda n, o: jnp.where(keep, n, o), new, carry), None
+
+    carry, _ = jax.lax.scan(step, model.init_carry(1), (prime_P, mask_P))
+    return carry
+
+
+@functools.partial(jax.jit, static_argnums=(0, 4))
+def _continue(graphdef, params, carry, last_1, length, temperature, rng):
+    model = nnx.merge(graphdef, params)
+
+    def step(state, key):
+        carry, last_1 = state
+        logits_1x1xV, carry = model(last_1[:, None], carry)
+        logits_1xV = logits_1x1xV[:, 0]
+        sampled = jax.random.categorical(key, logits_1xV / jnp.maximum(temperature, 1e-6))
+        next_1 = jnp.where(temperature > 0, sampled, jnp.argmax(logits_1xV, -1))
+        return (carry, next_1.astype(last_1.dtype)), next_1[0]
+
+    (carry, last_1), ids_L = jax.lax.scan(step, (carry, last_1), jax.random.split(rng, length))
+    return carry, last_1, ids_L
+
+
+def text_chunks(model: nnx.Module, vocab, prime: str, length: int, temperature: float,
+                rng: jax.Array, chunk: int = 32) -> Iterator[str]:
+    """Continue `prime` by `length` symbols, yielding the text chunk by chunk
+    (the carry passes from one jitted call to the next, so a browser sees
+    characters as they are sampled). Compiles once per PRIME_BUCKET of
+    prime length and once for `chunk`."""
+    if not prime:
+        raise UserError("the prime is empty; give at least one symbol to start from")
+    ids_P = np.asarray(vocab.encode(prime), np.int32)
+    pad = -(-max(len(ids_P) - 1, 1) // PRIME_BUCKET) * PRIME_BUCKET
+    head = np.zeros(pad, np.int32)
+    head[:len(ids_P) - 1] = ids_P[:-1]
+    mask = np.arange(pad) < len(ids_P) - 1
+    graphdef, params = nnx.split(model)
+    carry = _prime_carry(graphdef, params, jnp.asarray(head), jnp.asarray(mask))
+    last = jnp.asarray(ids_P[-1:], jnp.int32)
+    ids: list[int] = []
+    sent = 0
+    for i in range(0, int(length), chunk):
+        carry, last, new = _continue(graphdef, params, carry, last, chunk,
+                                     jnp.float32(temperature), jax.random.fold_in(rng, i))
+        ids += np.asarray(jax.device_get(new))[:min(chunk, length - i)].tolist()
+        # A byte vocabulary can end a chunk inside a UTF-8 character: hold
+        # back up to 3 symbols until they decode.
+        text, hold = vocab.decode(ids), 0
+        while text.endswith("\ufffd") and hold < 3 and i + chunk < length:
+            hold += 1
+            text = vocab.decode(ids[:len(ids) - hold])
+        yield text[sent:]
+        sent = len(text)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 3, 4))

@@ -227,6 +227,20 @@ def save_lines(path: str | Path, lines: Sequence[np.ndarray],
     return svg_path, png_path
 
 
+def page_svg(lines: Sequence[np.ndarray], texts: Sequence[str] | None = None, *,
+             line_height: float | None = None, stroke_width: float | None = None,
+             color: str = "black") -> tuple[str, dict]:
+    """The SVG save_lines would write, as a string, and its layout: width,
+    height, stroke_width, color and per line its strokes as lists of [x, y]
+    page points in drawing order (what a browser animates)."""
+    page = _layout(lines, texts, line_height, stroke_width, color)
+    rows = [[[[round(float(x), 2), round(float(y), 2)] for x, y in st] for st in strokes]
+            for strokes in page.rows]
+    return _svg(page), {"width": page.width, "height": page.height,
+                        "stroke_width": page.stroke_width, "color": page.color,
+                        "rows": rows}
+
+
 # ----------------------------------------------------------------------------
 # Predictive density (Graves fig. 4)
 

@@ -200,7 +200,7 @@ def check_text(kind, text: str, where: str) -> None:
 def save_strokes(out: pathlib.Path, lines: list[np.ndarray], texts: list[str],
                  fmt: str) -> list[pathlib.Path]:
     """The raw strokes beside the page, in --format."""
-    from seqgen.data import ink, strokes
+    from seqgen.data import ink
 
     if fmt == "npz":
         return [ink.save_npz(out.with_suffix(".npz"), lines, texts)]
@@ -209,16 +209,20 @@ def save_strokes(out: pathlib.Path, lines: list[np.ndarray], texts: list[str],
         for path, line in zip(paths, lines, strict=True):
             np.save(path, np.asarray(line, np.float32))
         return paths
-    # JSON as a screen records it (seqgen/data/ink.py reads it back): absolute
-    # points, y down, one list of strokes per line.
-    page = []
-    for line in lines:
-        points = strokes.to_absolute(np.asarray(line, np.float64)) * np.array([1.0, -1.0])
-        page.append([[[round(float(x), 2), round(float(y), 2)] for x, y in s]
-                     for s in strokes.split_strokes(points, np.asarray(line)[:, 2])])
     path = out.with_suffix(".json")
-    path.write_text(json.dumps({"texts": texts, "lines": page}) + "\n")
+    path.write_text(json.dumps({"texts": texts, "lines": [screen_strokes(x) for x in lines]})
+                    + "\n")
     return [path]
+
+
+def screen_strokes(line: np.ndarray) -> list:
+    """A line as a screen records it (seqgen/data/ink.py reads it back):
+    strokes of absolute [x, y] points, y down."""
+    from seqgen.data import strokes
+
+    points = strokes.to_absolute(np.asarray(line, np.float64)) * np.array([1.0, -1.0])
+    return [[[round(float(x), 2), round(float(y), 2)] for x, y in s]
+            for s in strokes.split_strokes(points, np.asarray(line)[:, 2])]
 
 
 def main(argv):

@@ -43,3 +43,33 @@ def read_event_images(logdir) -> dict:
 @pytest.fixture
 def event_images():
     return read_event_images
+
+
+@pytest.fixture(scope="session")
+def tiny_served_runs(tmp_path_factory):
+    """Workdirs of a tiny synthesis, recognition and text run (smoke configs,
+    seconds each) for the web page's tests, trained once per test session:
+    under xdist the first worker trains them and the others wait for it."""
+    import fcntl
+    import pathlib
+
+    from seqgen import train
+    from seqgen.config_files import load_module
+
+    repo = pathlib.Path(__file__).resolve().parents[1]
+    root = tmp_path_factory.getbasetemp()
+    root = root.parent if root.name.startswith("popen-gw") else root
+    root = root / "tiny_served_runs"
+    root.mkdir(exist_ok=True)
+    runs = {"write": root / "writer", "read": root / "recogniser", "sample": root / "text"}
+    with open(root / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "done").exists():
+            for (role, workdir), file in zip(runs.items(), ("writer.py", "recognition.py",
+                                                            "default.py"), strict=True):
+                config = load_module(str(repo / "configs" / file),
+                                     f"served_{role}").get_config("smoke")
+                config.eval_test = False
+                train.train_and_evaluate(config, str(workdir))
+            (root / "done").write_text("ok")
+    return {role: str(path) for role, path in runs.items()}

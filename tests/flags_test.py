@@ -22,10 +22,10 @@ from seqgen.errors import UserError
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 COMMANDS = ["seqgen.main", "seqgen.sample", "seqgen.write", "seqgen.evaluate",
             "seqgen.read", "seqgen.legibility", "seqgen.pretrained.export",
-            "seqgen.pretrained.check", "seqgen.legibility_curve",
+            "seqgen.pretrained.check", "seqgen.legibility_curve", "seqgen.serve",
             "seqgen.tasks.report", "launch.slurm", "launch.tpu", "launch.sweep",
             "tools.crash_drill", "tools.style_sheet", "benchmarks.gemm", "benchmarks.pipeline",
-            "benchmarks.recipe", "benchmarks.routes", "benchmarks.sampling",
+            "benchmarks.recipe", "benchmarks.routes", "benchmarks.sampling", "benchmarks.serve",
             "benchmarks.suite", "benchmarks.throughput"]
 
 
@@ -75,6 +75,11 @@ BAD = [
     ("seqgen.sample", "bias", -1.0, "sampling bias"),
     ("seqgen.sample", "out", "{empty}", "is a directory"),
     ("seqgen.sample", "out", "{file}/x.svg", "is a file"),
+    ("seqgen.serve", "workdir", ["/nonexistent/run"], "no such directory"),
+    ("seqgen.serve", "host", "", "an address to listen on"),
+    ("seqgen.serve", "port", 0, "a TCP port"),
+    ("seqgen.serve", "port", 70000, "[1, 65535]"),
+    ("seqgen.serve", "jax_cache_dir", "{file}/cache", "is a file"),
     ("seqgen.read", "workdir", "/nonexistent/run", "no such directory"),
     ("seqgen.read", "strokes", [], "name one or more ink files"),
     ("seqgen.read", "fit", "sometimes", "auto, always, never"),
@@ -211,6 +216,8 @@ BAD = [
     ("benchmarks.throughput", "seq", -1, "example length"),
     ("benchmarks.throughput", "vocab", 1, "[2, 10000000]"),
     ("benchmarks.throughput", "chars", 0, "[1, 100000]"),
+    ("benchmarks.serve", "workdir", "/nonexistent/run", "no such directory"),
+    ("benchmarks.serve", "repeats", 0, "[1, 10000]"),
     ("benchmarks.throughput", "alphabet", 1, "[2, 100000]"),
     ("benchmarks.throughput", "matmul_dtype", "float16", "bfloat16"),
     ("benchmarks.throughput", "unroll", 0, "[1, 10000]"),
@@ -303,6 +310,8 @@ def run(module, *args, cwd=ROOT):
     ("launch.sweep", ["--config=configs/default.py:sweep", "--local", "--parallel=0"],
      "--parallel=0"),
     ("launch.sweep", ["--config=configs/default.py:sweep"], "one of the arguments"),
+    ("seqgen.serve", ["--port=0"], "--port=0"),
+    ("seqgen.serve", ["--workdir=/nonexistent/run"], "no such directory"),
     ("tools.crash_drill", ["--kills=0"], "--kills=0"),
     ("benchmarks.throughput", ["--batch=0"], "--batch=0"),
     ("benchmarks.suite", ["--only=gemm,nope"], "'nope' is unknown"),

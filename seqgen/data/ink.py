@@ -73,6 +73,12 @@ def _from_screen_strokes(stroke_list, path: pathlib.Path, what: str) -> np.ndarr
     return _checked(line, path, what)
 
 
+def from_screen(stroke_list, where: str) -> np.ndarray:
+    """A line from strokes of [x, y(, t)] points with y down (a browser
+    canvas's), checked as the JSON reader checks a file; errors name `where`."""
+    return _from_screen_strokes(stroke_list, pathlib.Path(where), "the line")
+
+
 def _depth(x) -> int:
     d = 0
     while isinstance(x, list) and x:

@@ -78,15 +78,21 @@ class Kind(handwriting.Transcribed):
     # -- writing --------------------------------------------------------------
 
     def write(self, model: SynthesisModel, texts: list[str], bias: float, rng: jax.Array,
-              prime: tuple[np.ndarray, str] | None = None) -> dict:
-        """Write each text as one line: strokes in raw units plus alignment."""
+              prime: tuple[np.ndarray, str] | None = None, *, chars: int | None = None
+              ) -> dict:
+        """Write each text as one line: strokes in raw units plus alignment.
+        `chars` (>= the longest text) sizes the length cap and the padding
+        as if the longest text had that many characters, so that a server
+        compiles one sampler per bucket of text lengths, not per length."""
         c = self.config
         prime_text = prime[1] + " " if prime else ""
         full = [prime_text + t for t in texts]
+        longest = max(chars or 0, max(len(t) for t in texts))
         bucket = c.data.char_bucket
-        pad_to = -(-max(len(t) for t in full) // bucket) * bucket  # one id per character
+        # one id per character
+        pad_to = -(-max(len(prime_text) + longest, max(len(t) for t in full)) // bucket) * bucket
         chars_BxU, mask_BxU = hw_data.text_batch(full, self.alphabet, pad_to)
-        cap = int(c.sample.points_per_char_cap * max(len(t) for t in texts))
+        cap = int(c.sample.points_per_char_cap * longest)
         start = strokes.normalise(np.zeros((1, 3), np.float32), self.stats)[0]
         # The sampler teacher-forces all prime rows; the last one is the input
         # of the first written point.

@@ -1,0 +1,117 @@
+"""The web page's writing latency: POST /api/write over HTTP, after warm-up.
+
+  python -m benchmarks.serve                     # the shipped writer
+  python -m benchmarks.serve --workdir=/tmp/seqgen/writer --repeats=10 \
+      --json_out=/tmp/seqgen/bench/serve.json
+
+Starts `seqgen.serve`'s app on uvicorn (localhost, a free port), compiles
+the samplers as the server does at start-up (`Models.warm_up`, timed
+apart), then times whole requests from an HTTP client: a 40-character line
+and a 5-line page (five lines of about 40 characters), each --repeats times
+with a new seed per request; median and p10-p90 spread. The targets on a
+2-core CPU: a line in <= 1.5 s, a page in <= 4 s.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+from absl import app, flags
+
+from benchmarks import timing
+from seqgen import flag_checks as fc
+
+FLAGS = flags.FLAGS
+LINE = "Pack my box with five dozen liquor jugs!"  # 40 characters
+PAGE = "\n".join(["To be or not to be, that is the question",  # 5 lines of 40
+                  "Whether tis nobler in the mind to suffer",
+                  "The slings and arrows of outrageous fate",
+                  "Or to take arms against a sea of trouble",
+                  "And by opposing end them. To die, sleep."])
+TARGETS = {"line": 1.5, "page": 4.0}
+
+
+def _define_flags() -> None:
+    flags.DEFINE_string("workdir", None, "A synthesis run (default: the shipped writer).")
+    flags.DEFINE_integer("repeats", 10, "Timed requests per figure.")
+    flags.DEFINE_integer("threads", 0, "XLA threads (0 = the library defaults).")
+    flags.DEFINE_string("json_out", "", "Also write the result here as JSON.")
+
+
+RULES = {
+    "workdir": fc.optional(fc.trained_workdir),
+    "repeats": fc.between(1, 10_000),
+    "threads": fc.THREADS,
+    "json_out": fc.JSON_OUT,
+}
+
+
+def run(workdir: str | None, repeats: int) -> dict:
+    import httpx  # noqa: PLC0415
+    import uvicorn  # noqa: PLC0415
+
+    from seqgen import pretrained  # noqa: PLC0415
+    from seqgen.trained import load_trained  # noqa: PLC0415
+    from seqgen.web import app as web_app  # noqa: PLC0415
+    from seqgen.web import models  # noqa: PLC0415
+
+    workdir = pretrained.resolve(workdir, None, "write")
+    kind, model, _, step = load_trained(workdir)
+    served = models.Models({"write": models.Loaded(workdir, kind, model, step)})
+    t0 = time.perf_counter()
+    served.warm_up()
+    warm_s = time.perf_counter() - t0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(web_app.make_app(served), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    out = {"workdir": workdir, "step": step, "warmup_s": warm_s, **timing.threads_note()}
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+            for name, text in (("line", LINE), ("page", PAGE)):
+                seed = iter(range(1, 10**6))
+
+                def call(text=text, seed=seed):
+                    r = client.post("/api/write", json={"text": text, "seed": next(seed)})
+                    r.raise_for_status()
+                    return r.json()
+
+                stops = call()["stopped"]  # also the first call at this size
+                out[name] = {**timing.time_calls(call, warmup=0, repeats=repeats),
+                             "lines": len(stops), "target_s": TARGETS[name]}
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    return out
+
+
+def format_table(r: dict) -> str:
+    rows = [f"writer {r['workdir']} (step {r['step']}); warm-up (compiling) {r['warmup_s']:.1f} s"]
+    for name in ("line", "page"):
+        x = r[name]
+        ok = "ok" if x["median_s"] <= x["target_s"] else "OVER TARGET"
+        rows.append(f"{name:5s} ({x['lines']} line(s)): median {x['median_s']:.3f} s, "
+                    f"p10-p90 {x['p10_s']:.3f}-{x['p90_s']:.3f} s over {x['n']} requests; "
+                    f"target <= {x['target_s']} s: {ok}")
+    return "\n".join(rows)
+
+
+def main(argv):
+    del argv
+    fc.check_or_exit(RULES, FLAGS.flag_values_dict())
+    timing.cap_xla_threads(FLAGS.threads)  # before the first (lazy) jax import
+    r = run(FLAGS.workdir, FLAGS.repeats)
+    print(format_table(r))
+    timing.write_json(FLAGS.json_out, r)
+
+
+if __name__ == "__main__":
+    _define_flags()
+    app.run(main, flags_parser=fc.parse_absl_flags)
