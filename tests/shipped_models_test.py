@@ -54,14 +54,19 @@ def test_the_recogniser_reads_the_shipped_styles_lines(shipped):
 
 
 def test_the_writer_writes_what_the_recogniser_reads(shipped):
+    """12 lines at bias 2, where the card measures 19.0% CER over 200 test
+    texts; the bound leaves room for the noise of 12 lines (an untrained or
+    broken writer reads back at 80-100%)."""
     writer, reader = shipped
     texts = ["the quick brown fox", "jumps over the lazy dog", "seqgen writes by hand",
-             "to be or not to be"]
-    out = writer.kind.write(writer.model, texts, 1.0, jax.random.key(0))
+             "to be or not to be", "that is the question", "a horse, a horse",
+             "my kingdom for a horse", "all the world is a stage", "we few, we happy few",
+             "now is the winter of our", "brevity is the soul of wit", "what light through"]
+    out = writer.kind.write(writer.model, texts, 2.0, jax.random.key(0))
     assert bool(np.all(out["stopped"]))
     read = reader.kind.read(reader.model, out["lines"])
     errors = error_rates.total(list(zip(texts, read, strict=True)))
-    assert errors.cer < 0.25, list(zip(texts, read, strict=True))
+    assert errors.cer < 0.35, list(zip(texts, read, strict=True))
 
 
 def test_a_style_saved_as_screen_json_primes_as_well_as_given_internally(shipped, tmp_path):

@@ -4,15 +4,21 @@ writers, the model seqgen ships (seqgen/pretrained/writer).
   python -m seqgen.main --config=configs/writer.py --workdir=/tmp/seqgen/writer
   python -m seqgen.write --workdir=/tmp/seqgen/writer --text="To be, or not" --out=page.svg
 
-Expected on a 2-core CPU: RESULTS_PENDING (the docstring is filled in from
-the measured run).
+Expected on a 2-core CPU: 4,000 steps in about 90 minutes alone (1.3 s a
+step; measured: 108 min with other runs sharing the cores), validation
+-2.38 nats per point; written and read back by the shipped recogniser
+(`seqgen.legibility`, 200 test texts): CER 23.5% / WER 56.1% unprimed at
+bias 1, 27.5% at bias 0.5, 19.0% at bias 2; the stop rule fired on every
+line. CER against training time (50 texts, bias 1): 87% at 20 min, 55% at
+52 min, 30% at 76 min, 20% at 108 min, still falling (README).
 
 The network learns to write Shakespeare lines drawn by 300 writers (seven
 single-line fonts, each writer with its own slant, width, spacing, size,
 baseline drift, smoothness, pen speed and, for some, cursive joins;
 seqgen/data/writers.py), the training lines drawn anew every epoch so the
 ink cannot be memorised. Validation lines are by 20 writers it never trained
-on; they are the styles `seqgen.write --style=N` primes with.
+on; their first lines are the shipped styles (`seqgen.write --list-styles`);
+with your own run, `--style=N` primes with validation line N (writer N mod 20).
 
 Continue for longer: the run is resumable; raise num_steps and start the
 same command again (`--config.num_steps=12000`); the cosine schedule is
