@@ -14,8 +14,6 @@ with a new seed per request; median and p10-p90 spread. The targets on a
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 
 from absl import app, flags
@@ -50,7 +48,6 @@ RULES = {
 
 def run(workdir: str | None, repeats: int) -> dict:
     import httpx  # noqa: PLC0415
-    import uvicorn  # noqa: PLC0415
 
     from seqgen import pretrained  # noqa: PLC0415
     from seqgen.trained import load_trained  # noqa: PLC0415
@@ -63,18 +60,10 @@ def run(workdir: str | None, repeats: int) -> dict:
     t0 = time.perf_counter()
     served.warm_up()
     warm_s = time.perf_counter() - t0
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(web_app.make_app(served), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    server = web_app.Background(web_app.make_app(served))
     out = {"workdir": workdir, "step": step, "warmup_s": warm_s, **timing.threads_note()}
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+        with httpx.Client(base_url=server.url, timeout=120) as client:
             for name, text in (("line", LINE), ("page", PAGE)):
                 seed = iter(range(1, 10**6))
 
@@ -87,8 +76,7 @@ def run(workdir: str | None, repeats: int) -> dict:
                 out[name] = {**timing.time_calls(call, warmup=0, repeats=repeats),
                              "lines": len(stops), "target_s": TARGETS[name]}
     finally:
-        server.should_exit = True
-        thread.join(10)
+        server.stop()
     return out
 
 

@@ -89,7 +89,16 @@ RULES = {
 }
 
 
-def _cell(writer, model, reader, reader_model, texts, bias, prime, seed):
+def test_texts(writer, num: int) -> list[str]:
+    """The first `num` test texts the writer's alphabet can write (loads its data)."""
+    writer.load_data()
+    return [t for t in writer.splits.test.texts
+            if t.strip() and not writer.alphabet.unseen(t)][:num]
+
+
+def cell(writer, model, reader, reader_model, texts, bias, prime, seed) -> dict:
+    """`texts` written at `bias` (primed or not) and read back: CER, WER, the
+    stop rule's share, and the lines with their (asked, read) pairs."""
     lines, stopped = [], []
     for i in range(0, len(texts), BATCH):
         w = writer.write(model, texts[i:i + BATCH], bias,
@@ -125,9 +134,7 @@ def main(argv):
         if not isinstance(reader, base.Reader):
             raise UserError(f"--recogniser={FLAGS.recogniser} is a {reader.config.kind!r} "
                             "run; it needs a recognition run (configs/recognition.py)")
-        writer.load_data()
-        texts = [t for t in writer.splits.test.texts
-                 if t.strip() and not writer.alphabet.unseen(t)][:FLAGS.num]
+        texts = test_texts(writer, FLAGS.num)
         primes = [None] + [writer.style_line(i) for i in styles]
     except UserError as e:
         sys.exit(f"FATAL {e}")
@@ -136,7 +143,7 @@ def main(argv):
     for p, prime in enumerate(primes):
         row = "unprimed" if prime is None else f"style {styles[p - 1]}"
         for bias in biases:
-            results[(row, bias)] = _cell(writer, model, reader, reader_model, texts, bias,
+            results[(row, bias)] = cell(writer, model, reader, reader_model, texts, bias,
                                          prime, FLAGS.seed)
     rows = list(dict.fromkeys(r for r, _ in results))
     table = [f"| {len(texts)} test texts, step {step} | "

@@ -19,8 +19,6 @@ import json
 import pathlib
 import sys
 
-import jax
-import numpy as np
 from absl import app, flags
 
 from seqgen import flag_checks as fc
@@ -89,21 +87,12 @@ def main(argv):
         texts = None
         for step in steps:
             writer, model, _, _ = load_trained(FLAGS.workdir, step)
-            if texts is None:
-                writer.load_data()
-                texts = [t for t in writer.splits.test.texts
-                         if t.strip() and not writer.alphabet.unseen(t)][:FLAGS.num]
-            lines, stopped = [], []
-            for i in range(0, len(texts), legibility.BATCH):
-                w = writer.write(model, texts[i:i + legibility.BATCH], FLAGS.bias,
-                                 jax.random.fold_in(jax.random.key(FLAGS.seed), i))
-                lines += w["lines"]
-                stopped += [bool(s) for s in w["stopped"]]
-            errors, _ = legibility.read_back(reader, reader_model, writer.meta, lines, texts)
+            texts = texts or legibility.test_texts(writer, FLAGS.num)
+            c = legibility.cell(writer, model, reader, reader_model, texts, FLAGS.bias, None,
+                                FLAGS.seed)
             points.append({"step": step, "minutes": (commit_seconds(FLAGS.workdir, step)
                                                      - start) / 60,
-                           "cer": errors.cer, "wer": errors.wer,
-                           "stop_rate": float(np.mean(stopped))})
+                           "cer": c["cer"], "wer": c["wer"], "stop_rate": c["stop_rate"]})
             p = points[-1]
             print(f"| {step} | {p['minutes']:.0f} | {p['cer']:.1%} | {p['wer']:.1%} | "
                   f"{p['stop_rate']:.0%} |", flush=True)

@@ -67,6 +67,17 @@ class Scale:
                                                     for x, t in zip(lines, texts, strict=True)])))
 
 
+def scale_of(kind, model_dir: str | pathlib.Path) -> Scale:
+    """A writer's ink scale: from its shipped styles, else its own run's
+    validation lines (which loads its data)."""
+    lines = shipped(model_dir)
+    if lines:
+        return Scale.of([s.line_Tx3 for s in lines], [s.text for s in lines])
+    kind.load_data()
+    valid = kind.splits.valid
+    return Scale.of(list(valid.lines[:200]), list(valid.texts[:200]))
+
+
 def user_dir() -> pathlib.Path:
     """Where --save_style keeps styles."""
     if os.environ.get("SEQGEN_STYLES"):

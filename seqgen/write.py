@@ -154,7 +154,7 @@ def choose_prime(kind, model_dir: str, seed: int) -> tuple[np.ndarray, str] | No
     if FLAGS.style_file:
         line, text = styles.from_file(FLAGS.style_file, FLAGS.style_text)
         check_text(kind, text, "--style_text")
-        return styles.fit(line, text, scale_of(kind, model_dir),
+        return styles.fit(line, text, styles.scale_of(kind, model_dir),
                           f"--style_file={FLAGS.style_file}"), text
     if FLAGS.style is None and not FLAGS.style_font:
         return None
@@ -173,18 +173,6 @@ def choose_prime(kind, model_dir: str, seed: int) -> tuple[np.ndarray, str] | No
         prime = (drawn.draw_line(text, FLAGS.style_font,
                                  np.random.default_rng(seed), density), text)
     return prime
-
-
-def scale_of(kind, model_dir: str):
-    """The model's ink scale: from its shipped styles, else its validation lines."""
-    from seqgen import styles
-
-    shipped = styles.shipped(model_dir)
-    if shipped:
-        return styles.Scale.of([s.line_Tx3 for s in shipped], [s.text for s in shipped])
-    kind.load_data()
-    valid = kind.splits.valid
-    return styles.Scale.of(list(valid.lines[:200]), list(valid.texts[:200]))
 
 
 def check_text(kind, text: str, where: str) -> None:

@@ -11,9 +11,6 @@ Needs the system Chromium (apt-get install chromium); skipped without it.
 import os
 import pathlib
 import shutil
-import socket
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -30,28 +27,15 @@ def base_url(request, tmp_path_factory):
         pytest.skip("chromium not installed: apt-get install chromium")
     pytest.importorskip("playwright.sync_api", reason="pip install playwright")
     tiny_served_runs = request.getfixturevalue("tiny_served_runs")  # after the checks
-    import uvicorn
-
     from seqgen.web import app as web_app
     from seqgen.web import models as web_models
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SEQGEN_STYLES", str(tmp_path_factory.mktemp("saved_styles")))
         served = web_models.Models(web_models.load(list(tiny_served_runs.values())))
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(web_app.make_app(served), host="127.0.0.1",
-                                               port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        for _ in range(200):
-            if server.started:
-                break
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}", served
-        server.should_exit = True
-        thread.join(10)
+        server = web_app.Background(web_app.make_app(served))
+        yield server.url, served
+        server.stop()
 
 
 @pytest.fixture(scope="module")

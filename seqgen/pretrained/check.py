@@ -62,11 +62,14 @@ def compare(name: str) -> list[str]:
     folder = pretrained.path(name)
     want = json.loads((folder / CHECK_FILE).read_text())["metrics"]
     got = measure(str(folder))
-    return [f"{name}: {k} = {got.get(k)} but the card says {v} (tolerance "
-            f"{TOLERANCE:.0%})" for k, v in want.items()
-            if k not in got or abs(got[k] - v) > TOLERANCE * max(abs(v), 1e-6)] \
-        + [f"{name}: {k} = {got[k]:.4g} (card {v:.4g}) ok" for k, v in want.items()
-           if k in got and abs(got[k] - v) <= TOLERANCE * max(abs(v), 1e-6)]
+    lines = []
+    for k, v in want.items():
+        if k in got and abs(got[k] - v) <= TOLERANCE * max(abs(v), 1e-6):
+            lines.append(f"{name}: {k} = {got[k]:.4g} (card {v:.4g}) ok")
+        else:
+            lines.append(f"{name}: {k} = {got.get(k)} but the card says {v} (tolerance "
+                         f"{TOLERANCE:.0%})")
+    return lines
 
 
 def main(argv):

@@ -69,14 +69,14 @@ def write_styles(kind, dest: pathlib.Path, n: int) -> list[str]:
     folder = dest / "styles"
     if folder.exists():
         shutil.rmtree(folder)
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
     names, fonts = [], drawn.fonts_of(kind.config.data)
     for i, writer_id in enumerate(valid.writers):
         if len(names) == n:
             break
         if writer_id in seen or "-w" not in writer_id:
             continue
-        seen[writer_id] = i
+        seen.add(writer_id)
         w = writers.writer(kind.config.data.seed, writer_id, fonts)
         font_count = sum(name.startswith(w.font + "-") for name in names) + 1
         name = f"{w.font}-{font_count}"

@@ -81,9 +81,7 @@ class Models:
         self._scale = None
         writer = loaded.get("write")
         if writer is not None:
-            from seqgen.write import scale_of  # noqa: PLC0415 (no flags defined on import)
-
-            self._scale = scale_of(writer.kind, writer.workdir)
+            self._scale = styles.scale_of(writer.kind, writer.workdir)
             self._run_styles = [] if styles.shipped(writer.workdir) else [
                 styles.Style(f"valid-{i}", *writer.kind.style_line(i), "validation line")
                 for i in range(RUN_STYLES)]
