@@ -15,12 +15,13 @@ text train step against PyTorch nn.LSTM and Flax's cell
 (benchmarks/throughput.py --compare, fp32 and, unless --quick, bf16
 matmuls), the fused LSTM backward against autodiff of the scan
 (benchmarks/routes.py, unless --quick), Graves' 3x400 prediction and
-synthesis train steps against their PyTorch (and, for prediction, Flax)
-peers, the enwik8 7x700 train step's compile time,
+synthesis train steps, and synthesis at the shipped writer's 3x256,
+against their PyTorch (and, for prediction, Flax) peers and against
+their own autodiff backward, the enwik8 7x700 train step's compile time,
 sampling against PyTorch step loops (benchmarks/sampling.py: text,
 prediction, synthesis) and the enwik8 pipeline
 (benchmarks/pipeline.py). Writes each JSON and suite.json
-to --out_dir and prints the issue-7 table: measured, target, met or not.
+to --out_dir and prints the table of targets: measured, target, met or not.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ def _define_flags() -> None:
     flags.DEFINE_string("only", "", "Comma-separated subset of: " + ",".join(STEPS))
 
 
-STEPS = ("gemm", "text", "text_bf16", "routes", "handwriting", "synthesis", "enwik8_compile",
-         "sampling", "pipeline")
+STEPS = ("gemm", "text", "text_bf16", "routes", "handwriting", "synthesis",
+         "synthesis_shipped", "enwik8_compile", "sampling", "pipeline")
 
 
 def commands(quick: bool, threads: int, out: Path) -> dict[str, list[str]]:
@@ -75,6 +76,10 @@ def commands(quick: bool, threads: int, out: Path) -> dict[str, list[str]]:
                              *hw_rep, *thr, f"--json_out={out / 'handwriting.json'}"],
         "synthesis": py + ["benchmarks.throughput", "--model=synthesis", "--compare",
                            *hw_rep, *thr, f"--json_out={out / 'synthesis.json'}"],
+        # The shipped writer's shape (configs/writer.py: 3x256, K=10, M=20).
+        "synthesis_shipped": py + ["benchmarks.throughput", "--model=synthesis", "--hidden=256",
+                                   "--compare", *hw_rep, *thr,
+                                   f"--json_out={out / 'synthesis_shipped.json'}"],
         "enwik8_compile": py + ["benchmarks.throughput", "--config=configs/enwik8.py",
                                 "--warmup=1", "--repeats=2", *thr,
                                 f"--json_out={out / 'enwik8_compile.json'}"],
@@ -138,17 +143,21 @@ def ratio_table(results: dict) -> list[tuple[str, str, str, str]]:
                            ("backward=fused", "backward=autodiff"))
         add("fused backward / autodiff of the scan (text)", fused / autodiff,
             "{:.2f}x", "", None)
-    for key in ("handwriting", "synthesis"):
+    for key in ("handwriting", "synthesis", "synthesis_shipped"):
         r = results.get(key)
         if r:
-            # The issue sets no target here; the figures are for the record.
             ours = r["rows"][0]
-            add(f"{key} 3x400 train points/s", ours["symbols_per_s"], "{:,.0f}", "", None)
-            for prefix, label in (("pytorch", "PyTorch (no peepholes)"), ("flax", "Flax")):
+            synthesis = key.startswith("synthesis")
+            add(f"{r['model']} {r['layers']}x{r['hidden']} train points/s", ours["symbols_per_s"],
+                "{:,.0f}", "", None)
+            for prefix, label in (("pytorch", "PyTorch (no peepholes)"), ("flax", "Flax"),
+                                  ("seqgen, autodiff", "its own autodiff backward")):
                 peer = _row(r["rows"], prefix)
                 if peer:
+                    # The issue's >= 1.4x is for synthesis against PyTorch; the rest is record.
+                    target = ">= 1.4x" if synthesis and prefix == "pytorch" else ""
                     add(f"  seqgen / {label}", ours["symbols_per_s"] / peer["symbols_per_s"],
-                        "{:.2f}x", "", None)
+                        "{:.2f}x", target, lambda v: v >= 1.4)
     r = results.get("enwik8_compile")
     if r:
         add("enwik8 7x700 train step compile", r["rows"][0]["compile_s"], "{:.1f} s",

@@ -22,8 +22,10 @@ nn.LSTM (if installed) and Flax's nnx.RNN(OptimizedLSTMCell)
 nn.LSTM / nnx.RNN layers with Graves' skips and mixture loss
 (torch_handwriting_train.py, flax_handwriting.py); for synthesis an
 nn.LSTMCell + soft-window loop then nn.LSTM layers (no Flax peer: the row
-says why). The handwriting peers are float32 only and, like the text peers,
-have no peepholes; nor do they clip derivatives as seqgen does.
+says why). --compare also times seqgen itself with autodiff of its scans in
+place of the hand-written backward (the row "seqgen, autodiff backward").
+The handwriting peers are float32 only and, like the text peers, have no
+peepholes; nor do they clip derivatives as seqgen does.
 
 The text peers have no skip connections: compare with --noskip (Graves'
 cell keeps its peepholes, which the peers lack: seqgen does slightly more
@@ -33,6 +35,7 @@ run `taskset -c ...` to pin cores. Nothing else should run meanwhile.
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 
@@ -254,6 +257,12 @@ def run(*, model: str = "text", layers: int = 0, hidden: int = 0, batch: int = 3
                                 peak_gflops=peak["gflops_best"])
     rows = [summary("seqgen", ours)]
     if compare:
+        # The same model with autodiff of its scans instead of the hand-written
+        # backward (LSTMOptions.backward): the before/after of that work.
+        ref = copy.deepcopy(config)
+        ref.model.backward = "autodiff"
+        rows.append(summary("seqgen, autodiff backward", time_train_step(
+            kinds.make_example(ref, **sizes), batch_np, warmup=warmup, repeats=repeats)))
         peers = PEERS.get(config.kind)
         rows += peers(kind, batch_np, summary, threads=threads, warmup=warmup,
                       repeats=repeats) if peers else [

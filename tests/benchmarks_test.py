@@ -71,8 +71,11 @@ def test_throughput_cli_writes_json(tmp_path):
 def test_handwriting_throughput_runs():
     # Synthesis: the prediction network plus the window, so both code paths.
     r = throughput.run(model="synthesis", layers=1, hidden=8, batch=8, seq=4, chars=3,
-                       alphabet=6, warmup=0, repeats=1, gemm_size=32)
+                       alphabet=6, warmup=0, repeats=1, gemm_size=32, compare=True, threads=1)
     assert r["units"] == "points" and r["rows"][0]["symbols_per_s"] > 0
+    # --compare times seqgen's own autodiff route too: the hand-written backward's before.
+    assert [row["impl"] for row in r["rows"]][:2] == ["seqgen", "seqgen, autodiff backward"]
+    assert r["rows"][1]["seqgen_ratio"] > 0
 
 
 def test_compare_runs_the_peers_on_the_same_shapes():
@@ -120,7 +123,10 @@ def test_suite_verdicts_follow_the_targets():
                     "seqgen_per_s": 5000.0, "seqgen_ratio": 2.5},
                    {"what": "synthesis 3x400", "batch": 1, "units": "points",
                     "seqgen_per_s": 2000.0, "seqgen_ratio": 1.5}]},
-               "pipeline": {"peak_rss_mb": 300.0, "batches_per_s": 10.0}}
+               "pipeline": {"peak_rss_mb": 300.0, "batches_per_s": 10.0},
+               "synthesis_shipped": {"model": "synthesis", "layers": 3, "hidden": 256, "rows": [
+                   row("seqgen", 150.0), row("seqgen, autodiff backward", 100.0),
+                   row("pytorch LSTMCell+LSTM", 100.0)]}}
     verdicts = {what.strip(): verdict for what, _, _, verdict in suite.ratio_table(results)}
     assert verdicts["seqgen / PyTorch nn.LSTM (fp32)"] == "met"  # 1.30 >= 1.25
     assert verdicts["seqgen / Flax OptimizedLSTMCell (fp32)"] == ""  # the issue sets none
@@ -130,6 +136,8 @@ def test_suite_verdicts_follow_the_targets():
     # Text sampling has the issue's >= 2x; handwriting sampling only the record.
     assert verdicts["seqgen / best PyTorch step loop"] == "met"
     assert verdicts["seqgen / PyTorch step loop"] == ""
+    assert verdicts["seqgen / PyTorch (no peepholes)"] == "met"  # synthesis: 1.5 >= 1.4
+    assert verdicts["seqgen / its own autodiff backward"] == ""
 
 
 def test_routes_time_each_route_in_one_process():

@@ -17,8 +17,10 @@ integer part holds one-hot symbol ids and its projection is a row gather
 backward pass is hand-written (lstm_recurrence.py): the reverse scan only
 carries dL/dh and dL/dc, and dL/dW_h is one big matmul after it, which made
 the 2x512 text train step 1.2-1.45x faster than autodiff of the scan on this
-CPU (benchmarks/routes.py). LSTMOptions.backward='autodiff' keeps the
-plain scan of cell_step, the reference the fused path is tested against.
+CPU (benchmarks/routes.py); synthesis_recurrence.py does the same for the
+synthesis network's layer 1 and window. LSTMOptions.backward='autodiff'
+keeps the plain scans of cell_step, the reference the fused paths are
+tested against.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def dot(x: jax.Array, w: jax.Array, dtype: str) -> jax.Array:
     return jnp.dot(x.astype(dt), w.astype(dt), preferred_element_type=jnp.float32)
 
 
-def _gates(zx_BxG, h_BxH, c_BxH, w_h_HxG, w_c_3xH, dtype):
+def gates(zx_BxG, h_BxH, c_BxH, w_h_HxG, w_c_3xH, dtype):
     """Post-activation gates and the new state; the same sums as cell_step."""
     z_BxG = zx_BxG + dot(h_BxH, w_h_HxG, dtype)
     zi, zf, zg, zo = jnp.split(z_BxG, 4, axis=-1)
@@ -59,7 +59,7 @@ def recurrence(zx_TxBxG: jax.Array, h0_BxH: jax.Array, c0_BxH: jax.Array,
     """
     def step(carry, zx_BxG):
         h, c = carry
-        _, _, _, o, c = _gates(zx_BxG, h, c, w_h_HxG, w_c_3xH, dtype)
+        _, _, _, o, c = gates(zx_BxG, h, c, w_h_HxG, w_c_3xH, dtype)
         h = o * jnp.tanh(c)
         return (h, c), h
 
@@ -70,7 +70,7 @@ def recurrence(zx_TxBxG: jax.Array, h0_BxH: jax.Array, c0_BxH: jax.Array,
 def _fwd(zx_TxBxG, h0_BxH, c0_BxH, w_h_HxG, w_c_3xH, clip, dtype, unroll):
     def step(carry, zx_BxG):
         h_prev, c_prev = carry
-        i, f, g, o, c = _gates(zx_BxG, h_prev, c_prev, w_h_HxG, w_c_3xH, dtype)
+        i, f, g, o, c = gates(zx_BxG, h_prev, c_prev, w_h_HxG, w_c_3xH, dtype)
         h = o * jnp.tanh(c)
         return (h, c), (h, c, i, f, g, o)
 
@@ -80,33 +80,41 @@ def _fwd(zx_TxBxG, h0_BxH, c0_BxH, w_h_HxG, w_c_3xH, clip, dtype, unroll):
     return (h_TxBxH, h, c), res
 
 
+def cell_backward(dh_BxH, dc_next_BxH, c_BxH, c_prev_BxH, gates, w_c_3xH, clip):
+    """One step of the cell's backward: dL/dh_t (all paths) and dL/dc_t from
+    step t+1 -> (dL/dz_t with Graves' clip to [-clip, clip], dL/dc_{t-1}).
+    gates = (i, f, g, o) after their non-linearities."""
+    i, f, g, o = gates
+    cl = (lambda d: jnp.clip(d, -clip, clip)) if clip else (lambda d: d)  # noqa: E731
+    peep = w_c_3xH is not None
+    tanh_c = jnp.tanh(c_BxH)
+    dzo = cl(dh_BxH * tanh_c * o * (1.0 - o))
+    dc = dc_next_BxH + dh_BxH * o * (1.0 - tanh_c * tanh_c)
+    if peep:
+        dc = dc + dzo * w_c_3xH[2]
+    dzi = cl(dc * g * i * (1.0 - i))
+    dzf = cl(dc * c_prev_BxH * f * (1.0 - f))
+    dzg = cl(dc * i * (1.0 - g * g))
+    dc_prev = dc * f
+    if peep:
+        dc_prev = dc_prev + dzi * w_c_3xH[0] + dzf * w_c_3xH[1]
+    return jnp.concatenate([dzi, dzf, dzg, dzo], axis=-1), dc_prev
+
+
 def _bwd(clip, dtype, unroll, res, cts):
     h0, c0, h_TxBxH, c_TxBxH, i_T, f_T, g_T, o_T, w_h_HxG, w_c_3xH = res
     dh_out_TxBxH, dh_last, dc_last = cts
-    cl = (lambda d: jnp.clip(d, -clip, clip)) if clip else (lambda d: d)  # noqa: E731
     c_prev_TxBxH = jnp.concatenate([c0[None], c_TxBxH[:-1]], axis=0)
     # W_h^T laid out once, before the loop: left as a transposed operand, XLA
     # CPU runs the 32x2048 @ 2048x512 product in the loop at ~126 GFLOP/s
     # against ~157 from a row-major copy (measured here, 2 threads).
     w_hT_GxH = jax.lax.optimization_barrier(w_h_HxG.T)
-    peep = w_c_3xH is not None
 
     def step(carry, xs):
         dh_rec, dc_next = carry
         dh_out, c, c_prev, i, f, g, o = xs
-        dh = dh_out + dh_rec
-        tanh_c = jnp.tanh(c)
-        dzo = cl(dh * tanh_c * o * (1.0 - o))
-        dc = dc_next + dh * o * (1.0 - tanh_c * tanh_c)
-        if peep:
-            dc = dc + dzo * w_c_3xH[2]
-        dzi = cl(dc * g * i * (1.0 - i))
-        dzf = cl(dc * c_prev * f * (1.0 - f))
-        dzg = cl(dc * i * (1.0 - g * g))
-        dc_prev = dc * f
-        if peep:
-            dc_prev = dc_prev + dzi * w_c_3xH[0] + dzf * w_c_3xH[1]
-        dz_BxG = jnp.concatenate([dzi, dzf, dzg, dzo], axis=-1)
+        dz_BxG, dc_prev = cell_backward(dh_out + dh_rec, dc_next, c, c_prev, (i, f, g, o),
+                                        w_c_3xH, clip)
         dh_prev = dot(dz_BxG, w_hT_GxH, dtype)
         return (dh_prev, dc_prev), dz_BxG
 
@@ -118,14 +126,18 @@ def _bwd(clip, dtype, unroll, res, cts):
     T, B, H = h_TxBxH.shape
     h_prev_TxBxH = jnp.concatenate([h0[None], h_TxBxH[:-1]], axis=0)
     dw_h_HxG = dot(h_prev_TxBxH.reshape(T * B, H).T, dz_TxBxG.reshape(T * B, 4 * H), dtype)
-    if peep:
-        dzi, dzf, _, dzo = jnp.split(dz_TxBxG, 4, axis=-1)
-        dw_c_3xH = jnp.stack([jnp.sum(dzi * c_prev_TxBxH, (0, 1)),
-                              jnp.sum(dzf * c_prev_TxBxH, (0, 1)),
-                              jnp.sum(dzo * c_TxBxH, (0, 1))])
-    else:
-        dw_c_3xH = None
-    return dz_TxBxG, dh0, dc0, dw_h_HxG.astype(w_h_HxG.dtype), dw_c_3xH
+    return (dz_TxBxG, dh0, dc0, dw_h_HxG.astype(w_h_HxG.dtype),
+            peephole_grads(dz_TxBxG, c_TxBxH, c_prev_TxBxH, w_c_3xH))
+
+
+def peephole_grads(dz_TxBxG, c_TxBxH, c_prev_TxBxH, w_c_3xH):
+    """dL/dw_c over all T*B rows (None without peepholes): i and f peek at
+    c_{t-1}, o at c_t."""
+    if w_c_3xH is None:
+        return None
+    dzi, dzf, _, dzo = jnp.split(dz_TxBxG, 4, axis=-1)
+    return jnp.stack([jnp.sum(dzi * c_prev_TxBxH, (0, 1)), jnp.sum(dzf * c_prev_TxBxH, (0, 1)),
+                      jnp.sum(dzo * c_TxBxH, (0, 1))])
 
 
 recurrence.defvjp(_fwd, _bwd)

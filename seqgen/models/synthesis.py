@@ -21,7 +21,11 @@ and layer 1 needs w_{t-1}); layer 1's projection of x is still one matmul
 for all T steps outside the scan. Layers 2..N then run layer by layer as
 LSTMLayer does (hoisted projections of [x, h^{n-1}, w], recurrence in their
 own scans). Graves' derivative clipping: opts.clip_preactivations inside
-every cell, clip_outputs at y.
+every cell, clip_outputs at y. Like the LSTM layers, the layer-1-and-window
+scan has a hand-written backward (synthesis_recurrence.py: the reverse loop
+carries only what it must, the weight gradients are single matmuls after
+it); opts.backward='autodiff' runs the plain scan below instead, the
+reference it is tested against and the "before" of benchmarks.throughput.
 
 Dimension letters: B batch, T time, U characters (padded), C alphabet size,
 H hidden units, G = 4H gate pre-activations, K window components (in
@@ -39,7 +43,7 @@ import jax.numpy as jnp
 from flax import nnx
 
 from seqgen.errors import ConfigError
-from seqgen.models import lstm, mdn, window
+from seqgen.models import lstm, mdn, synthesis_recurrence, window
 
 
 class SynthesisCarry(NamedTuple):
@@ -100,6 +104,16 @@ class SynthesisModel(nnx.Module):
         w_w_CxG, w_h_HxG = w_x[3:], layer.w_h[...]
         w_c_3xH = None if layer.w_c is None else layer.w_c[...]
         win = self.window
+        if opts.backward == "fused":
+            (h_TxBxH, w_TxBxC, phi_TxBxU, p), (hc, w_BxC, kappa_BxK) = \
+                synthesis_recurrence.first_layer_and_window(
+                    jnp.swapaxes(zx_BxTxG, 0, 1), *carry.layers[0], carry.w, carry.kappa,
+                    w_h_HxG, w_w_CxG, w_c_3xH, win.w[...], win.b[...], onehot_BxUxC,
+                    char_mask_BxU, opts.clip_preactivations or None, opts.matmul_dtype,
+                    opts.unroll)
+            outs = jax.tree.map(lambda a: jnp.swapaxes(a, 0, 1),
+                                (h_TxBxH, w_TxBxC, phi_TxBxU, p))
+            return outs, (hc, w_BxC, kappa_BxK)
 
         def step(state, zx_BxG):
             hc, w_BxC, kappa_BxK = state
