@@ -10,10 +10,10 @@ Dimension letters used in names below:
 
 Performance shape: each layer's input projection for all T steps is one big
 matmul outside the time scan; only the recurrent h @ W_h stays in the scan.
-A layer's input may come in parts (x and h^{n-1} with skip connections),
-each projected by its own rows of W_x, so nothing is concatenated; an
-integer part holds one-hot symbol ids and its projection is a row gather
-(the same numbers as one-hot @ W_x, without the V-wide matmul). The
+A layer's input may come in parts (x and h^{n-1} with skip connections);
+an integer part holds one-hot symbol ids and its projection is a row gather
+of W_x (the same numbers as one-hot @ W_x, without the V-wide matmul), and
+float parts are concatenated for one matmul (see project). The
 backward pass is hand-written (lstm_recurrence.py): the reverse scan only
 carries dL/dh and dL/dc, and dL/dW_h is one big matmul after it, which made
 the 2x512 text train step 1.2-1.45x faster than autodiff of the scan on this
@@ -105,6 +105,11 @@ dot = lstm_recurrence.dot
 def project(parts: tuple[jax.Array, ...], sizes: tuple[int, ...], w_DxG: jax.Array,
             dtype: str) -> jax.Array:
     """sum_k part_k @ W_x[rows of part k]; integer parts are one-hot ids."""
+    if len(parts) > 1 and not any(jnp.issubdtype(x.dtype, jnp.integer) for x in parts):
+        # Float parts only (synthesis: [x, h^{n-1}, w]): one matmul of their
+        # concatenation writes the T*B x 4H result once instead of once per
+        # part; the synthesis 3x400 train step ran 5% faster (interleaved A/B).
+        return dot(jnp.concatenate(parts, axis=-1), w_DxG, dtype)
     out, row = None, 0
     for x, d in zip(parts, sizes, strict=True):
         w = w_DxG[row:row + d]
