@@ -102,6 +102,34 @@ class LSTMOptions:
 dot = lstm_recurrence.dot
 
 
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
+def input_dot(x_NxD: jax.Array, w_DxG: jax.Array, dtype: str) -> jax.Array:
+    """x @ W_x for a whole sequence (any leading dims), with its own backward.
+
+    Autodiff hands XLA dL/dx = dz @ W_x^T with W_x as a transposed operand,
+    which XLA CPU ran at about half its GEMM rate (T*B x 4H @ 4H x D: 315 ms
+    of a 3.9 s synthesis 3x400 step, profiled); laid out as W_x^T once (an
+    optimization_barrier keeps XLA from folding the copy back in), the same
+    product is a plain row-major GEMM: the step ran 5% faster (interleaved A/B).
+    """
+    return dot(x_NxD, w_DxG, dtype)
+
+
+def _input_dot_fwd(x, w, dtype):
+    return dot(x, w, dtype), (x, w)
+
+
+def _input_dot_bwd(dtype, res, dz):
+    x, w = res
+    x_NxD, dz_NxG = x.reshape(-1, x.shape[-1]), dz.reshape(-1, dz.shape[-1])
+    w_GxD = jax.lax.optimization_barrier(w.T)
+    dx = dot(dz_NxG, w_GxD, dtype).reshape(x.shape).astype(x.dtype)
+    return dx, dot(x_NxD.T, dz_NxG, dtype).astype(w.dtype)
+
+
+input_dot.defvjp(_input_dot_fwd, _input_dot_bwd)
+
+
 def project(parts: tuple[jax.Array, ...], sizes: tuple[int, ...], w_DxG: jax.Array,
             dtype: str) -> jax.Array:
     """sum_k part_k @ W_x[rows of part k]; integer parts are one-hot ids."""
@@ -109,7 +137,7 @@ def project(parts: tuple[jax.Array, ...], sizes: tuple[int, ...], w_DxG: jax.Arr
         # Float parts only (synthesis: [x, h^{n-1}, w]): one matmul of their
         # concatenation writes the T*B x 4H result once instead of once per
         # part; the synthesis 3x400 train step ran 5% faster (interleaved A/B).
-        return dot(jnp.concatenate(parts, axis=-1), w_DxG, dtype)
+        return input_dot(jnp.concatenate(parts, axis=-1), w_DxG, dtype)
     out, row = None, 0
     for x, d in zip(parts, sizes, strict=True):
         w = w_DxG[row:row + d]
@@ -117,7 +145,7 @@ def project(parts: tuple[jax.Array, ...], sizes: tuple[int, ...], w_DxG: jax.Arr
         if jnp.issubdtype(x.dtype, jnp.integer):
             z = jnp.take(w, x, axis=0).astype(jnp.float32)
         else:
-            z = dot(x, w, dtype)
+            z = input_dot(x, w, dtype)
         out = z if out is None else out + z
     return out
 

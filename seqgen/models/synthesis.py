@@ -100,14 +100,17 @@ class SynthesisModel(nnx.Module):
     def _first_layer_and_window(self, x_BxTx3, onehot_BxUxC, char_mask_BxU, carry):
         layer, opts = self.layers[0], self.opts
         w_x = layer.w_x[...]
-        zx_BxTxG = lstm.project((x_BxTx3,), (3,), w_x[:3], opts.matmul_dtype) + layer.b[...]
+        # Time-major before the projection, as LSTMLayer does: transposing the
+        # 3 pen features costs less than transposing the 4H pre-activations.
+        zx_TxBxG = lstm.project((jnp.swapaxes(x_BxTx3, 0, 1),), (3,), w_x[:3],
+                                opts.matmul_dtype) + layer.b[...]
         w_w_CxG, w_h_HxG = w_x[3:], layer.w_h[...]
         w_c_3xH = None if layer.w_c is None else layer.w_c[...]
         win = self.window
         if opts.backward == "fused":
             (h_TxBxH, w_TxBxC, phi_TxBxU, p), (hc, w_BxC, kappa_BxK) = \
                 synthesis_recurrence.first_layer_and_window(
-                    jnp.swapaxes(zx_BxTxG, 0, 1), *carry.layers[0], carry.w, carry.kappa,
+                    zx_TxBxG, *carry.layers[0], carry.w, carry.kappa,
                     w_h_HxG, w_w_CxG, w_c_3xH, win.w[...], win.b[...], onehot_BxUxC,
                     char_mask_BxU, opts.clip_preactivations or None, opts.matmul_dtype,
                     opts.unroll)
@@ -126,7 +129,7 @@ class SynthesisModel(nnx.Module):
 
         state = (carry.layers[0], carry.w, carry.kappa)
         (hc, w_BxC, kappa_BxK), outs = jax.lax.scan(
-            step, state, jnp.swapaxes(zx_BxTxG, 0, 1), unroll=opts.unroll)
+            step, state, zx_TxBxG, unroll=opts.unroll)
         outs = jax.tree.map(lambda a: jnp.swapaxes(a, 0, 1), outs)
         return outs, (hc, w_BxC, kappa_BxK)
 
