@@ -217,6 +217,7 @@ def main(argv):
     del argv
     from seqgen import pretrained, render, styles
     from seqgen.console import busy, quiet_console
+    from seqgen.phases import Phases
 
     quiet_console()
     jax_cache.enable()  # a second run loads its compiled samplers
@@ -224,6 +225,8 @@ def main(argv):
     from seqgen.errors import UserError
     from seqgen.kinds.base import Writer
     from seqgen.trained import load_trained
+
+    phases = Phases()  # $SEQGEN_TIMINGS: where the cold start goes (benchmarks/wait.py)
 
     try:
         fc.check(RULES, FLAGS.flag_values_dict())
@@ -234,7 +237,8 @@ def main(argv):
         if FLAGS.text is None:
             raise UserError("--text is missing; give the text to write, e.g. "
                             "--text='hello world'")
-        kind, model, config, _ = load_trained(model_dir, FLAGS.step)
+        with phases.phase("restore"):
+            kind, model, config, _ = load_trained(model_dir, FLAGS.step)
         if not isinstance(kind, Writer):
             raise UserError(f"{model_dir} holds a {config.kind!r} model, which does not "
                             "write given text; train a synthesis run (configs/synthesis.py)")
@@ -247,14 +251,15 @@ def main(argv):
             saved = styles.save(styles.Style(FLAGS.save_style, prime[0], prime[1],
                                              f"saved from {FLAGS.style_file or FLAGS.style}"))
             print(f"saved the style as {saved}; write with --style={FLAGS.save_style}")
-        with busy(f"writing {len(texts)} line(s)"):
+        with busy(f"writing {len(texts)} line(s)"), phases.phase("sample"):
             written = kind.write(model, texts, FLAGS.bias, jax.random.key(FLAGS.seed), prime)
         out = pathlib.Path(FLAGS.out)
-        svg, png = render.save_lines(out.with_suffix(""), written["lines"],
-                                     texts if FLAGS.captions else None,
-                                     line_height=FLAGS.line_height,
-                                     stroke_width=FLAGS.stroke_width, color=FLAGS.color)
-        raw = save_strokes(out, written["lines"], texts, FLAGS.format)
+        with phases.phase("render"):
+            svg, png = render.save_lines(out.with_suffix(""), written["lines"],
+                                         texts if FLAGS.captions else None,
+                                         line_height=FLAGS.line_height,
+                                         stroke_width=FLAGS.stroke_width, color=FLAGS.color)
+            raw = save_strokes(out, written["lines"], texts, FLAGS.format)
     except UserError as e:
         sys.exit(f"FATAL {e}")
 
@@ -278,6 +283,7 @@ def main(argv):
     shown = raw[0] if len(raw) == 1 else f"{raw[0].parent}/{out.stem}_NNN.npy"
     print(f"wrote {len(texts)} lines to {svg}, {png} and {shown}; the stop rule fired on "
           f"{int(np.sum(written['stopped']))} of {len(texts)}")
+    phases.report()
 
 
 if __name__ == "__main__":
