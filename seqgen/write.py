@@ -215,7 +215,7 @@ def screen_strokes(line: np.ndarray) -> list:
 
 def main(argv):
     del argv
-    from seqgen import pretrained, render, styles
+    from seqgen import page_sizes, pretrained, render, styles
     from seqgen.console import busy, quiet_console
     from seqgen.phases import Phases
 
@@ -252,7 +252,12 @@ def main(argv):
                                              f"saved from {FLAGS.style_file or FLAGS.style}"))
             print(f"saved the style as {saved}; write with --style={FLAGS.save_style}")
         with busy(f"writing {len(texts)} line(s)"), phases.phase("sample"):
-            written = kind.write(model, texts, FLAGS.bias, jax.random.key(FLAGS.seed), prime)
+            # Padded to the server's page sizes: one compiled sampler (and
+            # cache entry) serves every text of a size (seqgen/page_sizes.py).
+            rows, chars = page_sizes.padded(texts)
+            written = kind.write(model, rows, FLAGS.bias, jax.random.key(FLAGS.seed), prime,
+                                 chars=chars)
+            written = page_sizes.first_rows(written, len(texts))
         out = pathlib.Path(FLAGS.out)
         with phases.phase("render"):
             svg, png = render.save_lines(out.with_suffix(""), written["lines"],
