@@ -19,9 +19,11 @@ synthesis train steps, and synthesis at the shipped writer's 3x256,
 against their PyTorch (and, for prediction, Flax) peers and against
 their own autodiff backward, the enwik8 7x700 train step's compile time,
 sampling against PyTorch step loops (benchmarks/sampling.py: text,
-prediction, synthesis) and the enwik8 pipeline
-(benchmarks/pipeline.py). Writes each JSON and suite.json
-to --out_dir and prints the table of targets: measured, target, met or not.
+prediction, synthesis), the enwik8 pipeline (benchmarks/pipeline.py),
+seqgen.write from command to file, cold and warm (benchmarks/wait.py), and
+peak memory of training the writer and of the server (benchmarks/memory.py).
+Writes each JSON and suite.json to --out_dir and prints the table of
+targets: measured, target, met or not.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def _define_flags() -> None:
 
 
 STEPS = ("gemm", "text", "text_bf16", "routes", "handwriting", "synthesis",
-         "synthesis_shipped", "enwik8_compile", "sampling", "pipeline")
+         "synthesis_shipped", "enwik8_compile", "sampling", "pipeline", "wait", "memory")
 
 
 def commands(quick: bool, threads: int, out: Path) -> dict[str, list[str]]:
@@ -87,6 +89,10 @@ def commands(quick: bool, threads: int, out: Path) -> dict[str, list[str]]:
                           f"--length={300 if quick else 1000}", *thr,
                           f"--json_out={out / 'sampling.json'}"],
         "pipeline": py + ["benchmarks.pipeline", f"--json_out={out / 'pipeline.json'}"],
+        # What a user waits for (seqgen.write cold and warm) and peak memory (issue 21).
+        "wait": py + ["benchmarks.wait", f"--repeats={3 if quick else 5}",
+                      f"--json_out={out / 'wait.json'}"],
+        "memory": py + ["benchmarks.memory", f"--json_out={out / 'memory.json'}"],
     }
     if quick:
         del cmds["text_bf16"], cmds["routes"]
@@ -180,6 +186,34 @@ def ratio_table(results: dict) -> list[tuple[str, str, str, str]]:
         add("enwik8 pipeline peak RSS (process)", r["peak_rss_mb"], "{:.0f} MiB",
             "< 400 MB", lambda v: v * 1.048576 < 400)
         add("enwik8 pipeline batches/s (32x100)", r["batches_per_s"], "{:,.0f}", "", lambda v: True)
+    out += wait_rows(results)
+    return out
+
+
+def wait_rows(results: dict) -> list[tuple[str, str, str, str]]:
+    """seqgen.write from command to file (benchmarks/wait.py) and peak memory
+    (benchmarks/memory.py): issue 21's targets, the rest for the record."""
+    out = []
+    r = results.get("wait")
+    if r:
+        for name, label in (("line", "one line"), ("page", "10-line page")):
+            for mode, how in (("empty_cache", "cold, empty cache"), ("cached", "cold, cached")):
+                v = r["cold"][name][mode]["median_s"]
+                ok = v <= 10.0 if name == "page" and mode == "empty_cache" else None
+                out.append((f"seqgen.write {label}, {how}", f"{v:.2f} s",
+                            "<= 10 s" if ok is not None else "",
+                            "" if ok is None else "met" if ok else "NOT met"))
+            if "warm" in r:
+                v = r["warm"][name]["median_s"]
+                out.append((f"seqgen.write {label}, warm server", f"{v:.2f} s",
+                            "<= 3 s" if name == "page" else "",
+                            ("met" if v <= 3.0 else "NOT met") if name == "page" else ""))
+    r = results.get("memory")
+    if r:
+        out.append(("peak RSS training configs/writer.py",
+                    f"{r['training']['peak_rss_mb']:.0f} MiB", "", ""))
+        out.append(("peak RSS server after requests", f"{r['server']['after_requests_mb']:.0f} MiB",
+                    "", ""))
     return out
 
 

@@ -10,13 +10,12 @@ that module's train_and_evaluate(config, workdir) runs instead.
 
 import ast
 import importlib
-import os
 import re
 import sys
 
 from absl import app, flags, logging
 
-from seqgen import config_files
+from seqgen import config_files, jax_cache
 from seqgen import flag_checks as fc
 from seqgen.console import quiet_console
 from seqgen.errors import UserError
@@ -30,7 +29,7 @@ flags.DEFINE_string("coordinator_address", "", "host:port of process 0 for a "
                     "multi-process run ('' = auto-detect SLURM / Cloud TPU).")
 flags.DEFINE_integer("num_processes", 0, "Processes in a multi-process run.")
 flags.DEFINE_integer("process_id", -1, "This process's index in a multi-process run.")
-flags.DEFINE_string("jax_cache_dir", os.path.expanduser("~/.cache/seqgen/jax"),
+flags.DEFINE_string("jax_cache_dir", jax_cache.default_dir(),
                     "Persistent XLA compilation cache ('' = off).")
 flags.mark_flags_as_required(["config", "workdir"])
 

@@ -18,12 +18,12 @@ folder). Before listening, the samplers are compiled for the common sizes
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 from absl import app, flags
 
 from seqgen import flag_checks as fc
+from seqgen import jax_cache
 
 FLAGS = flags.FLAGS
 
@@ -35,7 +35,7 @@ def _define_flags() -> None:
                         "network interface).")
     flags.DEFINE_integer("port", 8000, "Port to listen on.")
     flags.DEFINE_bool("warmup", True, "Compile the samplers before listening.")
-    flags.DEFINE_string("jax_cache_dir", os.path.expanduser("~/.cache/seqgen/jax"),
+    flags.DEFINE_string("jax_cache_dir", jax_cache.default_dir(),
                         "Persistent XLA compilation cache: a restart compiles nothing "
                         "('' = off).")
 

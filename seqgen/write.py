@@ -34,6 +34,7 @@ characters with no fallback are a one-line error.
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import sys
 import textwrap
@@ -215,8 +216,9 @@ def screen_strokes(line: np.ndarray) -> list:
 
 def main(argv):
     del argv
-    from seqgen import pretrained, render, styles
+    from seqgen import page_sizes, pretrained, render, styles
     from seqgen.console import busy, quiet_console
+    from seqgen.phases import Phases
 
     quiet_console()
     jax_cache.enable()  # a second run loads its compiled samplers
@@ -224,6 +226,8 @@ def main(argv):
     from seqgen.errors import UserError
     from seqgen.kinds.base import Writer
     from seqgen.trained import load_trained
+
+    phases = Phases()  # $SEQGEN_TIMINGS: where the cold start goes (benchmarks/wait.py)
 
     try:
         fc.check(RULES, FLAGS.flag_values_dict())
@@ -234,7 +238,8 @@ def main(argv):
         if FLAGS.text is None:
             raise UserError("--text is missing; give the text to write, e.g. "
                             "--text='hello world'")
-        kind, model, config, _ = load_trained(model_dir, FLAGS.step)
+        with phases.phase("restore"):
+            kind, model, config, _ = load_trained(model_dir, FLAGS.step)
         if not isinstance(kind, Writer):
             raise UserError(f"{model_dir} holds a {config.kind!r} model, which does not "
                             "write given text; train a synthesis run (configs/synthesis.py)")
@@ -247,14 +252,20 @@ def main(argv):
             saved = styles.save(styles.Style(FLAGS.save_style, prime[0], prime[1],
                                              f"saved from {FLAGS.style_file or FLAGS.style}"))
             print(f"saved the style as {saved}; write with --style={FLAGS.save_style}")
-        with busy(f"writing {len(texts)} line(s)"):
-            written = kind.write(model, texts, FLAGS.bias, jax.random.key(FLAGS.seed), prime)
+        with busy(f"writing {len(texts)} line(s)"), phases.phase("sample"):
+            # Padded to the server's page sizes: one compiled sampler (and
+            # cache entry) serves every text of a size (seqgen/page_sizes.py).
+            rows, chars = page_sizes.padded(texts)
+            written = kind.write(model, rows, FLAGS.bias, jax.random.key(FLAGS.seed), prime,
+                                 chars=chars)
+            written = page_sizes.first_rows(written, len(texts))
         out = pathlib.Path(FLAGS.out)
-        svg, png = render.save_lines(out.with_suffix(""), written["lines"],
-                                     texts if FLAGS.captions else None,
-                                     line_height=FLAGS.line_height,
-                                     stroke_width=FLAGS.stroke_width, color=FLAGS.color)
-        raw = save_strokes(out, written["lines"], texts, FLAGS.format)
+        with phases.phase("render"):
+            svg, png = render.save_lines(out.with_suffix(""), written["lines"],
+                                         texts if FLAGS.captions else None,
+                                         line_height=FLAGS.line_height,
+                                         stroke_width=FLAGS.stroke_width, color=FLAGS.color)
+            raw = save_strokes(out, written["lines"], texts, FLAGS.format)
     except UserError as e:
         sys.exit(f"FATAL {e}")
 
@@ -278,8 +289,26 @@ def main(argv):
     shown = raw[0] if len(raw) == 1 else f"{raw[0].parent}/{out.stem}_NNN.npy"
     print(f"wrote {len(texts)} lines to {svg}, {png} and {shown}; the stop rule fired on "
           f"{int(np.sum(written['stopped']))} of {len(texts)}")
+    phases.report()
+
+
+def exit_without_teardown() -> None:
+    """Ends a successful run at once: every file is written and closed, and
+    the interpreter's teardown of JAX, orbax and flax (~0.3 s of a 3-4 s
+    command, benchmarks/wait.py) would do nothing the user needs."""
+    import logging as std_logging  # noqa: PLC0415
+
+    std_logging.shutdown()  # flushes absl's handler
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    try:
+        app.run(main, flags_parser=fc.parse_absl_flags)
+    except SystemExit as done:
+        if done.code in (None, 0):
+            exit_without_teardown()
+        raise

@@ -146,3 +146,19 @@ def test_routes_time_each_route_in_one_process():
                       batch=8, seq=3, repeats=1)  # 8 fake devices: B divisible by 8
     assert [r["route"] for r in rows] == ["backward=autodiff", "backward=fused,unroll=2"]
     assert all(r["chars_per_s"] > 0 for r in rows)
+
+
+def test_suite_wait_rows_follow_the_targets():
+    def t(s):
+        return {"median_s": s}
+
+    results = {"wait": {"cold": {"line": {"empty_cache": t(4.0), "cached": t(3.0)},
+                                 "page": {"empty_cache": t(10.5), "cached": t(4.0)}},
+                        "warm": {"line": t(0.3), "page": t(2.9)}},
+               "memory": {"training": {"peak_rss_mb": 2000.0},
+                          "server": {"after_requests_mb": 700.0}}}
+    verdicts = {what: verdict for what, _, _, verdict in suite.ratio_table(results)}
+    assert verdicts["seqgen.write 10-line page, cold, empty cache"] == "NOT met"  # > 10 s
+    assert verdicts["seqgen.write 10-line page, warm server"] == "met"  # <= 3 s
+    assert verdicts["seqgen.write one line, cold, cached"] == ""  # no target: the record
+    assert verdicts["peak RSS training configs/writer.py"] == ""

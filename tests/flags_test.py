@@ -27,7 +27,7 @@ COMMANDS = ["seqgen.main", "seqgen.sample", "seqgen.write", "seqgen.evaluate",
             "tools.crash_drill", "tools.style_sheet", "tools.screenshots", "benchmarks.gemm",
             "benchmarks.pipeline",
             "benchmarks.recipe", "benchmarks.routes", "benchmarks.sampling", "benchmarks.serve",
-            "benchmarks.suite", "benchmarks.throughput"]
+            "benchmarks.suite", "benchmarks.throughput", "benchmarks.wait", "benchmarks.memory"]
 
 
 def defined_flags(module: str) -> set[str]:
@@ -222,6 +222,12 @@ BAD = [
     ("benchmarks.throughput", "chars", 0, "[1, 100000]"),
     ("benchmarks.serve", "workdir", "/nonexistent/run", "no such directory"),
     ("benchmarks.serve", "repeats", 0, "[1, 10000]"),
+    ("benchmarks.wait", "repeats", 0, "[1, 1000]"),
+    ("benchmarks.wait", "checkout", "{empty}", "seqgen/write.py"),
+    ("benchmarks.wait", "json_out", "w.txt", ".json"),
+    ("benchmarks.memory", "steps", 1, "[2, 100000]"),
+    ("benchmarks.memory", "requests", -1, "[0, 10000]"),
+    ("benchmarks.memory", "json_out", "m.txt", ".json"),
     ("benchmarks.throughput", "alphabet", 1, "[2, 100000]"),
     ("benchmarks.throughput", "matmul_dtype", "float16", "bfloat16"),
     ("benchmarks.throughput", "unroll", 0, "[1, 10000]"),

@@ -119,14 +119,14 @@ def test_sample_streams_the_continuation_in_chunks(served):
     assert again.text == text  # the same seed, the same text
 
 
-LONG = "x" * 401
+LONG = "x" * 801
 BAD = [  # path, body (dict, or raw bytes), words of the message
-    ("/api/write", {"text": LONG}, "at most 400"),
+    ("/api/write", {"text": LONG}, "at most 800"),
     ("/api/write", {"text": "snow \u2603"}, "cannot be written"),
     ("/api/write", {}, "text is missing"),
     ("/api/write", {"text": "   "}, "text is missing"),
     ("/api/write", {"text": 5}, "must be a string"),
-    ("/api/write", {"text": "a\n" * 9}, "at most 8"),
+    ("/api/write", {"text": "a\n" * 17}, "at most 16"),
     ("/api/write", {"text": "hi", "bias": "1"}, "give a number"),
     ("/api/write", {"text": "hi", "bias": -1}, "bias=-1"),
     ("/api/write", {"text": "hi", "bias": True}, "give a number"),

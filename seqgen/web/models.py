@@ -5,7 +5,8 @@ One lock serialises every call into JAX, so requests that arrive while a
 model is busy wait their turn (each with its own inputs, outputs and RNG:
 nothing is shared between requests but the weights). Writing is bucketed:
 a page's lines are padded to LINE_BUCKETS rows and its longest line to
-CHAR_BUCKETS characters, so the samplers compiled at start-up (`warm_up`)
+CHAR_BUCKETS characters (seqgen/page_sizes.py, as seqgen.write pads), so
+the samplers compiled at start-up (`warm_up`)
 serve every request of those sizes without compiling again; a primed
 request compiles once more per priming line's length.
 """
@@ -22,7 +23,7 @@ import jax
 import numpy as np
 from flax import nnx
 
-from seqgen import generate, pretrained, render, styles
+from seqgen import generate, page_sizes, pretrained, render, styles
 from seqgen.errors import UserError
 from seqgen.kinds import base
 from seqgen.kinds import text as text_kind
@@ -30,8 +31,6 @@ from seqgen.web import requests
 
 log = logging.getLogger(__name__)
 
-LINE_BUCKETS = (1, 2, 4, 8)
-CHAR_BUCKETS = (20, 40, 80)
 RUN_STYLES = 4  # a run with no shipped styles offers its first validation lines
 PHI_STEPS = 200  # time steps of the alignment sent to the page (downsampled)
 
@@ -41,10 +40,6 @@ class Loaded(NamedTuple):
     kind: base.Kind
     model: nnx.Module
     step: int
-
-
-def _bucket(n: int, buckets: tuple[int, ...]) -> int:
-    return next((b for b in buckets if b >= n), n)
 
 
 def load(workdirs: list[str]) -> dict[str, Loaded]:
@@ -142,8 +137,7 @@ class Models:
                                 "the list (GET /api/styles)")
             prime = (found[0].line_Tx3, found[0].text)
         n = len(req.lines)
-        rows = req.lines + [req.lines[-1]] * (_bucket(n, LINE_BUCKETS) - n)
-        chars = _bucket(max(len(t) for t in req.lines), CHAR_BUCKETS)
+        rows, chars = page_sizes.padded(req.lines)
         t0 = time.perf_counter()
         with self.lock:
             out = kind.write(writer.model, rows, req.bias, jax.random.key(req.seed), prime,
@@ -197,12 +191,12 @@ class Models:
         for role in self.loaded:
             t0 = time.perf_counter()
             if role == "write":  # every page size at 40 characters, one line at 20 and 80
-                sizes = [(n, 40) for n in LINE_BUCKETS] + [(1, c) for c in CHAR_BUCKETS
-                                                           if c != 40]
+                sizes = [(n, 40) for n in page_sizes.LINE_BUCKETS] + [
+                    (1, c) for c in page_sizes.CHAR_BUCKETS if c != 40]
                 for lines, chars in sizes:
                     line = ("warm up " * chars)[:chars - 1] + "."
                     self.write(requests.write({"text": "\n".join([line] * lines),
-                                               "wrap": max(CHAR_BUCKETS)}))
+                                               "wrap": max(page_sizes.CHAR_BUCKETS)}))
             elif role == "read":
                 line = np.tile(np.array([[3.0, 2.0, 0.0], [3.0, -2.0, 0.0]], np.float32),
                                (40, 1))
