@@ -36,6 +36,7 @@ def _define_flags() -> None:
     flags.DEFINE_integer("vocab", 205, "Text vocabulary.")
     flags.DEFINE_integer("length", 1000, "Symbols sampled per text call.")
     flags.DEFINE_string("batches", "1,64", "Text batch sizes to time.")
+    flags.DEFINE_string("hw_batches", "1,64", "Handwriting batch sizes (lines) to time.")
     flags.DEFINE_integer("hw_layers", 3, "Handwriting layers (Graves: 3).")
     flags.DEFINE_integer("hw_hidden", 400, "Handwriting cells per layer (Graves: 400).")
     flags.DEFINE_integer("points", 700, "Points per handwriting line (an IAM line: ~700).")
@@ -117,7 +118,8 @@ def synthesis_sampling(*, layers: int, hidden: int, points: int, chars: int, num
 
 
 def run(*, layers: int = 2, hidden: int = 512, vocab: int = 205, length: int = 1000,
-        batches: tuple[int, ...] = (1, 64), handwriting: bool = True,
+        batches: tuple[int, ...] = (1, 64), hw_batches: tuple[int, ...] = (1, 64),
+        handwriting: bool = True,
         hw_layers: int = 3, hw_hidden: int = 400, points: int = 700, chars: int = 40,
         alphabet: int = 80, compare: bool = True, threads: int = 0, repeats: int = 3) -> dict:
     from benchmarks import torch_handwriting, torch_lstm
@@ -139,24 +141,24 @@ def run(*, layers: int = 2, hidden: int = 512, vocab: int = 205, length: int = 1
                 layers=layers, hidden=hidden, batch=b, vocab=vocab, length=length,
                 threads=threads, repeats=repeats))
         rows.append(row)
-    if handwriting:
-        t = stroke_sampling(layers=hw_layers, hidden=hw_hidden, points=points, num=1,
+    for b in hw_batches if handwriting else ():
+        t = stroke_sampling(layers=hw_layers, hidden=hw_hidden, points=points, num=b,
                             repeats=repeats)
-        row = {"what": f"handwriting {hw_layers}x{hw_hidden}", "batch": 1,
-               "units": "points", "seqgen_per_s": points / t["median_s"], "seqgen": t}
+        row = {"what": f"handwriting {hw_layers}x{hw_hidden}", "batch": b,
+               "units": "points", "seqgen_per_s": b * points / t["median_s"], "seqgen": t}
         if peers:
-            add_peer(row, points, torch_handwriting.prediction_sample_time(
+            add_peer(row, b * points, torch_handwriting.prediction_sample_time(
                 layers=hw_layers, hidden=hw_hidden, points=points, threads=threads,
-                repeats=repeats))
+                repeats=repeats, batch=b))
         rows.append(row)
         t = synthesis_sampling(layers=hw_layers, hidden=hw_hidden, points=points,
-                               chars=chars, num=1, repeats=repeats, alphabet=alphabet)
-        row = {"what": f"synthesis {hw_layers}x{hw_hidden}", "batch": 1,
-               "units": "points", "seqgen_per_s": points / t["median_s"], "seqgen": t}
+                               chars=chars, num=b, repeats=repeats, alphabet=alphabet)
+        row = {"what": f"synthesis {hw_layers}x{hw_hidden}", "batch": b,
+               "units": "points", "seqgen_per_s": b * points / t["median_s"], "seqgen": t}
         if peers:
-            add_peer(row, points, torch_handwriting.synthesis_sample_time(
+            add_peer(row, b * points, torch_handwriting.synthesis_sample_time(
                 layers=hw_layers, hidden=hw_hidden, points=points, chars=chars,
-                alphabet=alphabet, threads=threads, repeats=repeats))
+                alphabet=alphabet, threads=threads, repeats=repeats, batch=b))
         rows.append(row)
     return {"benchmark": "sampling", "length": length, "points": points,
             "threads": timing.threads_note(), "peak_rss_mb": timing.peak_rss_mb(),
@@ -179,7 +181,7 @@ def format_table(r: dict) -> str:
 RULES = {
     "layers": fc.between(1, 1000), "hidden": fc.between(1, 100_000),
     "vocab": fc.between(2, 10_000_000), "length": fc.between(1, 10_000_000),
-    "batches": fc.int_list(1),
+    "batches": fc.int_list(1), "hw_batches": fc.int_list(1),
     "hw_layers": fc.between(1, 1000), "hw_hidden": fc.between(1, 100_000),
     "points": fc.between(1, 10_000_000), "chars": fc.between(1, 100_000),
     "handwriting": fc.anything, "compare": fc.anything,
@@ -194,6 +196,7 @@ def main(argv):
     timing.cap_xla_threads(FLAGS.threads)  # before the first (lazy) jax import
     r = run(layers=FLAGS.layers, hidden=FLAGS.hidden, vocab=FLAGS.vocab, length=FLAGS.length,
             batches=tuple(int(b) for b in FLAGS.batches.split(",") if b),
+            hw_batches=tuple(int(b) for b in FLAGS.hw_batches.split(",") if b),
             handwriting=FLAGS.handwriting, hw_layers=FLAGS.hw_layers,
             hw_hidden=FLAGS.hw_hidden, points=FLAGS.points, chars=FLAGS.chars,
             compare=FLAGS.compare, threads=FLAGS.threads, repeats=FLAGS.repeats)

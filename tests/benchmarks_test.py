@@ -88,10 +88,11 @@ def test_compare_runs_the_peers_on_the_same_shapes():
 
 
 def test_sampling_runs_and_counts_symbols():
-    r = sampling.run(layers=1, hidden=8, vocab=11, length=5, batches=(1, 2),
+    r = sampling.run(layers=1, hidden=8, vocab=11, length=5, batches=(1, 2), hw_batches=(1, 2),
                      hw_layers=1, hw_hidden=8, points=4, chars=3, repeats=1, threads=1)
     whats = [(row["what"].split()[0], row["batch"]) for row in r["rows"]]
-    assert whats == [("text", 1), ("text", 2), ("handwriting", 1), ("synthesis", 1)]
+    assert whats == [("text", 1), ("text", 2), ("handwriting", 1), ("synthesis", 1),
+                     ("handwriting", 2), ("synthesis", 2)]
     row = r["rows"][1]
     assert row["seqgen_per_s"] == pytest.approx(2 * 5 / row["seqgen"]["median_s"])
     # Every row, text and handwriting, has its PyTorch peer when torch is installed.
