@@ -25,11 +25,12 @@ from seqgen.errors import UserError
 from seqgen.models import mdn, synthesis_step, window
 
 # Sampling draws its Gumbel noise this many steps at a time, outside the
-# step: 64 rows x 205 symbols drawn inside every step cost 13% of a 2x512
-# step (vs argmax); drawn for 100 steps in one vectorised call, 9% less time
-# per step at batch 64, with the very same numbers (each step still draws
-# from its own key). Drawing all L steps at once was slower (2%: the noise
-# leaves the cache) and would hold L x B x V floats.
+# step: drawn inside every step (64 rows x 205 symbols), the noise made the
+# 2x512 text step 13% slower than argmax; drawn for 100 steps in one
+# vectorised call, the batch-64 step took 6-9% less time and batch 1 11%
+# less (interleaved A/Bs), with the very same numbers (each step still
+# draws from its own key). Drawing all L steps at once was 4% slower (the
+# noise leaves the cache) and would hold L x B x V floats.
 NOISE_CHUNK = 100
 
 
@@ -199,7 +200,7 @@ def _write(graphdef, params, start_3, chars_BxU, char_mask_BxU, bias_B, rng, pri
         x_Bx3 = prime_BxPx3[:, -1]
 
     # The text's one-hot, once per scan; each step is synthesis_step.step, one
-    # matmul per layer (the same sums as model.run, 2.5-5% faster at batch 64).
+    # matmul per layer (the same sums as model.run; 2.5% faster at batch 64).
     onehot_BxUxC = jax.nn.one_hot(chars_BxU, model.alphabet_size, dtype=jnp.float32)
 
     def step(state, key):

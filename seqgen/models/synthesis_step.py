@@ -8,7 +8,7 @@ w_{t-1} @ W_w and h @ W_h inside) and re-encodes the text one-hot every
 call. The one-hot text is an argument here, built once per sampling scan.
 Measured in an interleaved A/B at batch 64, 700 points (3x400, K = 10, 40
 characters): 2.93 against 3.00 ms a step; at batch 1 no change. At batch
-64 the step is within ~20% of its matmuls' time (benchmarks/sampling_bound.py).
+64 its matmuls take 75-80% of the step (benchmarks/sampling_bound.py).
 tests/synthesis_test.py checks it equals run() on one point.
 
 Dimension letters as synthesis.py: B batch, U characters, C alphabet, K
