@@ -18,7 +18,8 @@ matmuls), the fused LSTM backward against autodiff of the scan
 synthesis train steps against their PyTorch (and, for prediction, Flax)
 peers, the enwik8 7x700 train step's compile time,
 sampling against PyTorch step loops (benchmarks/sampling.py: text,
-prediction, synthesis) and the enwik8 pipeline
+prediction, synthesis at batch 1 and 64, with the GEMM bound of the batch-64
+steps) and the enwik8 pipeline
 (benchmarks/pipeline.py). Writes each JSON and suite.json
 to --out_dir and prints the issue-7 table: measured, target, met or not.
 """
