@@ -290,23 +290,24 @@ def _timed(fn, repeats: int, loop: str) -> dict:
 
 
 def prediction_sample_time(*, layers: int, hidden: int, points: int, threads: int,
-                           repeats: int, mixtures: int = 20, bias: float = 0.5) -> dict:
-    """Seconds to draw one line of `points` points, one step at a time (batch 1),
+                           repeats: int, mixtures: int = 20, bias: float = 0.5,
+                           batch: int = 1) -> dict:
+    """Seconds to draw `batch` lines of `points` points, one step at a time,
     from the prediction network; the peer of sampling.stroke_sampling."""
     torch = _torch()
     if threads > 0:
         torch.set_num_threads(threads)
     gen = torch.Generator().manual_seed(0)
     net = random_prediction(gen, layers=layers, hidden=hidden, mixtures=mixtures)
-    return _timed(lambda: net.sample(1, points, bias, gen), repeats, "peephole step loop")
+    return _timed(lambda: net.sample(batch, points, bias, gen), repeats, "peephole step loop")
 
 
 def synthesis_sample_time(*, layers: int, hidden: int, points: int, chars: int,
                           alphabet: int, threads: int, repeats: int, mixtures: int = 20,
-                          window: int = 10, bias: float = 0.75) -> dict:
-    """Seconds to write one line of `chars` characters, all `points` steps (batch
-    1, no stop rule), with the synthesis network; the peer of
-    sampling.synthesis_sampling."""
+                          window: int = 10, bias: float = 0.75, batch: int = 1) -> dict:
+    """Seconds to write `batch` lines of `chars` characters, all `points` steps
+    (no stop rule), with the synthesis network; the peer of
+    sampling.synthesis_sampling (the same random texts)."""
     torch = _torch()
     if threads > 0:
         torch.set_num_threads(threads)
@@ -314,7 +315,7 @@ def synthesis_sample_time(*, layers: int, hidden: int, points: int, chars: int,
     net = random_synthesis(gen, layers=layers, hidden=hidden, mixtures=mixtures,
                            window=window, alphabet=alphabet)
     rng = np.random.default_rng(0)
-    chars_BxU = rng.integers(1, alphabet, (1, chars))
-    mask_BxU = np.ones((1, chars), np.float32)
+    chars_BxU = rng.integers(1, alphabet, (batch, chars))
+    mask_BxU = np.ones((batch, chars), np.float32)
     return _timed(lambda: net.write(chars_BxU, mask_BxU, points, bias, gen), repeats,
                   "peephole + window step loop")

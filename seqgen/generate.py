@@ -22,28 +22,57 @@ import numpy as np
 from flax import nnx
 
 from seqgen.errors import UserError
-from seqgen.models import mdn, window
+from seqgen.models import mdn, synthesis_step, window
+
+# Sampling draws its Gumbel noise this many steps at a time, outside the
+# step: drawn inside every step (64 rows x 205 symbols), the noise made the
+# 2x512 text step 13% slower than argmax; drawn for 100 steps in one
+# vectorised call, the batch-64 step took 6-9% less time and batch 1 11%
+# less (interleaved A/Bs), with the very same numbers (each step still
+# draws from its own key). Drawing all L steps at once was 4% slower (the
+# noise leaves the cache) and would hold L x B x V floats.
+NOISE_CHUNK = 100
+
+
+def chunked_noise_scan(step, state, keys_L, draw):
+    """lax.scan(step, state, [draw(k) for k in keys_L]) with the draws made
+    for about NOISE_CHUNK steps at once. The last chunk is padded by
+    repeating keys (fewer than L / NOISE_CHUNK + 1 extra steps, whose
+    outputs are dropped; the returned state then includes them)."""
+    length = keys_L.shape[0]
+    n = -(-length // NOISE_CHUNK)
+    c = -(-length // n)
+    keys = jnp.concatenate([keys_L, keys_L[:n * c - length]]) if n * c > length else keys_L
+
+    def chunk(state, keys_C):
+        return jax.lax.scan(step, state, jax.vmap(draw)(keys_C))
+
+    state, ys = jax.lax.scan(chunk, state, keys.reshape(n, c, *keys.shape[1:]))
+    return state, jax.tree.map(lambda a: a.reshape(n * c, *a.shape[2:])[:length], ys)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 4))
 def _generate(graphdef, params, prime_BxP, rng, length, temperature):
     model = nnx.merge(graphdef, params)
-    carry = model.init_carry(prime_BxP.shape[0])
+    B = prime_BxP.shape[0]
+    carry = model.init_carry(B)
     if prime_BxP.shape[1] > 1:
         _, carry = model(prime_BxP[:, :-1], carry)
 
-    def step(state, key):
+    def step(state, gumbel_BxV):
         carry, last_B = state
         logits_Bx1xV, carry = model(last_B[:, None], carry)
         logits_BxV = logits_Bx1xV[:, 0]
-        # temperature 0 means greedy decoding.
-        sampled_B = jax.random.categorical(
-            key, logits_BxV / jnp.maximum(temperature, 1e-6))
+        # jax.random.categorical(key, l) is argmax(l + gumbel(key)): the same
+        # draw, with the noise made ahead. Temperature 0 means greedy decoding.
+        sampled_B = jnp.argmax(logits_BxV / jnp.maximum(temperature, 1e-6) + gumbel_BxV, -1)
         next_B = jnp.where(temperature > 0, sampled_B, jnp.argmax(logits_BxV, -1))
         return (carry, next_B.astype(last_B.dtype)), next_B
 
+    V = model.vocab_size
     keys = jax.random.split(rng, length)
-    _, ids_LxB = jax.lax.scan(step, (carry, prime_BxP[:, -1]), keys)
+    _, ids_LxB = chunked_noise_scan(step, (carry, prime_BxP[:, -1]), keys,
+                                    lambda k: jax.random.gumbel(k, (B, V), jnp.float32))
     return ids_LxB.T
 
 
@@ -170,17 +199,21 @@ def _write(graphdef, params, start_3, chars_BxU, char_mask_BxU, bias_B, rng, pri
         carry = carry._replace(kappa=jnp.maximum(carry.kappa, prime_kappa))
         x_Bx3 = prime_BxPx3[:, -1]
 
+    # The text's one-hot, once per scan; each step is synthesis_step.step, one
+    # matmul per layer (the same sums as model.run; 2.5% faster at batch 64).
+    onehot_BxUxC = jax.nn.one_hot(chars_BxU, model.alphabet_size, dtype=jnp.float32)
+
     def step(state, key):
         carry, x_Bx3, done_B = state
-        out = model.run(x_Bx3[:, None], chars_BxU, char_mask_BxU, carry)
-        p = window.WindowParams(*(a[:, 0] for a in out.window))
+        out = synthesis_step.step(model, x_Bx3, onehot_BxUxC, char_mask_BxU, carry)
+        p = out.window
         done_B = done_B | window.should_stop(p, char_mask_BxU)
         live_B = ~done_B
-        x_Bx3 = jnp.where(live_B[:, None], mdn.sample(key, out.y[:, 0], bias_B), 0.0)
+        x_Bx3 = jnp.where(live_B[:, None], mdn.sample(key, out.y, bias_B), 0.0)
         # A finished row keeps its state and emits zeros from the step the rule fired.
         carry = jax.tree.map(lambda new, old: jnp.where(
             live_B.reshape((-1,) + (1,) * (new.ndim - 1)), new, old), out.carry, carry)
-        phi_BxU = jnp.where(live_B[:, None], out.phi[:, 0], 0.0)
+        phi_BxU = jnp.where(live_B[:, None], out.phi, 0.0)
         kappa_BxK = jnp.where(live_B[:, None], p.kappa, 0.0)
         return (carry, x_Bx3, done_B), (x_Bx3, phi_BxU, kappa_BxK, live_B)
 

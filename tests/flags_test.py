@@ -203,6 +203,7 @@ BAD = [
     ("benchmarks.sampling", "length", 0, "[1, 10000000]"),
     ("benchmarks.sampling", "batches", "1,,64", "comma-separated integers"),
     ("benchmarks.sampling", "batches", "0", "comma-separated integers"),
+    ("benchmarks.sampling", "hw_batches", "1,x", "comma-separated integers"),
     ("benchmarks.sampling", "hw_layers", 0, "[1, 1000]"),
     ("benchmarks.sampling", "hw_hidden", 0, "[1, 100000]"),
     ("benchmarks.sampling", "points", 0, "[1, 10000000]"),

@@ -47,3 +47,24 @@ def test_sampled_frequencies_match_the_tempered_softmax():
     freq = np.bincount(ids, minlength=VOCAB.size) / n
     # 4 standard errors of a binomial proportion, per symbol.
     np.testing.assert_array_less(np.abs(freq - p), 4 * np.sqrt(p * (1 - p) / n) + 1e-3)
+
+
+def test_noise_drawn_ahead_in_chunks_gives_the_draws_of_each_steps_own_key(monkeypatch):
+    """Step t samples jax.random.categorical(split(rng, L)[t], logits / T),
+    whatever the chunking of the noise (NOISE_CHUNK) and the padding of the
+    last chunk."""
+    model = tiny_model(2)
+    prime, length, temperature, rng = "ab a", 7, 0.9, jax.random.key(3)
+    seq = np.tile(np.asarray(VOCAB.encode(prime)), (3, 1))
+    keys = jax.random.split(rng, length)
+    for t in range(length):
+        logits, _ = model(jnp.asarray(seq), model.init_carry(3))
+        nxt = jax.random.categorical(keys[t], logits[:, -1] / temperature)
+        seq = np.concatenate([seq, np.asarray(nxt)[:, None]], 1)
+    want = seq[:, -length:]
+    for chunk in (3, 7, 100):  # padded last chunk, one chunk, one short chunk
+        monkeypatch.setattr(generate, "NOISE_CHUNK", chunk)
+        generate._generate.clear_cache()  # the chunk is read at trace time
+        got = generate.sample_text(model, VOCAB, prime, length, temperature, rng,
+                                   num_samples=3)
+        np.testing.assert_array_equal(got, want, err_msg=f"NOISE_CHUNK={chunk}")
