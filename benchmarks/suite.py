@@ -4,9 +4,10 @@
   python -m benchmarks.suite --quick            # fewer repeats, no bf16, no routes
   taskset -c 1 python -m benchmarks.suite --threads=1 --quick   # one core
 
-Expected time: 5 min 55 s for the full suite on the quiet 2-core machine
-(two runs, 2 threads); --quick took 9.4 min on one core shared with three
-other jobs (1 thread).
+Expected time: 11 min 7 s for the full suite on a quiet 2-core Intel Xeon
+(AVX-512, no AMX; 2 threads). Measured before the wait, memory, batch-64
+sampling and 3x256 synthesis steps were added: 5 min 55 s on an AMD
+machine, and --quick 9.4 min on one core shared with three other jobs.
 
 Runs each benchmark in its own subprocess (so peak RSS and XLA flags are
 its own): the GEMM peak and the recurrent 32x512x2048 product through
