@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from seqgen import console
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -58,6 +60,7 @@ def test_the_console_filter_drops_only_the_named_noise():
     assert f.filter(_record("/work/seqgen/train.py", logging.INFO, "step 1/2"))
 
 
+@pytest.mark.slow  # end to end, subprocesses: python -m pytest -q -m slow tests
 def test_a_first_run_logs_cleanly_to_a_file(tmp_path):
     env = {**os.environ, "SEQGEN_DATA_DIR": str(tmp_path / "data")}  # prepared anew
     env["XLA_FLAGS"] = ""  # one CPU device, as a new user has

@@ -105,6 +105,7 @@ def run_sweep(*args, timeout=300):
                           capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.slow  # end to end, subprocesses: python -m pytest -q -m slow tests
 def test_local_sweep_runs_every_point_skips_finished_ones_and_tabulates(tmp_path):
     config = tmp_path / "tiny.py"
     config.write_text(TINY)
