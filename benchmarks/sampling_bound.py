@@ -4,7 +4,7 @@ be, and so the best seqgen/PyTorch ratio this machine allows.
 At batch 64 a sampling step is a few (64 x k) @ (k x n) matmuls plus small
 elementwise work; the matmuls cannot go faster than XLA runs those exact
 shapes. So: list the matmuls of one step (the *_gemms functions: the shapes of
-the one-step paths in seqgen/models/lstm.py and synthesis_step.py), time each
+the one-point paths in seqgen/models/lstm.py and synthesis.py), time each
 shape inside a lax.scan of many steps as the sampler runs it (no dispatch
 per call, measured in the same process as the step it bounds), and add the
 times: that is the fastest step, every non-matmul cost taken as zero.
@@ -40,7 +40,7 @@ def handwriting_gemms(*, batch: int, layers: int, hidden: int, mixtures: int = 2
 def synthesis_gemms(*, batch: int, layers: int, hidden: int, alphabet: int,
                     window: int = 10, mixtures: int = 20) -> list[tuple[int, int, int]]:
     """Layer 1 [x, w, h]; the window projection of h^1; layers 2..N
-    [x, h^{n-1}, w, h]; the head [h^1..h^N, w] (synthesis_step.py)."""
+    [x, h^{n-1}, w, h]; the head [h^1..h^N, w] (SynthesisModel._first_step)."""
     B, H, G, C = batch, hidden, 4 * hidden, alphabet
     return ([(B, 3 + C + H, G), (B, H, 3 * window)]
             + [(B, 3 + 2 * H + C, G)] * (layers - 1) + [(B, layers * H + C, 6 * mixtures + 1)])

@@ -22,7 +22,7 @@ import numpy as np
 from flax import nnx
 
 from seqgen.errors import UserError
-from seqgen.models import mdn, synthesis_step, window
+from seqgen.models import mdn, window
 
 # Sampling draws its Gumbel noise this many steps at a time, outside the
 # step: drawn inside every step (64 rows x 205 symbols), the noise made the
@@ -199,21 +199,18 @@ def _write(graphdef, params, start_3, chars_BxU, char_mask_BxU, bias_B, rng, pri
         carry = carry._replace(kappa=jnp.maximum(carry.kappa, prime_kappa))
         x_Bx3 = prime_BxPx3[:, -1]
 
-    # The text's one-hot, once per scan; each step is synthesis_step.step, one
-    # matmul per layer (the same sums as model.run; 2.5% faster at batch 64).
-    onehot_BxUxC = jax.nn.one_hot(chars_BxU, model.alphabet_size, dtype=jnp.float32)
-
     def step(state, key):
         carry, x_Bx3, done_B = state
-        out = synthesis_step.step(model, x_Bx3, onehot_BxUxC, char_mask_BxU, carry)
-        p = out.window
+        # One point: each layer is one matmul (SynthesisModel._first_step).
+        out = model.run(x_Bx3[:, None], chars_BxU, char_mask_BxU, carry)
+        p = window.WindowParams(*(a[:, 0] for a in out.window))
         done_B = done_B | window.should_stop(p, char_mask_BxU)
         live_B = ~done_B
-        x_Bx3 = jnp.where(live_B[:, None], mdn.sample(key, out.y, bias_B), 0.0)
+        x_Bx3 = jnp.where(live_B[:, None], mdn.sample(key, out.y[:, 0], bias_B), 0.0)
         # A finished row keeps its state and emits zeros from the step the rule fired.
         carry = jax.tree.map(lambda new, old: jnp.where(
             live_B.reshape((-1,) + (1,) * (new.ndim - 1)), new, old), out.carry, carry)
-        phi_BxU = jnp.where(live_B[:, None], out.phi, 0.0)
+        phi_BxU = jnp.where(live_B[:, None], out.phi[:, 0], 0.0)
         kappa_BxK = jnp.where(live_B[:, None], p.kappa, 0.0)
         return (carry, x_Bx3, done_B), (x_Bx3, phi_BxU, kappa_BxK, live_B)
 

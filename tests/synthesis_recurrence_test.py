@@ -90,19 +90,6 @@ def test_fused_synthesis_backward_equals_autodiff_of_the_reference(peepholes, cl
                    zip(jax.tree.leaves(g_free), leaves_ref, strict=True))
 
 
-def test_a_single_step_gives_the_same_output_on_both_routes():
-    # Sampling runs one step at a time through the same code.
-    model = build(True, None)
-    x, chars, mask, _ = _inputs()
-    carry = model.init_carry(B)
-    outs = []
-    for backward in ("autodiff", "fused"):
-        model.opts = dataclasses.replace(model.opts, backward=backward)
-        outs.append(model.run(x[:, :1], chars, mask, carry))
-    for a, b in zip(*(jax.tree.leaves(o) for o in outs), strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
-
-
 def test_fused_synthesis_backward_in_bfloat16_stays_near_float32():
     model = build(True, None)
     _, g_f32 = outputs_and_grads(model, "autodiff", False)

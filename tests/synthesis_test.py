@@ -18,7 +18,7 @@ import pytest
 from flax import nnx
 
 from seqgen import generate
-from seqgen.models import lstm, mdn, synthesis_step
+from seqgen.models import lstm, mdn
 from seqgen.models.synthesis import SynthesisCarry, SynthesisModel
 
 B, T, H, C, U, K, M = 2, 7, 6, 5, 4, 2, 2
@@ -228,18 +228,23 @@ def test_two_windows_with_carry_equal_one_long_window():
 
 @pytest.mark.parametrize("skip,num_layers", [(True, 3), (False, 2), (True, 1)])
 def test_the_sampling_step_equals_run_on_one_point(skip, num_layers):
+    # One point at a time (the one-matmul path sampling takes) against the
+    # whole sequence through the scans: every output and the final carry.
     model = tiny(skip=skip, num_layers=num_layers)
-    x, chars, mask = inputs(t=1)
+    x, chars, mask = inputs()
     carry = random_carry(model)
     want = model.run(x, chars, mask, carry)
-    onehot = jax.nn.one_hot(chars, C, dtype=jnp.float32)
-    got = synthesis_step.step(model, x[:, 0], onehot, mask, carry)
-    drop_t = lambda a: a[:, 0]  # noqa: E731
-    for g, w in zip(jax.tree.leaves((got.y, got.phi, got.window)),
-                    jax.tree.leaves(jax.tree.map(drop_t, (want.y, want.phi, want.window))),
-                    strict=True):
-        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
-    for g, w in zip(jax.tree.leaves(got.carry), jax.tree.leaves(want.carry), strict=True):
+    outs = []
+    for t in range(T):
+        out = model.run(x[:, t:t + 1], chars, mask, carry)
+        carry = out.carry
+        outs.append(out)
+    for field in ("y", "phi", "window"):
+        got = jax.tree.map(lambda *a: jnp.concatenate(a, 1), *(getattr(o, field) for o in outs))
+        for g, w in zip(jax.tree.leaves(got), jax.tree.leaves(getattr(want, field)),
+                        strict=True):
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6, err_msg=field)
+    for g, w in zip(jax.tree.leaves(carry), jax.tree.leaves(want.carry), strict=True):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
 
 

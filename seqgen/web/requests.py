@@ -23,7 +23,7 @@ from seqgen.errors import UserError
 
 MAX_BODY_BYTES = 2_000_000  # a drawn line is tens of kilobytes
 MAX_TEXT = 800  # characters per write request (a page of MAX_LINES lines)
-MAX_LINES = 16  # lines per page (the issue-21 page is 10)
+MAX_LINES = 16  # lines per page (a 10-line page fits; page_sizes.LINE_BUCKETS)
 MAX_STROKES = 300  # strokes of one drawn line
 MAX_INK_POINTS = 10_000  # points of one drawn line (a pointer at 120 Hz for 80 s)
 MAX_COORD = 1e6  # canvas pixels; anything larger is not a screen
