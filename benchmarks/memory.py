@@ -57,8 +57,7 @@ RULES = {
 
 def _env(cache: str) -> dict:
     env = dict(os.environ, SEQGEN_JAX_CACHE=cache, PYTHONPATH=str(ROOT))
-    env["XLA_FLAGS"] = " ".join(f for f in env.get("XLA_FLAGS", "").split()
-                                if "force_host_platform_device_count" not in f)
+    env["XLA_FLAGS"] = timing.one_device_xla_flags(env.get("XLA_FLAGS", ""))
     return env
 
 

@@ -240,9 +240,7 @@ def main(argv):
     out = Path(FLAGS.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
-    # One process, one device: the fake-device flag of the tests must not leak in.
-    flags_ = " ".join(f for f in env.get("XLA_FLAGS", "").split()
-                      if "force_host_platform_device_count" not in f)
+    flags_ = timing.one_device_xla_flags(env.get("XLA_FLAGS", ""))
     if FLAGS.threads > 0:
         flags_ = (flags_ + " " + timing.xla_thread_flags(FLAGS.threads)).strip()
         env["OMP_NUM_THREADS"] = str(FLAGS.threads)

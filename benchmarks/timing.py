@@ -45,6 +45,12 @@ def threads_note() -> dict:
             "omp_num_threads": os.environ.get("OMP_NUM_THREADS", "")}
 
 
+def one_device_xla_flags(xla_flags: str) -> str:
+    """XLA_FLAGS without the tests' fake-device count: a benchmark process
+    runs on one device, as a user's does."""
+    return " ".join(f for f in xla_flags.split() if "force_host_platform_device_count" not in f)
+
+
 def xla_thread_flags(threads: int) -> str:
     """XLA:CPU flags that cap its intra-op threads (1 = no Eigen thread pool)."""
     if threads <= 0:

@@ -82,8 +82,7 @@ SOURCE = [ROOT]  # where seqgen.write runs from (--checkout)
 def _env(cache: str) -> dict:
     env = dict(os.environ, SEQGEN_JAX_CACHE=cache, PYTHONPATH=str(SOURCE[0]))
     # One device as a user has: the tests' fake-device flag must not leak in.
-    env["XLA_FLAGS"] = " ".join(f for f in env.get("XLA_FLAGS", "").split()
-                                if "force_host_platform_device_count" not in f)
+    env["XLA_FLAGS"] = timing.one_device_xla_flags(env.get("XLA_FLAGS", ""))
     return env
 
 
