@@ -71,13 +71,17 @@ def static(kind, jitted_step: Callable, graphdef, params, split: str, batch_size
     process feeding its own rows; the kind's metrics of the summed sums."""
     carry = parallel.shard_like(nnx.merge(graphdef, params).init_carry(batch_size),
                                 parallel.batch_sharded(mesh))
-    totals = None
+    totals, pending = None, None
     batches = kind.eval_batches(split, batch_size, jax.process_index(), jax.process_count())
     for local in progress(batches, f"{split} pass", unit="batch",
                           enabled=jax.process_index() == 0):
         carry, sums = jitted_step(params, carry, parallel.global_batch(local, mesh))
-        totals = sums if totals is None else jax.tree.map(jnp.add, totals, sums)
-    return kind.report(jax.device_get(totals))
+        # The previous window's sums are read while this one runs, and summed
+        # on the host: the loop stays one window ahead of the devices. See
+        # parallel.fold_late for why it must not run further ahead.
+        totals = parallel.fold_late(totals, pending)
+        pending = sums
+    return kind.report(parallel.fold_late(totals, pending))
 
 
 def _loss(graphdef, kind, params, carry, batch):

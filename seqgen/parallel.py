@@ -159,3 +159,27 @@ def local_copy(tree: Any) -> Any:
             return x.addressable_shards[0].data
         return x
     return jax.tree.map(local, tree)
+
+
+def fold_late(total: Any, sums: Any) -> Any:
+    """`total` + the host copy of `sums` (a pytree of replicated arrays, or
+    None), summed in numpy float64.
+
+    Loops over mesh programs call this with the *previous* step's sums right
+    after queuing the next step: the read waits only for a step that is
+    already done or nearly, and the host never runs more than one step
+    ahead of the devices. Running further ahead is not only wasteful on
+    XLA:CPU with several devices (`--xla_force_host_platform_device_count`):
+    each device admits 32 queued programs, a launch that finds its device
+    full blocks one of the client's worker threads, and there are exactly
+    as many workers as devices. A program with an all-reduce needs all of
+    them at once, so it never completes, nothing queued drains, and XLA
+    aborts the process after 40 s ("Termination timeout for `all reduce
+    ...` ... Expected 8 threads to join the rendezvous, but only 7 of them
+    arrived on time"). Summing on the device instead (jnp.add per leaf)
+    queues one more 8-device program per leaf and step.
+    """
+    if sums is None:
+        return total
+    host = jax.tree.map(lambda v: np.asarray(v, np.float64), jax.device_get(sums))
+    return host if total is None else jax.tree.map(np.add, total, host)

@@ -71,8 +71,9 @@ def _fmt_time(seconds: float) -> str:
 
 class Progress:
     """Train metrics summed over each log interval and written one step late:
-    the numbers of a log step are fetched when the next step is already
-    queued, so the loop never waits on the device just to log.
+    a step's numbers are fetched and summed on the host when the next step
+    is already queued (parallel.fold_late), so the loop never waits on the
+    device just to log, and never runs more than a step ahead of it.
 
     Throughput counts targets (padding excluded) over wall time between two
     log lines, less the time spent evaluating (`pause`).
@@ -80,32 +81,34 @@ class Progress:
 
     def __init__(self, kind, config: ml_collections.ConfigDict, log: MetricLog):
         self.kind, self.config, self.log = kind, config, log
-        self.acc, self.acc_steps = None, 0
-        self.pending = None  # (step, summed metrics, steps) of the last log step
+        self.acc, self.acc_steps = None, 0  # host sums of the steps folded so far
+        self.pending = None  # (step, metrics on the device) of the newest step
         self.t_window, self.rate, self.rates = None, 0.0, []
 
     def add(self, step: int, metrics: dict) -> None:
-        self.acc = metrics if self.acc is None else jax.tree.map(jnp.add, self.acc, metrics)
-        self.acc_steps += 1
-        self.flush()  # the previous log step's numbers are ready now
-        if step % self.config.log_every == 0 or step == 1:
-            self.pending, self.acc, self.acc_steps = (step, self.acc, self.acc_steps), None, 0
+        self.flush()  # the previous step's numbers are ready now
+        self.pending = (step, metrics)
 
     def pause(self, seconds: float) -> None:
         if self.t_window is not None:
             self.t_window += seconds
 
     def flush(self) -> None:
-        if self.pending is not None:
-            self._write(*self.pending)
-            self.pending = None
+        """Fold the newest step into the sums; write them if it was a log step."""
+        if self.pending is None:
+            return
+        (step, metrics), self.pending = self.pending, None
+        self.acc = parallel.fold_late(self.acc, metrics)
+        self.acc_steps += 1
+        if step % self.config.log_every == 0 or step == 1:
+            self._write(step, self.acc, self.acc_steps)
+            self.acc, self.acc_steps = None, 0
 
     def median_rate(self) -> float | None:
         return float(np.median(self.rates)) if self.rates else None
 
     def _write(self, at_step: int, sums: dict, n: int) -> None:
         kind, config = self.kind, self.config
-        sums = jax.device_get(sums)
         now = time.time()
         if self.t_window is not None:  # symbols or points per second
             self.rate = float(sums["count"]) / (now - self.t_window)
