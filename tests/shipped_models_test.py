@@ -89,18 +89,37 @@ README_QUOTES = [
 ]
 
 
-def test_the_readme_quotes_the_cards_numbers():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    for pattern, name, keys in README_QUOTES:
-        found = re.search(pattern, readme)
-        assert found, f"README no longer quotes {name}'s {keys} as /{pattern}/"
+# The same for the cards' own prose and tables, which state the numbers of
+# their JSON blocks for people.
+CARD_QUOTES = [
+    (r"\| validation \(20 unseen writers\) \| ([\d.]+)% \| ([\d.]+)% \| ([\d.]+) \|",
+     "recogniser", ["valid_cer_pct", "valid_wer_pct", "valid_nats_per_char"]),
+    (r"\| test \(20 other unseen writers\) \| ([\d.]+)% \| ([\d.]+)% \| ([\d.]+) \|",
+     "recogniser", ["test_cer_pct", "test_wer_pct", "test_nats_per_char"]),
+    (r"\| validation \| ([\d.]+) \| ([\d.]+)% \|", "shakespeare", ["valid_bpc", "valid_error_pct"]),
+    (r"\| test \| ([\d.]+) \| ([\d.]+)% \|", "shakespeare", ["test_bpc", "test_error_pct"]),
+    (r"Validation (-[\d.]+) nats per point \(normalised offsets\), test (-[\d.]+)", "writer",
+     ["valid_nats_per_point", "test_nats_per_point"]),
+    (r"saves ([\d.]+) nats per point", "writer", ["text_gain"]),
+    (r"mean ([\d.]+)% \(WER ([\d.]+)%\)", "writer", ["primed_cer_pct", "primed_wer_pct"]),
+]
+
+
+def _check_quotes(text: str, where: str, quotes) -> None:
+    flat = " ".join(text.split())  # quotes may wrap across lines
+    for pattern, name, keys in quotes:
+        found = re.search(pattern, text) or re.search(pattern, flat)
+        assert found, f"{where} no longer quotes {name}'s {keys} as /{pattern}/"
         card = pretrained.numbers(name)
         for quoted, key in zip(found.groups(), keys, strict=True):
             value = card[key[0]][key[1]] if isinstance(key, tuple) else card[key]
-            assert _quoted_equals(quoted, value), (name, key, quoted, value)
-    # The legibility table, cell by cell: CER / WER per bias.
+            assert _quoted_equals(quoted, value), (where, name, key, quoted, value)
+
+
+def _check_legibility_table(text: str) -> None:
+    """The unprimed legibility row, cell by cell: CER / WER per bias."""
     header, row = re.search(r"(\| 200 test texts, step 4,000 \|.*)\n.*\n(\| unprimed \|.*)",
-                            readme).groups()
+                            text).groups()
     biases = [c.strip() for c in header.strip("|").split("|")[1:]]
     cells = [c.strip("* ") for c in row.strip("|").split("|")[1:]]
     card = pretrained.numbers("writer")
@@ -109,6 +128,19 @@ def test_the_readme_quotes_the_cards_numbers():
         cer, wer, _ = (c.strip().rstrip("%") for c in cell.split("/"))
         assert _quoted_equals(cer, card["unprimed_cer_pct"][bias]), (bias, cell)
         assert _quoted_equals(wer, card["unprimed_wer_pct"][bias]), (bias, cell)
+
+
+def test_the_readme_quotes_the_cards_numbers():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    _check_quotes(readme, "README", README_QUOTES)
+    _check_legibility_table(readme)
+
+
+def test_each_card_states_the_numbers_of_its_json_block():
+    for name in MODELS:
+        _check_quotes(pretrained.card(name), f"{name}'s card",
+                      [q for q in CARD_QUOTES if q[1] == name])
+    _check_legibility_table(pretrained.card("writer"))
 
 
 def test_the_cards_state_the_check_figures_of_check_json():
