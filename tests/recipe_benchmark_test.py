@@ -6,12 +6,14 @@ import math
 import numpy as np
 import pytest
 
+# PyTorch is not in the test extra: python -m pytest -q -m peers tests runs these.
+pytestmark = pytest.mark.peers
 torch = pytest.importorskip("torch")
 
 from benchmarks import recipe  # noqa: E402
 
 
-@pytest.mark.slow  # two real (tiny) training runs: python -m pytest -q -m slow tests
+# Two real (tiny) training runs, about a minute.
 def test_recipe_runs_both_sides_on_the_same_budget():
     r = recipe.run("", minutes=0.02, threads=1)
     s, t = r["seqgen"], r["pytorch"]

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from flax import nnx
 
+# PyTorch is not in the test extra: python -m pytest -q -m peers tests runs these.
+pytestmark = pytest.mark.peers
 torch = pytest.importorskip("torch")
 
 from benchmarks import torch_handwriting as th  # noqa: E402
