@@ -1,11 +1,51 @@
-"""The Flax peers of the benchmark: Adam steps lower the handwriting peer's
-loss (benchmarks/flax_handwriting.py; its backward is wired). They need no
-PyTorch, so they run in the default suite."""
+"""The Flax peers of the benchmark (benchmarks/flax_lstm.py, text;
+benchmarks/flax_handwriting.py, handwriting) compute what they claim: the
+text peer's loss and gradients equal a numpy re-derivation of its equations
+(float64, gradients by central differences), and Adam steps lower the
+handwriting peer's loss (its backward is wired). They need no PyTorch, so
+they run in the default suite."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
+from flax import nnx
 
-from benchmarks import flax_handwriting, throughput
+from benchmarks import flax_handwriting, flax_lstm, throughput
+
+
+def test_text_peer_loss_and_gradients_match_numpy(char_lstm_reference):
+    numpy_loss, check_gradients = char_lstm_reference
+    N, H, V, B, T = 2, 5, 7, 3, 6
+    model = flax_lstm.build(layers=N, hidden=H, vocab=V)
+    graphdef, params = nnx.split(model, nnx.Param)
+    # Random biases and weights of scale 0.5 (the biases start at zero): a
+    # dropped bias or a swapped gate changes the loss.
+    rng = np.random.default_rng(0)
+    params = jax.tree.map(
+        lambda p: jnp.asarray(0.5 * rng.normal(size=p.shape), jnp.float32), params)
+    ids_BxT1 = jnp.asarray(rng.integers(0, V, (B, T + 1)), jnp.int32)
+    loss, grads = jax.jit(jax.value_and_grad(
+        lambda p: flax_lstm.loss(nnx.merge(graphdef, p), ids_BxT1)))(params)
+
+    def flat(state):
+        out = {"head.W": state["head"]["kernel"][...], "head.b": state["head"]["bias"][...]}
+        for n in range(N):
+            cell = state["rnns"][n]["cell"]
+            out[f"{n}.W_ih"] = cell["dense_i"]["kernel"][...]
+            out[f"{n}.W_hh"] = cell["dense_h"]["kernel"][...]
+            out[f"{n}.b"] = cell["dense_h"]["bias"][...]
+        return {k: np.asarray(v) for k, v in out.items()}
+
+    def loss_of(p):
+        return numpy_loss([(p[f"{n}.W_ih"], p[f"{n}.W_hh"], p[f"{n}.b"]) for n in range(N)],
+                          (p["head.W"], p["head.b"]), ids_BxT1)
+
+    p = flat(params)
+    assert set(p) == {"head.W", "head.b"} | {f"{n}.{w}" for n in range(N)
+                                             for w in ("W_ih", "W_hh", "b")}
+    assert float(loss) == pytest.approx(loss_of(p), rel=1e-5)
+    check_gradients(loss_of, p, flat(grads))
 
 
 def _handwriting_batch(seed: int = 0) -> dict[str, np.ndarray]:
