@@ -180,8 +180,18 @@ def test_read_prints_a_text_per_line_and_refuses_bad_input(run, tmp_path):
     assert proc.stderr.strip().count("\n") == 0 or "Traceback" not in proc.stderr
 
 
-def test_synthesis_evaluation_and_legibility_read_the_writing_back(run, tmp_path):
+def test_synthesis_evaluation_and_legibility_read_the_writing_back(run, tmp_path, monkeypatch):
+    from seqgen.kinds import recognition, synthesis
+
     rec_path, _ = run
+    reads = []
+    original_read = recognition.Kind.read
+
+    def recorded_read(self, model, lines):
+        reads.append(original_read(self, model, lines))
+        return reads[-1]
+
+    monkeypatch.setattr(recognition.Kind, "read", recorded_read)
     c = handwriting_config.smoke(handwriting_config.synthesis_base())
     c.num_steps = 2
     c.eval_every = 2
@@ -189,7 +199,19 @@ def test_synthesis_evaluation_and_legibility_read_the_writing_back(run, tmp_path
     c.eval.recogniser = str(rec_path)
     synth = tmp_path / "synthesis"
     summary = train.train_and_evaluate(c, str(synth))
-    assert 0.0 <= summary["valid"]["written_cer"] and 0.0 <= summary["valid"]["written_wer"]
+    # The evaluation's written CER / WER are the corpus rates of the
+    # validation texts it wrote against what the recogniser read of them.
+    from seqgen.trained import load_trained
+    writer = load_trained(str(synth))[0]
+    writer.load_data()
+    asked = [t for t in writer.splits.valid.texts[:synthesis.ALIGN_LINES] if t.strip()]
+    assert len(reads) == 1 and len(reads[0]) == len(asked) == 16
+    pairs = list(zip(asked, reads[0], strict=True))
+    assert summary["valid"]["written_cer"] == pytest.approx(
+        sum(_edit_distance(a, r) for a, r in pairs) / sum(len(a) for a in asked))
+    assert summary["valid"]["written_wer"] == pytest.approx(
+        sum(_edit_distance(a.split(), r.split()) for a, r in pairs)
+        / sum(len(a.split()) for a in asked))
     out = tmp_path / "leg"
     proc = subprocess.run(
         [sys.executable, "-m", "seqgen.legibility", f"--workdir={synth}",
