@@ -20,33 +20,48 @@ def available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
+def build(*, layers: int, hidden: int, vocab: int, seed: int = 0):
+    """(nn.LSTM, nn.Linear head) of the char model, torch's default init."""
+    import torch
+
+    torch.manual_seed(seed)
+    lstm = torch.nn.LSTM(vocab, hidden, num_layers=layers, batch_first=True)
+    head = torch.nn.Linear(hidden, vocab)
+    return lstm, head
+
+
+def loss(lstm, head, ids_BxT1, *, bf16: bool = False):
+    """Mean cross entropy (nats) of predicting ids[:, 1:] from ids[:, :-1]."""
+    import torch
+    import torch.nn.functional as F
+
+    vocab = head.out_features
+    x_BxTxV = F.one_hot(ids_BxT1[:, :-1], vocab).float()
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        h_BxTxH, _ = lstm(x_BxTxV)
+        logits_BxTxV = head(h_BxTxH)
+    return F.cross_entropy(logits_BxTxV.float().reshape(-1, vocab), ids_BxT1[:, 1:].reshape(-1))
+
+
 def train_step_time(*, layers: int, hidden: int, batch: int, seq: int, vocab: int,
                     threads: int, warmup: int, repeats: int, bf16: bool = False) -> dict:
     """Seconds per Adam step of the nn.LSTM char model on random bytes."""
     import torch
-    import torch.nn.functional as F
 
     if threads > 0:
         torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    lstm = torch.nn.LSTM(vocab, hidden, num_layers=layers, batch_first=True)
-    head = torch.nn.Linear(hidden, vocab)
+    lstm, head = build(layers=layers, hidden=hidden, vocab=vocab)
     params = list(lstm.parameters()) + list(head.parameters())
     opt = torch.optim.Adam(params, lr=2e-3)
     g = torch.Generator().manual_seed(0)
     ids_BxT1 = torch.randint(0, vocab, (batch, seq + 1), generator=g)
-    x_BxTxV = F.one_hot(ids_BxT1[:, :-1], vocab).float()
-    y_BxT = ids_BxT1[:, 1:]
 
     def step():
         opt.zero_grad(set_to_none=True)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            h_BxTxH, _ = lstm(x_BxTxV)
-            logits_BxTxV = head(h_BxTxH)
-        loss = F.cross_entropy(logits_BxTxV.float().reshape(-1, vocab), y_BxT.reshape(-1))
-        loss.backward()
+        value = loss(lstm, head, ids_BxT1, bf16=bf16)
+        value.backward()
         opt.step()
-        return loss
+        return value
 
     t = timing.time_calls(step, warmup=warmup, repeats=repeats)
     return {**t, "threads": torch.get_num_threads(), "version": torch.__version__}
