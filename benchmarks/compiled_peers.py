@@ -113,4 +113,5 @@ def fastest(records: list[dict]) -> dict | None:
 
 def torch_threads() -> dict:
     """The threads torch really uses (not what the environment asked for)."""
-    return {"intra_op": torch.get_num_threads(), "inter_op": torch.get_num_interop_threads()}
+    return {"threads": torch.get_num_threads(),
+            "interop_threads": torch.get_num_interop_threads()}

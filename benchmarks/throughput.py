@@ -153,6 +153,7 @@ _NO_TORCH = "torch not installed (pip install -e .[bench], CPU wheel)"
 def form_row(summary, form: dict, name: str, note: str = "") -> dict:
     """One PyTorch form's row: timed, or FAILED with why (never dropped)."""
     torch_info = {"version": form["version"], "threads": form["threads"],
+                  "interop_threads": form.get("interop_threads"),
                   "form": form["form"], "compile_s": form.get("compile_s"),
                   "max_rel_diff_vs_eager": form.get("max_rel_diff")}
     if "failed" in form:
@@ -199,9 +200,8 @@ def _handwriting_peers(kind, batch_np: dict, summary, *, torch_name: str, note: 
           "repeats": repeats, "skip": m.skip}
     rows = []
     if torch_lstm.available():
-        short = torch_name.split(" (")[0].replace(" no peepholes", "")
         rows += [form_row(summary, f, torch_name if f["form"] == "eager" else
-                          f"{short} {f['form']}", note)
+                          f"{torch_name} {f['form']}", note)
                  for f in torch_time(batch_np, **kw, compiled=compiled)]
     else:
         rows.append({"impl": torch_name, "skipped": _NO_TORCH})
@@ -222,7 +222,7 @@ def handwriting_peers(kind, batch_np: dict, summary, **opts) -> list[dict]:
             batch_np, layers=kw["layers"], hidden=kw["hidden"], warmup=kw["warmup"],
             repeats=kw["repeats"], skip=kw["skip"]))
 
-    # Names fit format_table's 34-character column; the JSON note says more.
+    # Names fit format_table's 48-character column; the JSON note says more.
     return _handwriting_peers(
         kind, batch_np, summary, torch_time=torch_time, flax_row=flax_row,
         torch_name=f"pytorch nn.LSTM x{kind.config.model.num_layers} (no peepholes)",
@@ -321,15 +321,15 @@ def format_table(r: dict) -> str:
     head = (f"{r['model']} {r['layers']}x{r['hidden']} B={r['batch']} T={r['seq']} "
             f"{r['matmul_dtype']}: {gflop} GFLOP/step, GEMM peak "
             f"{r['gemm_peak_gflops']:.0f} GFLOP/s, peak RSS {r['peak_rss_mb']:.0f} MiB")
-    lines = [head, f"{'implementation':34s} {'step ms (p10-p90)':>22s} "
+    lines = [head, f"{'implementation':48s} {'step ms (p10-p90)':>22s} "
              f"{r['units'] + '/s':>10s} {'GFLOP/s':>8s} {'of peak':>8s} {'compile':>8s} "
              f"{'seqgen x':>8s}"]
     for row in r["rows"]:
         if "skipped" in row:
-            lines.append(f"{row['impl']:34s} skipped: {row['skipped']}")
+            lines.append(f"{row['impl']:48s} skipped: {row['skipped']}")
             continue
         if "failed" in row:
-            lines.append(f"{row['impl']:34s} FAILED: {row['failed']}")
+            lines.append(f"{row['impl']:48s} FAILED: {row['failed']}")
             continue
         spread = f"{row['step_ms_median']:.1f} ({row['step_ms_p10']:.1f}-" \
                  f"{row['step_ms_p90']:.1f})"
@@ -338,7 +338,7 @@ def format_table(r: dict) -> str:
             f"{row['gflops']:.1f}", f"{row['fraction_of_peak']:.0%}")
         if comp == "-" and (row.get("torch") or {}).get("compile_s"):
             comp = f"{row['torch']['compile_s']:.1f} s"  # the compiled form's first call
-        lines.append(f"{row['impl']:34s} {spread:>22s} {row['symbols_per_s']:10,.0f} "
+        lines.append(f"{row['impl']:48s} {spread:>22s} {row['symbols_per_s']:10,.0f} "
                      f"{gf:>8s} {of_peak:>8s} {comp:>8s} "
                      f"{row['seqgen_ratio']:8.2f}")
     if r.get("fastest_peer"):

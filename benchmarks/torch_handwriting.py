@@ -325,7 +325,7 @@ def _best_form(net, run, step_args, repeats: int, loop: str, compiled: bool) -> 
             net.step = eager_step
     best = min((k for k in forms if "median_s" in forms[k]), key=lambda k: forms[k]["median_s"])
     return {**forms[best], "form": best, "forms": forms,
-            "threads": cp.torch_threads()}
+            **cp.torch_threads()}
 
 
 def _random_state(state, gen):

@@ -252,7 +252,7 @@ def _forms(make_net, forms: dict, batch_np: dict, threads: int, warmup: int, rep
     forms = forms if compiled else {cp.EAGER: forms[cp.EAGER]}
     out = cp.time_train_forms(make_net, forms, tensors(batch_np), make_step=make_train_step,
                               warmup=warmup, repeats=repeats)
-    return [{**r, "threads": cp.torch_threads(), "version": torch.__version__} for r in out]
+    return [{**r, **cp.torch_threads(), "version": torch.__version__} for r in out]
 
 
 def prediction_train_forms(batch_np: dict[str, np.ndarray], *, layers: int, hidden: int,

@@ -74,7 +74,7 @@ def train_forms(*, layers: int, hidden: int, batch: int, seq: int, vocab: int,
         forms["torch.compile"] = compile_loss
     out = cp.time_train_forms(make_net, forms, b, make_step=make_step, warmup=warmup,
                               repeats=repeats)
-    return [{**r, "threads": cp.torch_threads(), "version": torch.__version__} for r in out]
+    return [{**r, **cp.torch_threads(), "version": torch.__version__} for r in out]
 
 
 def train_step_time(**kw) -> dict:
@@ -178,4 +178,4 @@ def sample_time(*, layers: int, hidden: int, batch: int, vocab: int, length: int
     return {**results[best], "loop": best, "forms": {**results, **{
                 k: {"failed": v} for k, v in failed.items()}},
             "loops": {k: v["median_s"] for k, v in results.items()},
-            "threads": cp.torch_threads(), "version": torch.__version__}
+            **cp.torch_threads(), "version": torch.__version__}
