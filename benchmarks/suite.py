@@ -25,7 +25,11 @@ steps), the enwik8 pipeline (benchmarks/pipeline.py), seqgen.write from
 command to file, cold and warm (benchmarks/wait.py), and peak memory of
 training the writer and of the server (benchmarks/memory.py). Writes each
 JSON and suite.json to --out_dir and prints the table of targets:
-measured, target, met or not.
+measured, target, met or not. Every PyTorch peer is timed eager and in
+its compiled forms (torch.compile, TorchScript; benchmarks/compiled_peers.py),
+each checked against eager first; the ratios use the fastest, named in the
+row above each ("fastest PyTorch form"). A benchmark or peer form that
+failed is a FAILED / NOT met row, never a missing one.
 """
 
 from __future__ import annotations
