@@ -5,7 +5,9 @@
   taskset -c 1 python -m benchmarks.suite --threads=1 --quick   # one core
 
 Expected time: 11 min 7 s for the full suite on a quiet 2-core Intel Xeon
-(AVX-512, no AMX; 2 threads). Measured before the wait, memory, batch-64
+(AVX-512, no AMX; 2 threads), measured before the compiled PyTorch forms
+were added (they add their compile and steps: text, handwriting, synthesis
+and sampling took 470 s together on an AMD EPYC with them). Measured before the wait, memory, batch-64
 sampling and 3x256 synthesis steps were added: 5 min 55 s on an AMD
 machine, and --quick 9.4 min on one core shared with three other jobs.
 
