@@ -24,7 +24,7 @@ def train_forms(*, layers: int, hidden: int, batch: int, seq: int, vocab: int,
                 threads: int, warmup: int, repeats: int, bf16: bool = False,
                 compiled: bool = True) -> list[dict]:
     """Adam steps of the nn.LSTM char model on random bytes, eager and
-    (compiled=True) with its loss under torch.compile, each checked against
+    (compiled=True) with its head and loss under torch.compile, checked against
     the eager form (benchmarks/compiled_peers.py) before it is timed."""
     import torch
     import torch.nn.functional as F
@@ -43,9 +43,12 @@ def train_forms(*, layers: int, hidden: int, batch: int, seq: int, vocab: int,
         def loss(self, b):
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 h_BxTxH, _ = self.lstm(b["x_BxTxV"])
+            return self.head_loss(h_BxTxH, b["y_BxT"])
+
+        def head_loss(self, h_BxTxH, y_BxT):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 logits_BxTxV = self.head(h_BxTxH)
-            return F.cross_entropy(logits_BxTxV.float().reshape(-1, vocab),
-                                   b["y_BxT"].reshape(-1))
+            return F.cross_entropy(logits_BxTxV.float().reshape(-1, vocab), y_BxT.reshape(-1))
 
     def make_net():
         torch.manual_seed(0)
@@ -64,7 +67,10 @@ def train_forms(*, layers: int, hidden: int, batch: int, seq: int, vocab: int,
         return step
 
     def compile_loss(net):
-        net.loss = torch.compile(net.loss)
+        # torch.compile(net.loss) compiled nothing here: dynamo gives up on the
+        # frame at nn.LSTM (and inductor fails on it with allow_rnn), so what a
+        # user can compile is the rest, the head and the loss.
+        net.head_loss = torch.compile(net.head_loss)
 
     g = torch.Generator().manual_seed(0)
     ids_BxT1 = torch.randint(0, vocab, (batch, seq + 1), generator=g)
