@@ -2,7 +2,17 @@
 plain PyTorch char-LSTM baseline of the same shape, on the same data.
 
   python -m benchmarks.recipe --minutes=5                 # the embedded Shakespeare
-  python -m benchmarks.recipe --text=speeches.txt --minutes=5
+  python -m tools.prepare_text --source=kjv --out=kjv.txt        # held-out texts
+  python -m tools.prepare_text --source=devil --out=devil.txt
+  python -m benchmarks.recipe --text=kjv.txt --minutes=3
+  python -m benchmarks.recipe --text=devil.txt --minutes=3
+
+configs/default.py's recipe (forget-gate bias 0, peak rate 6e-3) was chosen
+by ablations scored on the embedded Shakespeare's validation split, the very
+split this benchmark reports for it: there seqgen's lead is flattered by
+that choice. The fair comparison is on texts never used to choose it, such
+as the two tools/prepare_text.py makes (the King James Bible and Bierce's
+The Devil's Dictionary).
 
 Both train on the same split of the same text (seqgen's text_file /
 shakespeare preparation: the last 5% test, the 5% before it validation) with
@@ -15,9 +25,18 @@ the same 32 streams of 100-symbol windows in the same order
   time is measured first on the real shapes), validation at the end.
 - PyTorch: nn.LSTM(2 layers) on one-hot input, a linear softmax head,
   Adam 2e-3, global-norm clipping 5, the state detached and carried; it
-  trains for the seconds seqgen's training took (compilation, data
-  preparation and evaluation excluded on both sides) and is also
-  evaluated at seqgen's step count, for the comparison at equal steps.
+  trains for the seconds seqgen's training took and is also evaluated at
+  seqgen's step count, for the comparison at equal steps.
+
+One clock for both budgets: the training steps are cut into the same
+windows (step 1, which holds compilation or warm-up and is not counted,
+then every log_every steps), each window timed by wall clock from the end
+of the one before, batch building included and evaluation excluded; a
+side's training seconds are its steps' characters over the median rate
+(chars/s) of its windows. seqgen's windows are its own logged ones (train.py); the
+PyTorch loop times the same windows and stops once its steps times its
+median reach seqgen's seconds. The table gives each side's median and the
+spread (min-max) of its windows' rates.
 
 Validation BPC runs over the whole validation split with the state carried
 from window to window (data.tbptt.eval_batches), the same for both. One
@@ -28,6 +47,7 @@ Dimension letters: B streams, T window, V vocabulary, H cells.
 
 from __future__ import annotations
 
+import json
 import math
 import pathlib
 import tempfile
@@ -71,25 +91,45 @@ def seqgen_step_seconds(c: ml_collections.ConfigDict) -> float:
     return t["median_s"]
 
 
+def window_rates(workdir: str) -> list[float]:
+    """Chars per second of each logged training window of a run (train.py:
+    wall time between two log lines, evaluation excluded; the first window,
+    which holds the compilation, has none)."""
+    rows = (json.loads(line) for line in
+            (pathlib.Path(workdir) / "metrics.jsonl").read_text().splitlines())
+    return [r["chars_per_s"] for r in rows if r["split"] == "train" and "chars_per_s" in r]
+
+
+def clocked(steps: int, chars_per_step: int, rates: list[float]) -> dict:
+    """Training seconds and rate on the one clock both sides use: the steps'
+    characters over the median rate of the timed windows."""
+    rate = float(np.median(rates))
+    return {"steps": steps, "train_seconds": steps * chars_per_step / rate,
+            "chars_per_s": rate, "chars_per_s_min": float(min(rates)),
+            "chars_per_s_max": float(max(rates)), "windows": len(rates)}
+
+
+def log_every(steps: int) -> int:
+    return max(steps // 20, 1)
+
+
 def run_seqgen(c: ml_collections.ConfigDict, steps: int, workdir: str) -> dict:
-    """train_and_evaluate for `steps` steps. Training seconds: the steps'
-    characters over the median rate of its logged windows (which exclude
-    compilation, evaluation and data preparation)."""
+    """train_and_evaluate for `steps` steps, on the one clock (module doc)."""
     import jax
 
     from seqgen import train
 
     c.num_steps, c.eval_every, c.eval_test = steps, steps, False
-    c.log_every, c.checkpoint_every = max(steps // 20, 1), steps
+    c.log_every, c.checkpoint_every = log_every(steps), steps
     summary = train.train_and_evaluate(c, workdir, devices=jax.devices()[:1])
-    rate = summary["train_chars_per_s"]
-    return {"steps": steps, "valid_bpc": summary["valid"]["bpc"],
-            "train_seconds": steps * c.batch_size * c.seq_len / rate, "chars_per_s": rate}
+    return {**clocked(steps, c.batch_size * c.seq_len, window_rates(workdir)),
+            "valid_bpc": summary["valid"]["bpc"]}
 
 
 def run_torch(splits, c: ml_collections.ConfigDict, seconds: float, eval_at: int,
-              threads: int) -> dict:
-    """The PyTorch baseline for `seconds` of training (evaluation excluded)."""
+              window: int, threads: int) -> dict:
+    """The PyTorch baseline for `seconds` of training on the one clock (module
+    doc): windows of `window` steps after step 1, evaluation excluded."""
     import torch
     import torch.nn.functional as F
 
@@ -129,9 +169,10 @@ def run_torch(splits, c: ml_collections.ConfigDict, seconds: float, eval_at: int
                 count += float(mask.sum())
         return nll / count / math.log(2)
 
-    state, step, trained, at_steps = None, 0, 0.0, None
-    while trained < seconds:
-        t0 = time.perf_counter()
+    chars = c.batch_size * c.seq_len
+    state, step, at_steps, rates = None, 0, None, []
+    t_window = None  # step 1 (torch's own warm-up) is outside every window
+    while not rates or step * chars / np.median(rates) < seconds:
         b = batcher.batch(step)
         state = reset(state, b["reset"])
         logits, state = forward(b["inputs"], state)
@@ -142,11 +183,20 @@ def run_torch(splits, c: ml_collections.ConfigDict, seconds: float, eval_at: int
         torch.nn.utils.clip_grad_norm_(params, 5.0)
         opt.step()
         step += 1
-        trained += time.perf_counter() - t0
         if step == eval_at:
+            t_eval = time.perf_counter()
             at_steps = valid_bpc()
-    return {"steps": step, "valid_bpc": valid_bpc(), "valid_bpc_at_seqgen_steps": at_steps,
-            "train_seconds": trained, "chars_per_s": step * c.batch_size * c.seq_len / trained,
+            if t_window is not None:  # evaluation is not training time
+                t_window += time.perf_counter() - t_eval
+        # The same windows as train.py's log lines: ends at step 1 and every
+        # `window` steps, wall clock from the end of the one before.
+        if step == 1 or step % window == 0:
+            now = time.perf_counter()
+            if t_window is not None:
+                rates.append((step - start) * chars / (now - t_window))
+            t_window, start = now, step
+    return {**clocked(step, chars, rates), "valid_bpc": valid_bpc(),
+            "valid_bpc_at_seqgen_steps": at_steps,
             "version": torch.__version__, "threads": torch.get_num_threads()}
 
 
@@ -158,7 +208,8 @@ def run(text: str, minutes: float, threads: int = 0, workdir: str = "") -> dict:
     steps = max(int(minutes * 60 / seqgen_step_seconds(c)), 2)
     with tempfile.TemporaryDirectory() as tmp:
         ours = run_seqgen(c, steps, workdir or tmp)
-    theirs = run_torch(splits, c, ours["train_seconds"], steps, threads)
+    theirs = run_torch(splits, c, ours["train_seconds"], steps, log_every(steps),
+                       threads)
     return {"benchmark": "recipe", "text": text or "embedded Shakespeare",
             "vocab": splits.vocab.size,
             "chars": {s: int(len(getattr(splits, s))) for s in ("train", "valid", "test")},
@@ -168,6 +219,11 @@ def run(text: str, minutes: float, threads: int = 0, workdir: str = "") -> dict:
 
 def format_table(r: dict) -> str:
     s, t = r["seqgen"], r["pytorch"]
+
+    def rate(x: dict) -> str:
+        return (f"{x['chars_per_s']:,.0f} ({x['chars_per_s_min']:,.0f}-"
+                f"{x['chars_per_s_max']:,.0f}, {x['windows']} windows)")
+
     at = "-" if t["valid_bpc_at_seqgen_steps"] is None else \
         f"{t['valid_bpc_at_seqgen_steps']:.3f}"
     return "\n".join([
@@ -175,9 +231,10 @@ def format_table(r: dict) -> str:
         f"2x256, B=32, T=100, {r['minutes']:g} min budget",
         "| | seqgen configs/default.py | PyTorch nn.LSTM + Adam 2e-3, clip 5 |",
         "|---|---|---|",
-        f"| training seconds | {s['train_seconds']:.0f} | {t['train_seconds']:.0f} |",
-        f"| steps | {s['steps']:,} ({s['chars_per_s']:,.0f} chars/s) | "
-        f"{t['steps']:,} ({t['chars_per_s']:,.0f} chars/s) |",
+        f"| training seconds (steps x median step) | {s['train_seconds']:.0f} | "
+        f"{t['train_seconds']:.0f} |",
+        f"| steps | {s['steps']:,} | {t['steps']:,} |",
+        f"| chars/s, median (min-max) of timed windows | {rate(s)} | {rate(t)} |",
         f"| valid BPC at equal time | {s['valid_bpc']:.3f} | {t['valid_bpc']:.3f} |",
         f"| valid BPC at seqgen's {s['steps']:,} steps | {s['valid_bpc']:.3f} | {at} |"])
 

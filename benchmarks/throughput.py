@@ -152,10 +152,11 @@ _NO_TORCH = "torch not installed (pip install -e .[bench], CPU wheel)"
 
 def form_row(summary, form: dict, name: str, note: str = "") -> dict:
     """One PyTorch form's row: timed, or FAILED with why (never dropped)."""
+    extra = {"interop_threads": form.get("interop_threads"),
+             "form": None if form["form"] == "eager" else form["form"],
+             "compile_s": form.get("compile_s"), "max_rel_diff_vs_eager": form.get("max_rel_diff")}
     torch_info = {"version": form["version"], "threads": form["threads"],
-                  "interop_threads": form.get("interop_threads"),
-                  "form": form["form"], "compile_s": form.get("compile_s"),
-                  "max_rel_diff_vs_eager": form.get("max_rel_diff")}
+                  **{k: v for k, v in extra.items() if v is not None}}
     if "failed" in form:
         return {"impl": name, "failed": form["failed"], "torch": torch_info}
     row = {**summary(name, form), "torch": torch_info}
@@ -176,7 +177,8 @@ def text_peers(kind, batch_np: dict, summary, *, threads: int, warmup: int,
     rows = []
     name = "pytorch nn.LSTM" + (" bf16 autocast" if bf16 else "")
     if torch_lstm.available():
-        forms = torch_lstm.train_forms(**shape, threads=threads, bf16=bf16, compiled=compiled)
+        forms = torch_lstm.train_forms(**shape, threads=threads, bf16=bf16) if compiled else [
+            {"form": "eager", **torch_lstm.train_step_time(**shape, threads=threads, bf16=bf16)}]
         rows += [form_row(summary, f, name if f["form"] == "eager" else
                           f"{name} {f['form']}") for f in forms]
     else:

@@ -20,6 +20,29 @@ def available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
+def build(*, layers: int, hidden: int, vocab: int, seed: int = 0):
+    """(nn.LSTM, nn.Linear head) of the char model, torch's default init."""
+    import torch
+
+    torch.manual_seed(seed)
+    lstm = torch.nn.LSTM(vocab, hidden, num_layers=layers, batch_first=True)
+    head = torch.nn.Linear(hidden, vocab)
+    return lstm, head
+
+
+def loss(lstm, head, ids_BxT1, *, bf16: bool = False):
+    """Mean cross entropy (nats) of predicting ids[:, 1:] from ids[:, :-1]."""
+    import torch
+    import torch.nn.functional as F
+
+    vocab = head.out_features
+    x_BxTxV = F.one_hot(ids_BxT1[:, :-1], vocab).float()
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        h_BxTxH, _ = lstm(x_BxTxV)
+        logits_BxTxV = head(h_BxTxH)
+    return F.cross_entropy(logits_BxTxV.float().reshape(-1, vocab), ids_BxT1[:, 1:].reshape(-1))
+
+
 def train_forms(*, layers: int, hidden: int, batch: int, seq: int, vocab: int,
                 threads: int, warmup: int, repeats: int, bf16: bool = False,
                 compiled: bool = True) -> list[dict]:
@@ -35,34 +58,32 @@ def train_forms(*, layers: int, hidden: int, batch: int, seq: int, vocab: int,
         torch.set_num_threads(threads)
 
     class CharLSTM(torch.nn.Module):
+        """loss() is `loss` above, split at the LSTM so the rest can compile."""
+
         def __init__(self):
             super().__init__()
-            self.lstm = torch.nn.LSTM(vocab, hidden, num_layers=layers, batch_first=True)
-            self.head = torch.nn.Linear(hidden, vocab)
+            self.lstm, self.head = build(layers=layers, hidden=hidden, vocab=vocab)
 
         def loss(self, b):
+            x_BxTxV = F.one_hot(b["ids_BxT1"][:, :-1], vocab).float()
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                h_BxTxH, _ = self.lstm(b["x_BxTxV"])
-            return self.head_loss(h_BxTxH, b["y_BxT"])
+                h_BxTxH, _ = self.lstm(x_BxTxV)
+            return self.head_loss(h_BxTxH, b["ids_BxT1"][:, 1:])
 
         def head_loss(self, h_BxTxH, y_BxT):
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 logits_BxTxV = self.head(h_BxTxH)
             return F.cross_entropy(logits_BxTxV.float().reshape(-1, vocab), y_BxT.reshape(-1))
 
-    def make_net():
-        torch.manual_seed(0)
-        return CharLSTM()
-
     def make_step(net, b):
         opt = torch.optim.Adam(net.parameters(), lr=2e-3)
 
         def step():
             opt.zero_grad(set_to_none=True)
-            loss = net.loss(b)
-            loss.backward()
+            value = net.loss(b)
+            value.backward()
             opt.step()
-            return loss
+            return value
 
         return step
 
@@ -73,12 +94,11 @@ def train_forms(*, layers: int, hidden: int, batch: int, seq: int, vocab: int,
         net.head_loss = torch.compile(net.head_loss)
 
     g = torch.Generator().manual_seed(0)
-    ids_BxT1 = torch.randint(0, vocab, (batch, seq + 1), generator=g)
-    b = {"x_BxTxV": F.one_hot(ids_BxT1[:, :-1], vocab).float(), "y_BxT": ids_BxT1[:, 1:]}
+    b = {"ids_BxT1": torch.randint(0, vocab, (batch, seq + 1), generator=g)}
     forms = {cp.EAGER: lambda net: None}
     if compiled:
         forms["torch.compile"] = compile_loss
-    out = cp.time_train_forms(make_net, forms, b, make_step=make_step, warmup=warmup,
+    out = cp.time_train_forms(CharLSTM, forms, b, make_step=make_step, warmup=warmup,
                               repeats=repeats)
     return [{**r, **cp.torch_threads(), "version": torch.__version__} for r in out]
 

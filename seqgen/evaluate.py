@@ -161,7 +161,8 @@ FLAGS = flags.FLAGS
 
 def _define_flags() -> None:
     flags.DEFINE_string("workdir", None, "Workdir of a trained run.")
-    flags.DEFINE_string("split", "test", "valid | test")
+    flags.DEFINE_string("split", "test", "valid | test | train (train: how closely the model "
+                        "fits the text it learned from, beside what it never saw)")
     flags.DEFINE_bool("dynamic", False, "Also evaluate dynamically (adapting as it goes).")
     flags.DEFINE_enum("method", "sgd", list(METHODS), "Dynamic update: Graves' SGD or "
                       "Krause et al.'s RMS with decay to the trained weights.")
@@ -177,7 +178,7 @@ def _define_flags() -> None:
 # Every flag's check (seqgen/flag_checks.py).
 RULES = {
     "workdir": fc.trained_workdir,
-    "split": fc.one_of("valid", "test"),
+    "split": fc.one_of("train", "valid", "test"),
     "dynamic": fc.anything,
     "method": fc.one_of(*METHODS),
     "lr": fc.optional(fc.between(1e-12, 10.0, "the dynamic step size; e.g. 1e-4")),

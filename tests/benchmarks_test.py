@@ -78,16 +78,40 @@ def test_handwriting_throughput_runs():
     assert r["rows"][1]["seqgen_ratio"] > 0
 
 
-def test_compare_runs_the_peers_on_the_same_shapes():
+def test_compare_runs_the_peers_on_the_same_shapes(monkeypatch):
+    """Both text peers are timed on seqgen's shapes, and their rows are read
+    from their timings: stand-in timers record what they were asked and
+    return known medians, so the rows' rates have a closed form (with or
+    without torch installed)."""
+    from benchmarks import flax_lstm
+
+    asked = {}
+
+    def timer(name, median_s, **extra):
+        def time_step(**kw):
+            asked[name] = kw
+            return {"median_s": median_s, "p10_s": median_s, "p90_s": median_s, "n": 1, **extra}
+        return time_step
+
+    monkeypatch.setattr(torch_lstm, "available", lambda: True)
+    monkeypatch.setattr(torch_lstm, "train_step_time",
+                        timer("torch", 0.5, version="x", threads=1))
+    monkeypatch.setattr(flax_lstm, "train_step_time", timer("flax", 0.25))
     r = throughput.run(model="text", layers=1, hidden=8, batch=8, seq=3, vocab=11,
                        compare=True, threads=1, warmup=0, repeats=1, gemm_size=32)
-    impls = [row["impl"] for row in r["rows"]]
-    assert impls[0] == "seqgen" and any(i.startswith("flax") for i in impls)
-    torch_row = next(row for row in r["rows"] if row["impl"].startswith("pytorch"))
-    if torch_lstm.available():
-        assert torch_row["symbols_per_s"] > 0 and torch_row["seqgen_ratio"] > 0
-    else:
-        assert "skipped" in torch_row
+    shape = {"layers": 1, "hidden": 8, "batch": 8, "seq": 3, "vocab": 11, "warmup": 0,
+             "repeats": 1}
+    assert (r["layers"], r["hidden"], r["batch"], r["seq"]) == (1, 8, 8, 3)
+    assert asked["torch"] == {**shape, "threads": 1, "bf16": False}
+    assert asked["flax"] == shape
+    rows = {row["impl"]: row for row in r["rows"]}
+    assert list(rows) == ["seqgen", "seqgen, autodiff backward", "pytorch nn.LSTM",
+                          "flax nnx.RNN(OptimizedLSTMCell)"]
+    ours = rows["seqgen"]["symbols_per_s"]
+    for impl, median_s in (("pytorch nn.LSTM", 0.5), ("flax nnx.RNN(OptimizedLSTMCell)", 0.25)):
+        assert rows[impl]["symbols_per_s"] == pytest.approx(8 * 3 / median_s)
+        assert rows[impl]["seqgen_ratio"] == pytest.approx(ours / (8 * 3 / median_s))
+    assert rows["pytorch nn.LSTM"]["torch"] == {"version": "x", "threads": 1}
 
 
 def test_sampling_runs_and_counts_symbols():

@@ -73,3 +73,61 @@ def tiny_served_runs(tmp_path_factory):
                 train.train_and_evaluate(config, str(workdir))
             (root / "done").write_text("ok")
     return {role: str(path) for role, path in runs.items()}
+
+
+def numpy_char_lstm_loss(layers, head, ids_BxT1) -> float:
+    """Mean cross entropy (nats, float64) of the text peers' char model,
+    re-derived from the equations: one-hot bytes, N LSTM layers without
+    peepholes from zero state (gates i, f, g, o of x W_ih + h W_hh + b; c' =
+    f c + i g; h' = o tanh c'), logits = h W + b, softmax cross entropy of
+    ids[:, 1:] given ids[:, :-1]. `layers`: [(W_ih in x 4H, W_hh H x 4H,
+    b 4H)]; `head`: (W H x V, b V)."""
+    import numpy as np
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
+    W_HxV, b_V = (np.asarray(a, np.float64) for a in head)
+    ids_BxT1 = np.asarray(ids_BxT1)
+    B, T = ids_BxT1.shape[0], ids_BxT1.shape[1] - 1
+    x_BxTxD = np.eye(W_HxV.shape[1])[ids_BxT1[:, :-1]]
+    for W_ih, W_hh, b in layers:
+        W_ih, W_hh, b = (np.asarray(a, np.float64) for a in (W_ih, W_hh, b))
+        H = W_hh.shape[0]
+        h_BxH, c_BxH, out = np.zeros((B, H)), np.zeros((B, H)), []
+        for t in range(T):
+            z = x_BxTxD[:, t] @ W_ih + h_BxH @ W_hh + b
+            i, f, g, o = sigmoid(z[:, :H]), sigmoid(z[:, H:2 * H]), np.tanh(z[:, 2 * H:3 * H]), \
+                sigmoid(z[:, 3 * H:])
+            c_BxH = f * c_BxH + i * g
+            h_BxH = o * np.tanh(c_BxH)
+            out.append(h_BxH)
+        x_BxTxD = np.stack(out, 1)
+    logits = x_BxTxD @ W_HxV + b_V
+    logits = logits - logits.max(-1, keepdims=True)
+    logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    return float(-np.take_along_axis(logp, ids_BxT1[:, 1:, None], -1).mean())
+
+
+def check_gradients_by_finite_differences(loss_of, params, grads, *, seed=0, eps=1e-5):
+    """Each gradient tensor against central differences of `loss_of(params)`
+    (float64) along two random directions confined to that tensor, so a
+    wrong gradient in any one tensor shows."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    params = {k: np.asarray(v, np.float64) for k, v in params.items()}
+    for name, grad in grads.items():
+        for _ in range(2):
+            d = rng.normal(size=params[name].shape)
+            up, down = dict(params), dict(params)
+            up[name], down[name] = params[name] + eps * d, params[name] - eps * d
+            numeric = (loss_of(up) - loss_of(down)) / (2 * eps)
+            analytic = float((np.asarray(grad, np.float64) * d).sum())
+            assert analytic == pytest.approx(numeric, rel=1e-3, abs=1e-6), name
+
+
+@pytest.fixture
+def char_lstm_reference():
+    """(loss, gradient check) of the text peers' char model, in numpy."""
+    return numpy_char_lstm_loss, check_gradients_by_finite_differences

@@ -79,6 +79,12 @@ def test_cli_static_and_dynamic_side_by_side(tmp_path):
         assert {"bpc", "perplexity", "error_pct"} <= set(report[column])
         assert report[column]["perplexity"] == pytest.approx(np.exp(report[column]["nats"]))
     assert "| bpc |" in proc.stdout
-    bad = subprocess.run([sys.executable, "-m", "seqgen.evaluate", f"--workdir={tmp_path}",
+    # The training split too: how closely the model fits what it learned from.
+    fit = subprocess.run([sys.executable, "-m", "seqgen.evaluate", f"--workdir={tmp_path}",
                           "--split=train"], capture_output=True, text=True, timeout=300)
+    assert fit.returncode == 0, fit.stderr[-2000:]
+    report = json.loads((tmp_path / "eval_train.json").read_text())
+    assert report["split"] == "train" and np.isfinite(report["static"]["bpc"])
+    bad = subprocess.run([sys.executable, "-m", "seqgen.evaluate", f"--workdir={tmp_path}",
+                          "--split=dev"], capture_output=True, text=True, timeout=300)
     assert bad.returncode != 0 and bad.stderr.strip().splitlines()[-1].startswith("FATAL")

@@ -69,15 +69,29 @@ def test_export_writes_each_validation_writer_as_a_named_style(store):
 
 
 def test_check_compares_with_the_exported_metrics(store, monkeypatch):
+    """export wrote check.json: the fixed-batch metrics and the writer's
+    read-back by the shipped recogniser; the check measures them again."""
+    import shutil
+
     from seqgen.pretrained import check
 
+    shutil.copytree(pretrained.path("recogniser"), store / "store" / "recogniser",
+                    dirs_exist_ok=True)  # the read-back's reader, as in the package
     monkeypatch.setattr(pretrained, "ROOT", store / "store")
     path = store / "store" / "writer" / check.CHECK_FILE
     recorded = json.loads(path.read_text())
     assert set(recorded["metrics"]) >= {"nats_per_point"}
-    assert all(line.endswith(" ok") for line in check.compare("writer"))
-    # A card 5% off the model (a changed weight or data pipeline) is caught.
-    off = {**recorded, "metrics": {k: v * 1.05 + 0.01 for k, v in recorded["metrics"].items()}}
+    assert recorded["readback"]["texts"] == list(check.READBACK_TEXTS)
+    assert 0 <= recorded["readback"]["cer_pct"] <= 100 * 2  # insertions count too
+    lines = check.compare("writer")
+    assert all(line.endswith(" ok") for line in lines), lines
+    assert any(line.startswith("writer: readback_cer_pct = ") for line in lines), lines
+    # A check.json 5% off the model (a changed weight or data pipeline) and a
+    # read-back figure off by twice its tolerance are caught.
+    off = {**recorded,
+           "metrics": {k: v * 1.05 + 0.01 for k, v in recorded["metrics"].items()},
+           "readback": {**recorded["readback"], "cer_pct": recorded["readback"]["cer_pct"] +
+                        2 * recorded["readback"]["tolerance_points"]}}
     path.write_text(json.dumps(off))
     try:
         lines = check.compare("writer")

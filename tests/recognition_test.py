@@ -119,16 +119,42 @@ def run(tmp_path_factory):
     return path, summary
 
 
+def _edit_distance(a, b) -> int:
+    """Levenshtein distance by the textbook dynamic programme (not rapidfuzz)."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1]
+
+
+def test_edit_distance_of_the_tests_is_levenshtein():
+    assert _edit_distance("kitten", "sitting") == 3 and _edit_distance("", "abc") == 3
+    assert _edit_distance("to be".split(), "to bee".split()) == 1
+
+
 def test_a_recognition_run_reports_error_rates(run):
     path, summary = run
-    for split in ("valid", "test"):
-        assert 0.0 <= summary[split]["cer"] and 0.0 <= summary[split]["wer"]
-        assert summary[split]["nats_per_char"] > 0
-    # The smoke data's four fonts each get a CER of their own.
-    assert {k for k in summary["valid"] if k.startswith("cer_")} == {
-        "cer_hershey_script", "cer_ems_allure", "cer_ems_elfin", "cer_ems_nixish_italic"}
     text = (path / "samples" / "read_step_0000004.txt").read_text()
-    assert text.count("truth: ") == 16  # every validation line of the smoke data
+    pairs = [(block.split("\n")[0].removeprefix("truth: "),
+              block.split("\n")[1].removeprefix("read:  ")) for block in text.split("\n\n")[:-1]]
+    assert len(pairs) == 16  # every validation line of the smoke data
+    # The reported rates are the corpus rates of the (truth, read) pairs it
+    # wrote: edits summed over lines over reference characters (words).
+    cer = sum(_edit_distance(t, r) for t, r in pairs) / sum(len(t) for t, _ in pairs)
+    wer = sum(_edit_distance(t.split(), r.split()) for t, r in pairs) / sum(
+        len(t.split()) for t, _ in pairs)
+    assert summary["valid"]["cer"] == pytest.approx(cer)
+    assert summary["valid"]["wer"] == pytest.approx(wer)
+    # The smoke data's four fonts each get a CER of their own, and the
+    # split's CER is their mean weighted by characters, so lies among them.
+    for split in ("valid", "test"):
+        fonts = {k: v for k, v in summary[split].items() if k.startswith("cer_")}
+        assert set(fonts) == {"cer_hershey_script", "cer_ems_allure", "cer_ems_elfin",
+                              "cer_ems_nixish_italic"}
+        assert min(fonts.values()) <= summary[split]["cer"] <= max(fonts.values())
+        assert summary[split]["nats_per_char"] > 0
 
 
 def _read(path, *args):
@@ -154,8 +180,18 @@ def test_read_prints_a_text_per_line_and_refuses_bad_input(run, tmp_path):
     assert proc.stderr.strip().count("\n") == 0 or "Traceback" not in proc.stderr
 
 
-def test_synthesis_evaluation_and_legibility_read_the_writing_back(run, tmp_path):
+def test_synthesis_evaluation_and_legibility_read_the_writing_back(run, tmp_path, monkeypatch):
+    from seqgen.kinds import recognition, synthesis
+
     rec_path, _ = run
+    reads = []
+    original_read = recognition.Kind.read
+
+    def recorded_read(self, model, lines):
+        reads.append(original_read(self, model, lines))
+        return reads[-1]
+
+    monkeypatch.setattr(recognition.Kind, "read", recorded_read)
     c = handwriting_config.smoke(handwriting_config.synthesis_base())
     c.num_steps = 2
     c.eval_every = 2
@@ -163,7 +199,19 @@ def test_synthesis_evaluation_and_legibility_read_the_writing_back(run, tmp_path
     c.eval.recogniser = str(rec_path)
     synth = tmp_path / "synthesis"
     summary = train.train_and_evaluate(c, str(synth))
-    assert 0.0 <= summary["valid"]["written_cer"] and 0.0 <= summary["valid"]["written_wer"]
+    # The evaluation's written CER / WER are the corpus rates of the
+    # validation texts it wrote against what the recogniser read of them.
+    from seqgen.trained import load_trained
+    writer = load_trained(str(synth))[0]
+    writer.load_data()
+    asked = [t for t in writer.splits.valid.texts[:synthesis.ALIGN_LINES] if t.strip()]
+    assert len(reads) == 1 and len(reads[0]) == len(asked) == 16
+    pairs = list(zip(asked, reads[0], strict=True))
+    assert summary["valid"]["written_cer"] == pytest.approx(
+        sum(_edit_distance(a, r) for a, r in pairs) / sum(len(a) for a in asked))
+    assert summary["valid"]["written_wer"] == pytest.approx(
+        sum(_edit_distance(a.split(), r.split()) for a, r in pairs)
+        / sum(len(a.split()) for a in asked))
     out = tmp_path / "leg"
     proc = subprocess.run(
         [sys.executable, "-m", "seqgen.legibility", f"--workdir={synth}",
@@ -179,6 +227,58 @@ def test_synthesis_evaluation_and_legibility_read_the_writing_back(run, tmp_path
         [sys.executable, "-m", "seqgen.legibility", f"--workdir={rec_path}",
          f"--recogniser={rec_path}"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0 and "it needs a synthesis run" in proc.stderr
+
+
+class _FakeWriter:
+    """Writes text i as a line whose every row holds i; its stop rule fires
+    on even ids."""
+    meta = {"dataset": "drawn"}
+
+    def __init__(self, texts):
+        self.ids, self.calls = {t: i for i, t in enumerate(texts)}, []
+
+    def write(self, model, texts, bias, key, prime):
+        self.calls.append(list(texts))
+        return {"lines": [np.full((len(t) + 1, 3), self.ids[t], np.float32) for t in texts],
+                "stopped": [self.ids[t] % 2 == 0 for t in texts]}
+
+
+class _FakeReader:
+    """Reads the line of text i as text (i + shift) mod n: shift 0 is a
+    reader that is always right."""
+    meta = {"dataset": "drawn"}
+
+    def __init__(self, texts, shift):
+        self.texts, self.shift = texts, shift
+
+    def read(self, model, lines):
+        return [self.texts[(int(line[0, 0]) + self.shift) % len(self.texts)] for line in lines]
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+def test_legibility_scores_each_line_against_its_own_text(monkeypatch, shift):
+    from seqgen import legibility
+
+    texts = ["to be", "or not to be", "that is", "the question", "whether tis",
+             "nobler in", "the mind"]
+    monkeypatch.setattr(legibility, "BATCH", 3)  # three sampling calls: 3 + 3 + 1 texts
+    writer = _FakeWriter(texts)
+    got = legibility.cell(writer, None, _FakeReader(texts, shift), None, texts, 1.0, None, 0)
+    assert writer.calls == [texts[:3], texts[3:6], texts[6:]]
+    read = [texts[(i + shift) % len(texts)] for i in range(len(texts))]
+    per_line = [_edit_distance(t, r) / len(t) for t, r in zip(texts, read, strict=True)]
+    cer = sum(_edit_distance(t, r) for t, r in zip(texts, read, strict=True)) / sum(
+        len(t) for t in texts)
+    wer = sum(_edit_distance(t.split(), r.split()) for t, r in zip(texts, read, strict=True)) \
+        / sum(len(t.split()) for t in texts)
+    assert got["cer"] == pytest.approx(cer) and got["wer"] == pytest.approx(wer)
+    assert got["per_line_cer"] == pytest.approx(per_line)
+    assert got["pairs"] == list(zip(texts, read, strict=True))
+    assert got["stop_rate"] == pytest.approx(4 / 7)  # ids 0, 2, 4, 6
+    if shift == 0:
+        assert got["cer"] == 0 and got["wer"] == 0
+    else:  # each line read as another text: most characters wrong
+        assert got["cer"] > 0.5 and got["wer"] == 1
 
 
 def test_held_out_writers_leave_training_only():

@@ -19,14 +19,42 @@ def readme_commands():
     return re.findall(r"```bash\n(.*?)\n```", quick, re.S)
 
 
-def test_quickstart_commands_and_ci_runs_both_test_commands_verbatim():
-    train_cmd, write_cmds, test_cmd, slow_cmd = readme_commands()
+def test_quickstart_commands_and_ci_runs_the_test_commands_verbatim():
+    train_cmd, write_cmds, test_cmd, slow_cmd, peers_cmd = readme_commands()
     assert "python -m seqgen.main --config=configs/default.py --workdir=" in train_cmd
     # Handwriting needs no training: the shipped writer (seqgen/pretrained).
     assert "python -m seqgen.write" in write_cmds and "--workdir" not in write_cmds
     assert "-m slow" in slow_cmd and "-m slow" not in test_cmd
-    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
-    assert test_cmd in ci_lines and slow_cmd in ci_lines
+    assert "-m peers" in peers_cmd and "[bench]" in peers_cmd and "-m peers" not in test_cmd
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert test_cmd in ci_lines and slow_cmd in ci_lines and peers_cmd in ci_lines
+    # CI runs the peers only where torch installs, and goes on where it does not.
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "if pip install -q torch==" in ci and "could not install torch" in ci
+
+
+def test_default_run_deselects_slow_and_peers_and_each_command_selects_only_its_own():
+    """Each mark's tests run under exactly one command: the default run skips
+    neither kind (a deselected test is not a skip), `-m slow` takes no peers
+    test (it would skip where torch is missing) and `-m peers` no slow one."""
+    import tomllib
+    opts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert "-m 'not slow and not peers'" in opts["addopts"]
+    assert {m.split(":")[0] for m in opts["markers"]} == {"slow", "peers"}
+    marked = {"slow": set(), "peers": set()}
+    for path in sorted((ROOT / "tests").glob("*_test.py")):
+        text = path.read_text()
+        for mark in marked:
+            if re.search(rf"pytest\.mark\.{mark}\b", text):
+                marked[mark].add(path.name)
+        # torch is not in the test extra: a module that needs it must be all
+        # peers, and must not importorskip it at the top (a module skipped
+        # while collected is reported skipped, deselected or not).
+        if re.search(r"^\s*import torch\b", text, re.M):
+            assert re.search(r"^pytestmark = \[pytest\.mark\.peers\b", text, re.M), path.name
+        assert not re.search(r"^\w+ = pytest\.importorskip\(.torch.\)", text, re.M), path.name
+    assert marked["peers"] and marked["slow"]
+    assert not marked["slow"] & marked["peers"], marked["slow"] & marked["peers"]
 
 
 def load(path):

@@ -27,11 +27,59 @@ def workdir(tmp_path_factory):
 
 def test_evaluation_writes_validation_texts_and_plots(workdir):
     path, summary = workdir
-    assert 0.0 <= summary["valid"]["alignment_rate"] <= 1.0
+    # A line is aligned only where the stop rule fired, and the rate is a
+    # share of the validation lines written.
+    rate, stops = summary["valid"]["alignment_rate"], summary["valid"]["stop_rate"]
+    assert rate <= stops
+    assert rate * 16 == pytest.approx(round(rate * 16))  # the smoke data's 16 lines
     samples = path / "samples"
     for name in ("step_0000006.svg", "step_0000006.png", "alignment_step_0000006.png",
                  "kappa_step_0000006.png"):
         assert (samples / name).exists(), name
+
+
+def test_alignment_rate_counts_lines_whose_window_ran_monotonically_to_the_end(
+        workdir, tmp_path, monkeypatch):
+    """The sampler is replaced by one whose outputs are known: line b's
+    window centre (mean kappa) rises to a share of its text's length, in
+    five patterns of which two are aligned (stopped, monotonic, at least 90%
+    of the way); the evaluation's alignment_rate must count exactly those."""
+    import jax
+    import numpy as np
+
+    from seqgen.kinds import synthesis
+    from seqgen.trained import load_trained
+
+    path, _ = workdir
+    kind, model, _, _ = load_trained(str(path))
+    kind.load_data()
+    L, K = 20, 2
+    #           (stopped, monotonic, share of the text reached)
+    patterns = [(True, True, 1.0), (False, True, 1.0), (True, False, 1.0),
+                (True, True, 0.5), (True, True, 0.95)]
+
+    def fake_write_strokes(model, start, chars_BxU, mask_BxU, **kw):
+        B, U = chars_BxU.shape
+        u_B = np.asarray(mask_BxU).sum(1)
+        kappa = np.zeros((B, L, K), np.float32)
+        for b in range(B):
+            stopped, monotonic, share = patterns[b % 5]
+            centre = np.linspace(0, share * u_B[b], L)
+            if not monotonic:
+                centre[L // 2] = centre[L // 2 - 1] - 1.0
+            kappa[b] = centre[:, None]
+        rng = np.random.default_rng(0)
+        return {"strokes_BxLx3": rng.normal(size=(B, L, 3)).astype(np.float32),
+                "length_B": np.full(B, L), "kappa_BxLxK": kappa,
+                "stopped_B": np.array([patterns[b % 5][0] for b in range(B)]),
+                "phi_BxLxU": np.full((B, L, U + 1), 1.0 / (U + 1), np.float32)}
+
+    monkeypatch.setattr(synthesis.generate, "write_strokes", fake_write_strokes)
+    out = kind.write_samples(model, str(tmp_path), 6, jax.random.key(0))
+    n = len([t for t in kind.splits.valid.texts[:synthesis.ALIGN_LINES] if t.strip()])
+    assert out["alignment_rate"] == pytest.approx(
+        sum(patterns[b % 5] in (patterns[0], patterns[4]) for b in range(n)) / n)
+    assert out["stop_rate"] == pytest.approx(sum(patterns[b % 5][0] for b in range(n)) / n)
 
 
 def test_evaluation_pictures_are_in_tensorboard(workdir, event_images):

@@ -224,9 +224,23 @@ def test_no_config_trains_or_tunes_on_a_reserved_font():
 
 
 def test_reserved_fonts_can_be_drawn_for_the_independent_check():
-    for font in fonts.RESERVED_FONTS:
-        line = drawn.draw_line("To be, or not", font, np.random.default_rng(0), 12.0)
-        assert 80 < len(line) < 260
+    # Each font's own file: the pen lifts once per subpath ('M') of the
+    # glyphs of the text (these fonts print, no joins), so a font that fell
+    # back to another or dropped letters shows; and no two draw alike.
+    files = {"ems_felix": "EMSFelix.svg", "ems_readability": "EMSReadability.svg",
+             "ems_readability_italic": "EMSReadabilityItalic.svg"}
+    assert set(fonts.RESERVED_FONTS) == set(files)
+    text, drawn_by = "To be, or not", {}
+    for font, name in files.items():
+        svg = (REPO / "seqgen" / "third_party" / "fonts" / name).read_text()
+        paths = dict(re.findall(r'<glyph unicode="([^"]+)"[^>]*?d="([^"]*)"', svg))
+        subpaths = sum(paths.get(c, "").count("M") for c in text)
+        for seed in range(2):
+            line = drawn.draw_line(text, font, np.random.default_rng(seed), 12.0)
+            assert len(line_to_strokes(line)) == subpaths, (font, seed)
+        drawn_by[font] = to_absolute(drawn.draw_line(text, font, np.random.default_rng(0), 12.0))
+    for a, b in [("ems_felix", "ems_readability"), ("ems_readability", "ems_readability_italic")]:
+        assert drawn_by[a].shape != drawn_by[b].shape or not np.allclose(drawn_by[a], drawn_by[b])
 
 
 def test_bad_writer_settings_are_one_line_errors():

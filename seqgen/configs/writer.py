@@ -5,12 +5,12 @@ writers, the model seqgen ships (seqgen/pretrained/writer).
   python -m seqgen.write --workdir=/tmp/seqgen/writer --text="To be, or not" --out=page.svg
 
 Expected on a 2-core CPU: 4,000 steps in about 90 minutes alone (1.3 s a
-step; measured: 108 min with other runs sharing the cores), validation
--2.38 nats per point; written and read back by the shipped recogniser
-(`seqgen.legibility`, 200 test texts): CER 23.5% / WER 56.1% unprimed at
-bias 1, 27.5% at bias 0.5, 19.0% at bias 2; the stop rule fired on every
-line. CER against training time (50 texts, bias 1): 87% at 20 min, 55% at
-52 min, 30% at 76 min, 20% at 108 min, still falling (README).
+step; measured: 108 min with other runs sharing the cores). The shipped
+writer is this run: its validation likelihood and its legibility (written
+and read back by the shipped recogniser, `seqgen.legibility`) are on its
+card (seqgen/pretrained/writer/MODEL_CARD.md). CER against training time
+(50 texts, bias 1): 87% at 20 min, 55% at 52 min, 30% at 76 min, 20% at
+108 min, still falling (README).
 
 The network learns to write Shakespeare lines drawn by 300 writers (seven
 single-line fonts, each writer with its own slant, width, spacing, size,

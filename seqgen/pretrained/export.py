@@ -7,9 +7,12 @@ Copies one checkpoint's params and meta (no optimizer state: a third of the
 size) to <dest>/<name>/checkpoints/<step>/, replacing what the folder held.
 For a synthesis run it also writes styles/: the first line of each
 validation writer (writers it never trained on), named <font>-<k>, to prime
-with by name; and check.json, the metrics of a few validation batches that
-`python -m seqgen.pretrained.check` compares with. MODEL_CARD.md is
-written by hand from the measured numbers; an existing one is kept.
+with by name; and check.json, the small fixed figures that
+`python -m seqgen.pretrained.check` compares with (the metrics of two
+validation batches; a writer's read-back CER by the shipped recogniser).
+MODEL_CARD.md is written by hand from the measured numbers, with its
+headline numbers and check.json's figures in its JSON block (see the
+shipped cards); an existing one is kept.
 """
 
 from __future__ import annotations

@@ -1,0 +1,65 @@
+"""The README's page by the shipped writer, and the recogniser's CER / WER on it.
+
+  python -m tools.writer_page                      # docs/writer_page.png, prints CER / WER
+  python -m tools.writer_page --seed=1 --out=page.png
+
+Writes docs/page_text.txt (ten lines never used in any tuning) one line per
+line, unprimed, at bias 1, with a fixed seed (seqgen.write), then reads the
+strokes back with the shipped recogniser (seqgen.read, which prints each
+line read and the page's CER and WER). Only the PNG is kept; the SVG and the
+strokes go to a temporary folder. The same seed on the same JAX version and
+CPU gives the same page. A docs tool, run from a clone.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from absl import app, flags
+
+from seqgen import flag_checks as fc
+
+FLAGS = flags.FLAGS
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def _define_flags() -> None:
+    flags.DEFINE_string("text_file", str(ROOT / "docs" / "page_text.txt"),
+                        "The page's text, one written line per line.")
+    flags.DEFINE_float("bias", 1.0, "Sampling bias (Graves eq. 61).")
+    flags.DEFINE_integer("seed", 0, "Sampling seed.")
+    flags.DEFINE_string("out", str(ROOT / "docs" / "writer_page.png"), "The page, PNG.")
+
+
+RULES = {
+    "text_file": fc.existing_file(),
+    "bias": fc.between(0.0, 100.0, "Graves' sampling bias"),
+    "seed": fc.at_least(0),
+    "out": fc.out_file(".png"),
+}
+
+
+def main(argv):
+    del argv
+    fc.check_or_exit(RULES, FLAGS.flag_values_dict())
+    text = pathlib.Path(FLAGS.text_file).read_text(encoding="utf-8").strip()
+    longest = max(len(line) for line in text.splitlines())
+    with tempfile.TemporaryDirectory() as tmp:
+        page = pathlib.Path(tmp) / "page.svg"
+        # --wrap at the longest line: every line of the file stays one written line.
+        subprocess.run([sys.executable, "-m", "seqgen.write", f"--text={text}",
+                        f"--bias={FLAGS.bias}", f"--seed={FLAGS.seed}",
+                        f"--wrap={longest}", f"--out={page}"], check=True)
+        shutil.copyfile(page.with_suffix(".png"), FLAGS.out)
+        print(f"wrote {FLAGS.out}")
+        subprocess.run([sys.executable, "-m", "seqgen.read",
+                        f"--strokes={page.with_suffix('.npz')}"], check=True)
+
+
+if __name__ == "__main__":
+    _define_flags()
+    app.run(main, flags_parser=fc.parse_absl_flags)
