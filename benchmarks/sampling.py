@@ -52,6 +52,8 @@ def _define_flags() -> None:
     flags.DEFINE_bool("compare", True, "Time the PyTorch step loop (if installed).")
     flags.DEFINE_bool("gemm_bound", True, "Time the matmuls of a batched step: the "
                       "fastest possible step (benchmarks/sampling_bound.py).")
+    flags.DEFINE_bool("compiled_peers", True, "Also time each PyTorch step loop with its step "
+                      "under torch.compile (checked against eager first); the faster is the peer.")
     flags.DEFINE_integer("threads", 0, "Threads for XLA and torch (0 = library defaults).")
     flags.DEFINE_integer("repeats", 3, "Timed calls per figure (median reported).")
     flags.DEFINE_string("json_out", "", "Also write the result here as JSON.")
@@ -131,7 +133,7 @@ def run(*, layers: int = 2, hidden: int = 512, vocab: int = 205, length: int = 1
         handwriting: bool = True,
         hw_layers: int = 3, hw_hidden: int = 400, points: int = 700, chars: int = 40,
         alphabet: int = 80, compare: bool = True, gemm_bound: bool = True, threads: int = 0,
-        repeats: int = 3) -> dict:
+        repeats: int = 3, compiled_peers: bool = False) -> dict:
     from benchmarks import torch_handwriting, torch_lstm
 
     def add_peer(row: dict, per_call: int, p: dict) -> None:
@@ -165,7 +167,7 @@ def run(*, layers: int = 2, hidden: int = 512, vocab: int = 205, length: int = 1
         if peers:
             add_peer(row, b * length, torch_lstm.sample_time(
                 layers=layers, hidden=hidden, batch=b, vocab=vocab, length=length,
-                threads=threads, repeats=repeats))
+                threads=threads, repeats=repeats, compiled=compiled_peers))
         add_bound(row, sampling_bound.text_gemms, length, layers=layers, hidden=hidden,
                   vocab=vocab)
         rows.append(row)
@@ -176,7 +178,7 @@ def run(*, layers: int = 2, hidden: int = 512, vocab: int = 205, length: int = 1
         if peers:
             add_peer(row, b * points, torch_handwriting.prediction_sample_time(
                 layers=hw_layers, hidden=hw_hidden, points=points, threads=threads,
-                repeats=repeats, batch=b))
+                repeats=repeats, batch=b, compiled=compiled_peers))
         add_bound(row, sampling_bound.handwriting_gemms, points, layers=hw_layers,
                   hidden=hw_hidden)
         rows.append(row)
@@ -186,13 +188,32 @@ def run(*, layers: int = 2, hidden: int = 512, vocab: int = 205, length: int = 1
         if peers:
             add_peer(row, b * points, torch_handwriting.synthesis_sample_time(
                 layers=hw_layers, hidden=hw_hidden, points=points, chars=chars,
-                alphabet=alphabet, threads=threads, repeats=repeats, batch=b))
+                alphabet=alphabet, threads=threads, repeats=repeats, batch=b,
+                compiled=compiled_peers))
         add_bound(row, sampling_bound.synthesis_gemms, points, layers=hw_layers,
                   hidden=hw_hidden, alphabet=alphabet)
         rows.append(row)
     return {"benchmark": "sampling", "length": length, "points": points,
-            "threads": timing.threads_note(), "peak_rss_mb": timing.peak_rss_mb(),
+            "threads": timing.threads_note(), "threads_seen": timing.threads_seen(),
+            "peak_rss_mb": timing.peak_rss_mb(),
             "rows": rows}
+
+
+def peer_forms(row: dict) -> str:
+    """Each PyTorch form's rate (the fastest starred), FAILED ones named."""
+    p = row.get("pytorch")
+    if not p or "forms" not in p:
+        return p.get("loop", "") if p else ""
+    per_call = row["pytorch_per_s"] * p["median_s"]
+    best = p.get("form") or p.get("loop")
+    parts = []
+    for name, f in p["forms"].items():
+        if "failed" in f:
+            parts.append(f"{name} FAILED")
+        else:
+            c = f" (compile {f['compile_s']:.0f} s)" if f.get("compile_s") else ""
+            parts.append(f"{'*' if name == best else ''}{name} {per_call / f['median_s']:,.0f}{c}")
+    return "peer: " + "; ".join(parts)
 
 
 def format_table(r: dict) -> str:
@@ -208,7 +229,7 @@ def format_table(r: dict) -> str:
         ratio = f"{row['seqgen_ratio']:8.2f}" if "seqgen_ratio" in row else f"{'-':>8s}"
         lines.append(f"{row['what'] + ' ' + row['units']:28s} {row['batch']:5d} "
                      f"{rate(row, 'seqgen')} {rate(row, 'pytorch')} {ratio} "
-                     f"{row['seqgen']['first_call_s']:10.1f}s")
+                     f"{row['seqgen']['first_call_s']:10.1f}s  {peer_forms(row)}")
     bounds = [sampling_bound.format_bound(row["what"], row["batch"], row["gemm_bound"])
               for row in r["rows"] if "gemm_bound" in row]
     if bounds:
@@ -224,7 +245,7 @@ RULES = {
     "hw_layers": fc.between(1, 1000), "hw_hidden": fc.between(1, 100_000),
     "points": fc.between(1, 10_000_000), "chars": fc.between(1, 100_000),
     "handwriting": fc.anything, "compare": fc.anything, "gemm_bound": fc.anything,
-    "threads": fc.THREADS, "repeats": fc.between(1, 100_000),
+    "threads": fc.THREADS, "repeats": fc.between(1, 100_000), "compiled_peers": fc.anything,
     "json_out": fc.JSON_OUT,
 }
 
@@ -239,7 +260,7 @@ def main(argv):
             handwriting=FLAGS.handwriting, hw_layers=FLAGS.hw_layers,
             hw_hidden=FLAGS.hw_hidden, points=FLAGS.points, chars=FLAGS.chars,
             compare=FLAGS.compare, gemm_bound=FLAGS.gemm_bound, threads=FLAGS.threads,
-            repeats=FLAGS.repeats)
+            repeats=FLAGS.repeats, compiled_peers=FLAGS.compiled_peers)
     print(format_table(r))
     timing.write_json(FLAGS.json_out, r)
 

@@ -24,6 +24,13 @@ nn.LSTM / nnx.RNN layers with Graves' skips and mixture loss
 nn.LSTMCell + soft-window loop then nn.LSTM layers (no Flax peer: the row
 says why). --compare also times seqgen itself with autodiff of its scans in
 place of the hand-written backward (the row "seqgen, autodiff backward").
+--compiled_peers (on by default in the CLI) also times each PyTorch peer
+in the forms a user chasing speed would write (torch.compile, and for
+synthesis torch.jit.script of its loop; benchmarks/compiled_peers.py), each
+checked against the eager peer first; a form that disagrees or raises is a
+FAILED row. "fastest_peer" in the JSON names the fastest PyTorch row, the
+one suite.py's targets use. "threads_seen" records the threads the process
+really ran (XLA's Eigen pool by name), each torch row torch's own counts.
 The handwriting peers are float32 only and, like the text peers, have no
 peepholes; nor do they clip derivatives as seqgen does.
 
@@ -72,6 +79,8 @@ def _define_flags() -> None:
                       "seqgen matmul inputs; bfloat16 also runs the torch peer under autocast.")
     flags.DEFINE_integer("unroll", 1, "lax.scan unroll factor of the recurrence.")
     flags.DEFINE_bool("compare", False, "Also time the PyTorch and Flax peers.")
+    flags.DEFINE_bool("compiled_peers", True, "With --compare, also time the PyTorch peers "
+                      "under torch.compile / torch.jit.script (each checked against eager).")
     flags.DEFINE_integer("threads", 0, "Threads for XLA and torch (0 = library defaults).")
     flags.DEFINE_integer("warmup", 3, "Untimed steps after compilation.")
     flags.DEFINE_integer("repeats", 20, "Timed steps.")
@@ -141,9 +150,23 @@ def summarise(name: str, t: dict, *, symbols: int, step_flop: int | None, peak_g
 _NO_TORCH = "torch not installed (pip install -e .[bench], CPU wheel)"
 
 
+def form_row(summary, form: dict, name: str, note: str = "") -> dict:
+    """One PyTorch form's row: timed, or FAILED with why (never dropped)."""
+    extra = {"interop_threads": form.get("interop_threads"),
+             "form": None if form["form"] == "eager" else form["form"],
+             "compile_s": form.get("compile_s"), "max_rel_diff_vs_eager": form.get("max_rel_diff")}
+    torch_info = {"version": form["version"], "threads": form["threads"],
+                  **{k: v for k, v in extra.items() if v is not None}}
+    if "failed" in form:
+        return {"impl": name, "failed": form["failed"], "torch": torch_info}
+    row = {**summary(name, form), "torch": torch_info}
+    return {**row, "note": note} if note else row
+
+
 def text_peers(kind, batch_np: dict, summary, *, threads: int, warmup: int,
-               repeats: int) -> list[dict]:
-    """PyTorch nn.LSTM (cuDNN-style fused, eager) and Flax nnx.RNN(OptimizedLSTMCell)."""
+               repeats: int, compiled: bool = False) -> list[dict]:
+    """PyTorch nn.LSTM (cuDNN-style fused; eager and, compiled=True, its loss
+    under torch.compile) and Flax nnx.RNN(OptimizedLSTMCell)."""
     from benchmarks import flax_lstm, torch_lstm
 
     m = kind.config.model
@@ -154,9 +177,10 @@ def text_peers(kind, batch_np: dict, summary, *, threads: int, warmup: int,
     rows = []
     name = "pytorch nn.LSTM" + (" bf16 autocast" if bf16 else "")
     if torch_lstm.available():
-        t = torch_lstm.train_step_time(**shape, threads=threads, bf16=bf16)
-        rows.append({**summary(name, t),
-                     "torch": {"version": t["version"], "threads": t["threads"]}})
+        forms = torch_lstm.train_forms(**shape, threads=threads, bf16=bf16) if compiled else [
+            {"form": "eager", **torch_lstm.train_step_time(**shape, threads=threads, bf16=bf16)}]
+        rows += [form_row(summary, f, name if f["form"] == "eager" else
+                          f"{name} {f['form']}") for f in forms]
     else:
         rows.append({"impl": name, "skipped": _NO_TORCH})
     rows.append(summary("flax nnx.RNN(OptimizedLSTMCell)", flax_lstm.train_step_time(**shape)))
@@ -164,8 +188,8 @@ def text_peers(kind, batch_np: dict, summary, *, threads: int, warmup: int,
 
 
 def _handwriting_peers(kind, batch_np: dict, summary, *, torch_name: str, note: str,
-                       torch_time, flax_row, threads: int, warmup: int, repeats: int
-                       ) -> list[dict]:
+                       torch_time, flax_row, threads: int, warmup: int, repeats: int,
+                       compiled: bool = False) -> list[dict]:
     """The PyTorch and Flax peers of prediction or synthesis, fp32 only."""
     from benchmarks import torch_lstm
 
@@ -178,9 +202,9 @@ def _handwriting_peers(kind, batch_np: dict, summary, *, torch_name: str, note: 
           "repeats": repeats, "skip": m.skip}
     rows = []
     if torch_lstm.available():
-        t = torch_time(batch_np, **kw)
-        rows.append({**summary(torch_name, t), "note": note,
-                     "torch": {"version": t["version"], "threads": t["threads"]}})
+        rows += [form_row(summary, f, torch_name if f["form"] == "eager" else
+                          f"{torch_name} {f['form']}", note)
+                 for f in torch_time(batch_np, **kw, compiled=compiled)]
     else:
         rows.append({"impl": torch_name, "skipped": _NO_TORCH})
     rows.append(flax_row(flax_name, kw))
@@ -193,14 +217,14 @@ def handwriting_peers(kind, batch_np: dict, summary, **opts) -> list[dict]:
 
     def torch_time(b, **kw):
         from benchmarks import torch_handwriting_train as peer
-        return peer.prediction_train_step_time(b, **kw)
+        return peer.prediction_train_forms(b, **kw)
 
     def flax_row(name, kw):
         return summary(name, flax_handwriting.prediction_train_step_time(
             batch_np, layers=kw["layers"], hidden=kw["hidden"], warmup=kw["warmup"],
             repeats=kw["repeats"], skip=kw["skip"]))
 
-    # Names fit format_table's 34-character column; the JSON note says more.
+    # Names fit format_table's 48-character column; the JSON note says more.
     return _handwriting_peers(
         kind, batch_np, summary, torch_time=torch_time, flax_row=flax_row,
         torch_name=f"pytorch nn.LSTM x{kind.config.model.num_layers} (no peepholes)",
@@ -214,7 +238,7 @@ def synthesis_peers(kind, batch_np: dict, summary, **opts) -> list[dict]:
 
     def torch_time(b, **kw):
         from benchmarks import torch_handwriting_train as peer
-        return peer.synthesis_train_step_time(b, alphabet=kind.alphabet.size, **kw)
+        return peer.synthesis_train_forms(b, alphabet=kind.alphabet.size, **kw)
 
     return _handwriting_peers(
         kind, batch_np, summary, torch_time=torch_time,
@@ -232,7 +256,7 @@ def run(*, model: str = "text", layers: int = 0, hidden: int = 0, batch: int = 3
         seq: int = 0, vocab: int = 205, chars: int = 40, alphabet: int = 80,
         skip: bool | None = None, matmul_dtype: str = "float32", unroll: int = 1,
         compare: bool = False, threads: int = 0, warmup: int = 3, repeats: int = 20,
-        gemm_size: int = 2048, config=None) -> dict:
+        gemm_size: int = 2048, config=None, compiled_peers: bool = False) -> dict:
     """Measure everything the CLI prints; returns the JSON record. `model` is
     a kind (any config.kind); `config` (a config file's) overrides it and the
     shape arguments but the example sizes (vocab, chars, alphabet)."""
@@ -265,7 +289,7 @@ def run(*, model: str = "text", layers: int = 0, hidden: int = 0, batch: int = 3
             kinds.make_example(ref, **sizes), batch_np, warmup=warmup, repeats=repeats)))
         peers = PEERS.get(config.kind)
         rows += peers(kind, batch_np, summary, threads=threads, warmup=warmup,
-                      repeats=repeats) if peers else [
+                      repeats=repeats, compiled=compiled_peers) if peers else [
             {"impl": "peers", "skipped": f"no peers for kind {config.kind!r}"}]
     peak_after = gemm.gemm_gflops(gemm_size, gemm_size, gemm_size)
     if peak_after["gflops_best"] > peak["gflops_best"]:
@@ -288,6 +312,7 @@ def run(*, model: str = "text", layers: int = 0, hidden: int = 0, batch: int = 3
         "gemm_peak_gflops": peak["gflops_best"], "gemm_shape": peak["shape"],
         "gemm_gflops_before_after": peaks,
         "devices": ours["devices"], "threads": timing.threads_note(),
+        "threads_seen": timing.threads_seen(), "fastest_peer": fastest_peer(rows),
         "peak_rss_mb": timing.peak_rss_mb(), "rows": rows,
         "note": "peak_rss_mb is the whole process's peak RSS (all implementations run)",
     }
@@ -298,22 +323,35 @@ def format_table(r: dict) -> str:
     head = (f"{r['model']} {r['layers']}x{r['hidden']} B={r['batch']} T={r['seq']} "
             f"{r['matmul_dtype']}: {gflop} GFLOP/step, GEMM peak "
             f"{r['gemm_peak_gflops']:.0f} GFLOP/s, peak RSS {r['peak_rss_mb']:.0f} MiB")
-    lines = [head, f"{'implementation':34s} {'step ms (p10-p90)':>22s} "
+    lines = [head, f"{'implementation':48s} {'step ms (p10-p90)':>22s} "
              f"{r['units'] + '/s':>10s} {'GFLOP/s':>8s} {'of peak':>8s} {'compile':>8s} "
              f"{'seqgen x':>8s}"]
     for row in r["rows"]:
         if "skipped" in row:
-            lines.append(f"{row['impl']:34s} skipped: {row['skipped']}")
+            lines.append(f"{row['impl']:48s} skipped: {row['skipped']}")
+            continue
+        if "failed" in row:
+            lines.append(f"{row['impl']:48s} FAILED: {row['failed']}")
             continue
         spread = f"{row['step_ms_median']:.1f} ({row['step_ms_p10']:.1f}-" \
                  f"{row['step_ms_p90']:.1f})"
         comp = "-" if row["compile_s"] is None else f"{row['compile_s']:.1f} s"
         gf, of_peak = ("-", "-") if row["gflops"] is None else (
             f"{row['gflops']:.1f}", f"{row['fraction_of_peak']:.0%}")
-        lines.append(f"{row['impl']:34s} {spread:>22s} {row['symbols_per_s']:10,.0f} "
+        if comp == "-" and (row.get("torch") or {}).get("compile_s"):
+            comp = f"{row['torch']['compile_s']:.1f} s"  # the compiled form's first call
+        lines.append(f"{row['impl']:48s} {spread:>22s} {row['symbols_per_s']:10,.0f} "
                      f"{gf:>8s} {of_peak:>8s} {comp:>8s} "
                      f"{row['seqgen_ratio']:8.2f}")
+    if r.get("fastest_peer"):
+        lines.append(f"fastest PyTorch peer: {r['fastest_peer']}")
     return "\n".join(lines)
+
+
+def fastest_peer(rows: list[dict]) -> str | None:
+    """The PyTorch row with the most symbols/s (the one the targets use)."""
+    timed = [r for r in rows if r["impl"].startswith("pytorch") and "symbols_per_s" in r]
+    return max(timed, key=lambda r: r["symbols_per_s"])["impl"] if timed else None
 
 
 # Every flag's check (seqgen/flag_checks.py).
@@ -331,6 +369,7 @@ RULES = {
     "matmul_dtype": fc.one_of("float32", "bfloat16"),
     "unroll": fc.between(1, 10_000),
     "compare": fc.anything,
+    "compiled_peers": fc.anything,
     "threads": fc.THREADS,
     "warmup": fc.between(0, 100_000),
     "repeats": fc.between(1, 100_000),
@@ -347,7 +386,8 @@ def main(argv):
             seq=FLAGS.seq, vocab=FLAGS.vocab, chars=FLAGS.chars, alphabet=FLAGS.alphabet,
             skip=FLAGS.skip, matmul_dtype=FLAGS.matmul_dtype, unroll=FLAGS.unroll,
             compare=FLAGS.compare, threads=FLAGS.threads, warmup=FLAGS.warmup,
-            repeats=FLAGS.repeats, gemm_size=FLAGS.gemm_size, config=FLAGS.config)
+            repeats=FLAGS.repeats, gemm_size=FLAGS.gemm_size, config=FLAGS.config,
+            compiled_peers=FLAGS.compiled_peers)
     if FLAGS.config is not None:
         r["config"] = os.environ.get("BENCH_NAME",
                                      config_flags.get_config_filename(FLAGS["config"]))

@@ -45,6 +45,22 @@ def threads_note() -> dict:
             "omp_num_threads": os.environ.get("OMP_NUM_THREADS", "")}
 
 
+def threads_seen() -> dict:
+    """The threads this process really has, by name (Linux /proc), after the
+    work ran: XLA:CPU's Eigen pool shows as "tf_XLAEigen", torch's OpenMP
+    workers as "python" (their count is torch.get_num_threads(), which the
+    peers record). What the environment asked for is threads_note()."""
+    names: dict[str, int] = {}
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                name = f.read().strip()
+            names[name] = names.get(name, 0) + 1
+    except OSError:
+        return {}
+    return {"by_name": names, "xla_eigen": sum(v for k, v in names.items() if "XLAEigen" in k)}
+
+
 def one_device_xla_flags(xla_flags: str) -> str:
     """XLA_FLAGS without the tests' fake-device count: a benchmark process
     runs on one device, as a user's does."""

@@ -31,6 +31,7 @@ Y = 6M+1 mixture outputs, K window components, U characters, C alphabet.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
@@ -289,25 +290,74 @@ def _timed(fn, repeats: int, loop: str) -> dict:
             "version": torch.__version__}
 
 
+def _best_form(net, run, step_args, repeats: int, loop: str, compiled: bool) -> dict:
+    """Time run() eager and, with compiled=True, with net.step under
+    torch.compile (the loop stays in Python: compiling it would unroll every
+    point), after checking the compiled step's outputs against the eager
+    step's on step_args; the fastest is the peer figure, every form is kept
+    under "forms" (one that disagrees or raises as "failed", untimed)."""
+    from torch.utils._pytree import tree_leaves
+
+    from benchmarks import compiled_peers as cp
+
+    torch = _torch()
+    forms = {"eager": _timed(run, repeats, loop)}
+    if compiled:
+        eager_step = net.step
+        name = "torch.compile"
+        try:
+            compiled_step = torch.compile(eager_step)
+            with torch.inference_mode():
+                want = tree_leaves(eager_step(*step_args))
+                t0 = time.perf_counter()
+                got = tree_leaves(compiled_step(*step_args))
+                compile_s = time.perf_counter() - t0
+            bad = cp.mismatch(want, got, [f"output {i}" for i in range(len(want))])
+            if bad:
+                forms[name] = {"failed": f"disagrees with the eager step: {bad}"}
+            else:
+                net.step = compiled_step
+                forms[name] = {**_timed(run, repeats, loop + ", step under torch.compile"),
+                               "compile_s": compile_s}
+        except Exception as e:  # noqa: BLE001 - a failing form is reported, not timed
+            forms[name] = {"failed": f"{type(e).__name__}: {str(e)[:300]}"}
+        finally:
+            net.step = eager_step
+    best = min((k for k in forms if "median_s" in forms[k]), key=lambda k: forms[k]["median_s"])
+    return {**forms[best], "form": best, "forms": forms,
+            **cp.torch_threads()}
+
+
+def _random_state(state, gen):
+    torch = _torch()
+    from torch.utils._pytree import tree_map
+    return tree_map(lambda t: torch.rand(t.shape, generator=gen), state)
+
+
 def prediction_sample_time(*, layers: int, hidden: int, points: int, threads: int,
                            repeats: int, mixtures: int = 20, bias: float = 0.5,
-                           batch: int = 1) -> dict:
+                           batch: int = 1, compiled: bool = False) -> dict:
     """Seconds to draw `batch` lines of `points` points, one step at a time,
-    from the prediction network; the peer of sampling.stroke_sampling."""
+    from the prediction network; the peer of sampling.stroke_sampling
+    (compiled=True: also with the step under torch.compile, the faster kept)."""
     torch = _torch()
     if threads > 0:
         torch.set_num_threads(threads)
     gen = torch.Generator().manual_seed(0)
     net = random_prediction(gen, layers=layers, hidden=hidden, mixtures=mixtures)
-    return _timed(lambda: net.sample(batch, points, bias, gen), repeats, "peephole step loop")
+    args = (torch.rand(batch, 3, generator=gen), _random_state(net.init_state(batch), gen))
+    return _best_form(net, lambda: net.sample(batch, points, bias, gen), args, repeats,
+                      "peephole step loop", compiled)
 
 
 def synthesis_sample_time(*, layers: int, hidden: int, points: int, chars: int,
                           alphabet: int, threads: int, repeats: int, mixtures: int = 20,
-                          window: int = 10, bias: float = 0.75, batch: int = 1) -> dict:
+                          window: int = 10, bias: float = 0.75, batch: int = 1,
+                          compiled: bool = False) -> dict:
     """Seconds to write `batch` lines of `chars` characters, all `points` steps
     (no stop rule), with the synthesis network; the peer of
-    sampling.synthesis_sampling (the same random texts)."""
+    sampling.synthesis_sampling (the same random texts; compiled=True: also
+    with the step under torch.compile, the faster kept)."""
     torch = _torch()
     if threads > 0:
         torch.set_num_threads(threads)
@@ -317,5 +367,7 @@ def synthesis_sample_time(*, layers: int, hidden: int, points: int, chars: int,
     rng = np.random.default_rng(0)
     chars_BxU = rng.integers(1, alphabet, (batch, chars))
     mask_BxU = np.ones((batch, chars), np.float32)
-    return _timed(lambda: net.write(chars_BxU, mask_BxU, points, bias, gen), repeats,
-                  "peephole + window step loop")
+    args = (torch.rand(batch, 3, generator=gen), _random_state(net.init_state(batch), gen),
+            net.text(chars_BxU, mask_BxU))
+    return _best_form(net, lambda: net.write(chars_BxU, mask_BxU, points, bias, gen), args,
+                      repeats, "peephole + window step loop", compiled)

@@ -25,6 +25,11 @@ has no derivative clipping (seqgen clips pre-activation and output
 derivatives, Graves' [-10, 10] and [-100, 100]). Weights use PyTorch's
 default initialisation (the k_hat bias of the window starts at log(1/25) as
 seqgen's); the numbers the timed step sees do not change its cost.
+Each peer is also timed in the forms a PyTorch user chasing speed would
+write (benchmarks/compiled_peers.py checks each against the eager form
+before timing it): prediction with its loss under torch.compile;
+synthesis with its per-step function (layer 1 + window) and mixture loss
+under torch.compile, and with its whole time loop under torch.jit.script.
 torch is optional (the `bench` extra): import this module only when
 torch_lstm.available(). `copy_seqgen_weights` loads a peephole-free seqgen model, so the tests can
 check the peers compute seqgen's network and loss.
@@ -43,7 +48,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from benchmarks import timing
+from benchmarks import compiled_peers as cp
 from benchmarks import torch_handwriting as th
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -117,12 +122,25 @@ class SynthesisPeer(nn.Module):
         self.lstms = nn.ModuleList([nn.LSTM(d, H, batch_first=True)
                                     for _ in range(layers - 1)])
         self.head = nn.Linear(H * layers + C if skip else H, 6 * mixtures + 1)
+        self.nll = mixture_nll  # the compiled forms swap in compiled copies
 
-    def forward(self, x_BxTx3, chars_BxU, char_mask_BxU):
-        B, T, _ = x_BxTx3.shape
-        onehot_BxUxC = F.one_hot(chars_BxU.long(), self.alphabet).float()
-        keep_BxU = char_mask_BxU > 0
-        u_U = torch.arange(1, chars_BxU.shape[1] + 1, dtype=torch.float32)
+    def window_step(self, x_Bx3, h_BxH, c_BxH, w_BxC, kappa_BxK, onehot_BxUxC, keep_BxU,
+                    u_U):
+        """One time step of layer 1 and the soft window: the part that must step."""
+        h_BxH, c_BxH = self.cell(torch.cat([x_Bx3, w_BxC], 1), (h_BxH, c_BxH))
+        a_hat, b_hat, k_hat = self.window(h_BxH).chunk(3, 1)
+        kappa_BxK = kappa_BxK + k_hat.exp()
+        d_BxKxU = kappa_BxK[:, :, None] - u_U
+        # exp(a_hat - beta d^2), as window.phi: no inf * 0 when alpha overflows.
+        phi_BxU = (a_hat[:, :, None] - b_hat.exp()[:, :, None] * d_BxKxU.square()
+                   ).exp().sum(1)
+        phi_BxU = torch.where(keep_BxU, phi_BxU, 0.0)
+        w_BxC = torch.bmm(phi_BxU[:, None], onehot_BxUxC)[:, 0]
+        return h_BxH, c_BxH, w_BxC, kappa_BxK
+
+    def window_loop(self, x_BxTx3, onehot_BxUxC, keep_BxU, u_U):
+        """Layer 1 and the window over the sequence: (h1_BxTxH, w_BxTxC)."""
+        B = x_BxTx3.shape[0]
         h_BxH = c_BxH = torch.zeros(B, self.cell.hidden_size)
         w_BxC = torch.zeros(B, self.alphabet)
         kappa_BxK = torch.zeros(B, self.window.out_features // 3)
@@ -130,18 +148,18 @@ class SynthesisPeer(nn.Module):
         # unbind once: indexing x (or anything needing gradients) inside the
         # loop would make the backward pass grow with T^2.
         for x_Bx3 in x_BxTx3.unbind(1):
-            h_BxH, c_BxH = self.cell(torch.cat([x_Bx3, w_BxC], 1), (h_BxH, c_BxH))
-            a_hat, b_hat, k_hat = self.window(h_BxH).chunk(3, 1)
-            kappa_BxK = kappa_BxK + k_hat.exp()
-            d_BxKxU = kappa_BxK[:, :, None] - u_U
-            # exp(a_hat - beta d^2), as window.phi: no inf * 0 when alpha overflows.
-            phi_BxU = (a_hat[:, :, None] - b_hat.exp()[:, :, None] * d_BxKxU.square()
-                       ).exp().sum(1)
-            phi_BxU = torch.where(keep_BxU, phi_BxU, 0.0)
-            w_BxC = torch.bmm(phi_BxU[:, None], onehot_BxUxC)[:, 0]
+            h_BxH, c_BxH, w_BxC, kappa_BxK = self.window_step(
+                x_Bx3, h_BxH, c_BxH, w_BxC, kappa_BxK, onehot_BxUxC, keep_BxU, u_U)
             h1s.append(h_BxH)
             ws.append(w_BxC)
-        hs, w_BxTxC = [torch.stack(h1s, 1)], torch.stack(ws, 1)
+        return torch.stack(h1s, 1), torch.stack(ws, 1)
+
+    def forward(self, x_BxTx3, chars_BxU, char_mask_BxU):
+        onehot_BxUxC = F.one_hot(chars_BxU.long(), self.alphabet).float()
+        keep_BxU = char_mask_BxU > 0
+        u_U = torch.arange(1, chars_BxU.shape[1] + 1, dtype=torch.float32)
+        h1_BxTxH, w_BxTxC = self.window_loop(x_BxTx3, onehot_BxUxC, keep_BxU, u_U)
+        hs = [h1_BxTxH]
         for lstm in self.lstms:
             parts = [x_BxTx3, hs[-1], w_BxTxC] if self.skip else [hs[-1], w_BxTxC]
             hs.append(lstm(torch.cat(parts, -1))[0])
@@ -149,7 +167,7 @@ class SynthesisPeer(nn.Module):
 
     def loss(self, batch: dict):
         y_BxTxY = self(batch["inputs"], batch["chars"], batch["char_mask"])
-        return mixture_nll(y_BxTxY, batch["targets"], batch["mask"])
+        return self.nll(y_BxTxY, batch["targets"], batch["mask"])
 
 
 def tensors(batch_np: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
@@ -173,36 +191,94 @@ def make_train_step(net: nn.Module, batch: dict[str, torch.Tensor], *, lr: float
     return step
 
 
-def _timed(net: nn.Module, batch_np: dict, warmup: int, repeats: int) -> dict:
-    step = make_train_step(net, tensors(batch_np))
-    t = timing.time_calls(step, warmup=warmup, repeats=repeats)
-    return {**t, "threads": torch.get_num_threads(), "version": torch.__version__}
+def scripted_window_loop(x_BxTx3: torch.Tensor, onehot_BxUxC: torch.Tensor,
+                         keep_BxU: torch.Tensor, u_U: torch.Tensor, w_ih: torch.Tensor,
+                         w_hh: torch.Tensor, b_ih: torch.Tensor, b_hh: torch.Tensor,
+                         win_w: torch.Tensor, win_b: torch.Tensor
+                         ) -> tuple[torch.Tensor, torch.Tensor]:
+    """SynthesisPeer.window_loop as one TorchScript function (torch.jit.script
+    of it runs the loop in the graph executor, not in Python)."""
+    B, H = x_BxTx3.shape[0], w_hh.shape[1]
+    h_BxH = torch.zeros(B, H)
+    c_BxH = torch.zeros(B, H)
+    w_BxC = torch.zeros(B, onehot_BxUxC.shape[2])
+    kappa_BxK = torch.zeros(B, win_w.shape[0] // 3)
+    h1s: list[torch.Tensor] = []
+    ws: list[torch.Tensor] = []
+    for x_Bx3 in x_BxTx3.unbind(1):
+        h_BxH, c_BxH = torch.lstm_cell(torch.cat([x_Bx3, w_BxC], 1), [h_BxH, c_BxH],
+                                       w_ih, w_hh, b_ih, b_hh)
+        a_hat, b_hat, k_hat = F.linear(h_BxH, win_w, win_b).chunk(3, 1)
+        kappa_BxK = kappa_BxK + k_hat.exp()
+        d_BxKxU = kappa_BxK[:, :, None] - u_U
+        phi_BxU = (a_hat[:, :, None] - b_hat.exp()[:, :, None] * d_BxKxU.square()
+                   ).exp().sum(1)
+        phi_BxU = torch.where(keep_BxU, phi_BxU, torch.zeros_like(phi_BxU))
+        w_BxC = torch.bmm(phi_BxU[:, None], onehot_BxUxC)[:, 0]
+        h1s.append(h_BxH)
+        ws.append(w_BxC)
+    return torch.stack(h1s, 1), torch.stack(ws, 1)
 
 
-def _seed(threads: int) -> None:
+def _compile_synthesis(net: SynthesisPeer) -> None:
+    # The per-step function, not the 700-step loop (that would unroll), and
+    # the mixture loss; nn.LSTM layers stay oneDNN's fused kernel.
+    net.window_step = torch.compile(net.window_step)
+    net.nll = torch.compile(mixture_nll)
+
+
+def _script_synthesis(net: SynthesisPeer) -> None:
+    loop = torch.jit.script(scripted_window_loop)
+    c, w = net.cell, net.window
+    net.window_loop = lambda x, onehot, keep, u: loop(
+        x, onehot, keep, u, c.weight_ih, c.weight_hh, c.bias_ih, c.bias_hh, w.weight, w.bias)
+
+
+def _compile_loss(net: nn.Module) -> None:
+    # No Python time loop here: the whole loss compiles as one function
+    # (dynamo leaves nn.LSTM to its fused kernel).
+    net.loss = torch.compile(net.loss)
+
+
+SYNTHESIS_FORMS = {cp.EAGER: lambda net: None, "torch.compile": _compile_synthesis,
+                   "jit.script": _script_synthesis}
+PREDICTION_FORMS = {cp.EAGER: lambda net: None, "torch.compile": _compile_loss}
+
+
+def _forms(make_net, forms: dict, batch_np: dict, threads: int, warmup: int, repeats: int,
+           compiled: bool) -> list[dict]:
     if threads > 0:
         torch.set_num_threads(threads)
-    torch.manual_seed(0)
+    forms = forms if compiled else {cp.EAGER: forms[cp.EAGER]}
+    out = cp.time_train_forms(make_net, forms, tensors(batch_np), make_step=make_train_step,
+                              warmup=warmup, repeats=repeats)
+    return [{**r, **cp.torch_threads(), "version": torch.__version__} for r in out]
 
 
-def prediction_train_step_time(batch_np: dict[str, np.ndarray], *, layers: int,
-                               hidden: int, threads: int, warmup: int, repeats: int,
-                               mixtures: int = 20, skip: bool = True) -> dict:
-    """Seconds per Adam step of PredictionPeer on the kind's example batch."""
-    _seed(threads)
-    net = PredictionPeer(layers=layers, hidden=hidden, mixtures=mixtures, skip=skip)
-    return _timed(net, batch_np, warmup, repeats)
+def prediction_train_forms(batch_np: dict[str, np.ndarray], *, layers: int, hidden: int,
+                           threads: int, warmup: int, repeats: int, mixtures: int = 20,
+                           skip: bool = True, compiled: bool = True) -> list[dict]:
+    """Adam steps of PredictionPeer on the kind's example batch, eager and
+    (compiled=True) under torch.compile: one checked, timed record each."""
+    def make_net():
+        torch.manual_seed(0)
+        return PredictionPeer(layers=layers, hidden=hidden, mixtures=mixtures, skip=skip)
+
+    return _forms(make_net, PREDICTION_FORMS, batch_np, threads, warmup, repeats, compiled)
 
 
-def synthesis_train_step_time(batch_np: dict[str, np.ndarray], *, layers: int, hidden: int,
-                              alphabet: int, threads: int, warmup: int, repeats: int,
-                              mixtures: int = 20, window: int = 10, skip: bool = True
-                              ) -> dict:
-    """Seconds per Adam step of SynthesisPeer on the kind's example batch."""
-    _seed(threads)
-    net = SynthesisPeer(layers=layers, hidden=hidden, mixtures=mixtures, window=window,
-                        alphabet=alphabet, skip=skip)
-    return _timed(net, batch_np, warmup, repeats)
+def synthesis_train_forms(batch_np: dict[str, np.ndarray], *, layers: int, hidden: int,
+                          alphabet: int, threads: int, warmup: int, repeats: int,
+                          mixtures: int = 20, window: int = 10, skip: bool = True,
+                          compiled: bool = True) -> list[dict]:
+    """Adam steps of SynthesisPeer, eager and (compiled=True) with its step
+    under torch.compile and its loop under torch.jit.script."""
+    def make_net():
+        torch.manual_seed(0)
+        return SynthesisPeer(layers=layers, hidden=hidden, mixtures=mixtures, window=window,
+                             alphabet=alphabet, skip=skip)
+
+    return _forms(make_net, SYNTHESIS_FORMS, batch_np, threads, warmup, repeats, compiled)
 
 
 # -- seqgen weights in (tests) -------------------------------------------------

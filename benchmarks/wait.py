@@ -21,8 +21,8 @@ bare `python -c pass` / `import jax` / first JAX array processes show what
 of the start is Python's and JAX's own. Medians and p10-p90 spreads over
 --repeats. Last, two writers start at once on one empty cache (the cache
 is shared by every command): both must succeed and write identical
-strokes. Targets (issue 21, 2 cores): a 10-line page in <= 10 s cold and
-<= 3 s warm.
+strokes. Targets (2 cores): a 10-line page in <= 10 s cold and <= 3 s warm; one
+line warm <= 1.5 s, the server's target (benchmarks/serve.py).
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ PAGE = "\n".join(serve.PAGE.split("\n") + [  # 10 lines of about 40 characters
     "shocks that flesh is heir to: tis a", "consummation devoutly to be wished. To",
     "die, to sleep; to sleep, perchance to"])
 TEXTS = {"line": LINE, "page": PAGE}
-TARGETS = {"page_cold_s": 10.0, "page_warm_s": 3.0}
+# The warm line's target is the server's own (benchmarks/serve.py), one value.
+TARGETS = {"page_cold_s": 10.0, "page_warm_s": 3.0, "line_warm_s": serve.TARGETS["line"]}
 BARE = {"python": "pass", "import jax": "import jax",
         "jax first array": "import jax; jax.numpy.zeros(1).block_until_ready()"}
 PHASES = ("start", "restore", "compile", "sample", "render", "other", "exit")
@@ -163,7 +164,7 @@ def run(repeats: int, server: bool) -> dict:
     if server:
         timing.cap_xla_threads(0)
         out["warm"] = serve.run(None, repeats, TEXTS,
-                                {"line": TARGETS["page_warm_s"],
+                                {"line": TARGETS["line_warm_s"],
                                  "page": TARGETS["page_warm_s"]})
     return out
 
@@ -192,6 +193,9 @@ def format_table(r: dict) -> str:
     rows.append(f"10-line page cold (empty cache) {page_cold:.2f} s: target <= "
                 f"{TARGETS['page_cold_s']} s: {'met' if page_cold <= 10 else 'NOT met'}")
     if "warm" in r:
+        line_warm = r["warm"]["line"]["median_s"]
+        rows.append(f"one line warm {line_warm:.2f} s: target <= {TARGETS['line_warm_s']} s: "
+                    f"{'met' if line_warm <= TARGETS['line_warm_s'] else 'NOT met'}")
         page_warm = r["warm"]["page"]["median_s"]
         rows.append(f"10-line page warm {page_warm:.2f} s: target <= {TARGETS['page_warm_s']} "
                     f"s: {'met' if page_warm <= 3 else 'NOT met'}; server warm-up "
