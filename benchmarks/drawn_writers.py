@@ -13,7 +13,7 @@ WRITER_FONTS (pen-speed profile, corner rounding, cursive joins). Prints
 seconds, points per character and strokes (pen-downs) per character of each.
 Then draws --sheet_train training writers and --sheet_valid validation
 writers writing --sentence (captioned with writer id, font and cursive or
-print) with seqgen.render.save_lines to --sheet (.png, greyscale).
+print) with seqgen.handwriting.render.save_lines to --sheet (.png, greyscale).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from PIL import Image
 
 from seqgen.data import drawn, writers
 from seqgen.data.fonts import WRITER_FONTS
-from seqgen.render import save_lines
+from seqgen.handwriting.render import save_lines
 
 FLAGS = flags.FLAGS
 SHEET = Path(__file__).resolve().parents[1] / "docs" / "drawn_writers"
@@ -72,7 +72,7 @@ def measure(config: dict) -> dict:
 def contact_sheet(path: str, sentence: str, n_train: int, n_valid: int,
                   seed: int = 0) -> Path:
     """n_train training and n_valid validation writers writing `sentence`:
-    the PNG that seqgen.render.save_lines draws, stored as greyscale (the
+    the PNG that seqgen.handwriting.render.save_lines draws, stored as greyscale (the
     drawing is black on white: the same pixels at ~60% of the bytes)."""
     lines, captions = [], []
     for split, n in (("train", n_train), ("valid", n_valid)):

@@ -20,7 +20,7 @@ from __future__ import annotations
 from absl import app, flags
 
 from benchmarks import timing
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 
 
 def gemm_gflops(m: int, k: int, n: int, *, dtype: str = "float32", repeats: int = 5
@@ -94,7 +94,7 @@ def _define_flags() -> None:
     flags.DEFINE_string("json_out", "", "Also write the result here as JSON.")
 
 
-# Every flag's check (seqgen/flag_checks.py).
+# Every flag's check (seqgen/command/flag_checks.py).
 RULES = {
     "size": fc.between(1, 65_536, "side of the square GEMM"),
     "repeats": fc.between(1, 100_000),

@@ -36,7 +36,7 @@ from absl import app, flags
 
 from benchmarks import serve, timing
 from benchmarks.wait import LINE, PAGE, ROOT
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 
 FLAGS = flags.FLAGS
 

@@ -28,7 +28,7 @@ import numpy as np
 from absl import app, flags
 
 from benchmarks import timing
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 
 FLAGS = flags.FLAGS
 ENWIK8_LIKE_SYMBOLS = 205  # distinct byte values in the real enwik8
@@ -137,7 +137,7 @@ def format_table(r: dict) -> str:
             f"(after load {r['rss_mb']['after_load']:.0f} MiB)")
 
 
-# Every flag's check (seqgen/flag_checks.py).
+# Every flag's check (seqgen/command/flag_checks.py).
 RULES = {
     "bytes": fc.between(10_000, 10**11, "bytes of generated text"),
     "batch": fc.between(1, 65_536),

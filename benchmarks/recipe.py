@@ -58,8 +58,8 @@ import numpy as np
 from absl import app, flags
 
 from benchmarks import timing
-from seqgen import config_files
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
+from seqgen.config import files as config_files
 
 FLAGS = flags.FLAGS
 
@@ -171,7 +171,7 @@ def run_torch(splits, c: ml_collections.ConfigDict, seconds: float, eval_at: int
 
     chars = c.batch_size * c.seq_len
     state, step, at_steps, rates = None, 0, None, []
-    t_window = None  # step 1 (torch's own warm-up) is outside every window
+    t_window, start = None, 0  # step 1 (torch's own warm-up) is outside every window
     while not rates or step * chars / np.median(rates) < seconds:
         b = batcher.batch(step)
         state = reset(state, b["reset"])
@@ -239,7 +239,7 @@ def format_table(r: dict) -> str:
         f"| valid BPC at seqgen's {s['steps']:,} steps | {s['valid_bpc']:.3f} | {at} |"])
 
 
-# Every flag's check (seqgen/flag_checks.py).
+# Every flag's check (seqgen/command/flag_checks.py).
 RULES = {
     "text": fc.optional_file,
     "minutes": fc.between(0.01, 100_000.0, "training minutes of each side"),

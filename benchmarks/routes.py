@@ -17,7 +17,7 @@ from __future__ import annotations
 from absl import app, flags
 
 from benchmarks import timing
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 
 FLAGS = flags.FLAGS
 
@@ -59,7 +59,7 @@ def run(routes: list[str], *, layers: int, hidden: int, batch: int, seq: int,
     return out
 
 
-# Every flag's check (seqgen/flag_checks.py).
+# Every flag's check (seqgen/command/flag_checks.py).
 def _routes(v: str) -> str | None:
     keys = {"backward": ("fused", "autodiff"), "dtype": ("float32", "bfloat16"), "unroll": None}
     for route in [r for r in (v or "").split(";") if r] or [""]:

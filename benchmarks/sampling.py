@@ -3,7 +3,7 @@ a PyTorch step loop of the same model.
 
   python -m benchmarks.sampling --json_out=/tmp/seqgen/bench/sampling.json
 
-seqgen samples with one jitted lax.scan (seqgen/generate.py); each figure is
+seqgen samples with one jitted lax.scan (seqgen/models/generate.py); each figure is
 the median wall time of the whole call after a compile-and-warm-up call,
 so compile time is reported apart. Text: the 2x512 char model (V = 205, no
 skips, as benchmarks/throughput.py) at batch 1 and 64; the peer is the
@@ -32,7 +32,7 @@ import numpy as np
 from absl import app, flags
 
 from benchmarks import sampling_bound, timing
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 
 FLAGS = flags.FLAGS
 
@@ -73,9 +73,8 @@ def text_sampling(*, layers: int, hidden: int, vocab: int, batch: int, length: i
     import jax
     from flax import nnx
 
-    from seqgen import generate
     from seqgen.data.vocab import Vocab
-    from seqgen.models import lstm
+    from seqgen.models import generate, lstm
     from seqgen.models.text import TextModel
 
     model = TextModel(vocab, hidden=hidden, num_layers=layers, skip=False,
@@ -93,8 +92,7 @@ def stroke_sampling(*, layers: int, hidden: int, points: int, num: int, repeats:
     import jax
     from flax import nnx
 
-    from seqgen import generate
-    from seqgen.models import lstm
+    from seqgen.models import generate, lstm
     from seqgen.models.handwriting import PredictionModel
 
     model = PredictionModel(hidden=hidden, num_layers=layers, num_mixtures=20,
@@ -111,8 +109,7 @@ def synthesis_sampling(*, layers: int, hidden: int, points: int, chars: int, num
     import jax
     from flax import nnx
 
-    from seqgen import generate
-    from seqgen.models import lstm
+    from seqgen.models import generate, lstm
     from seqgen.models.synthesis import SynthesisModel
 
     model = SynthesisModel(alphabet_size=alphabet, hidden=hidden, num_layers=layers,
@@ -237,7 +234,7 @@ def format_table(r: dict) -> str:
     return "\n".join(lines)
 
 
-# Every flag's check (seqgen/flag_checks.py).
+# Every flag's check (seqgen/command/flag_checks.py).
 RULES = {
     "layers": fc.between(1, 1000), "hidden": fc.between(1, 100_000),
     "vocab": fc.between(2, 10_000_000), "length": fc.between(1, 10_000_000),

@@ -21,7 +21,7 @@ import urllib.request
 from absl import app, flags
 
 from benchmarks import timing
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 
 FLAGS = flags.FLAGS
 LINE = "Pack my box with five dozen liquor jugs!"  # 40 characters
@@ -53,7 +53,7 @@ def run(workdir: str | None, repeats: int, texts: dict[str, str] | None = None,
     """Warm-up, then each of `texts` (default: the line and the 5-line page)
     timed over HTTP; what format_table prints."""
     from seqgen import pretrained  # noqa: PLC0415
-    from seqgen.trained import load_trained  # noqa: PLC0415
+    from seqgen.kinds import load_trained  # noqa: PLC0415
     from seqgen.web import app as web_app  # noqa: PLC0415
     from seqgen.web import models  # noqa: PLC0415
 

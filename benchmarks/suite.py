@@ -7,9 +7,10 @@
 Expected time: 11 min 7 s for the full suite on a quiet 2-core Intel Xeon
 (AVX-512, no AMX; 2 threads), measured before the compiled PyTorch forms
 were added (they add their compile and steps: text, handwriting, synthesis
-and sampling took 470 s together on an AMD EPYC with them). Measured before the wait, memory, batch-64
-sampling and 3x256 synthesis steps were added: 5 min 55 s on an AMD
-machine, and --quick 9.4 min on one core shared with three other jobs.
+and sampling took 470 s together on an AMD EPYC with them). Measured before
+the wait, memory, batch-64 sampling and 3x256 synthesis steps were added: 5
+min 55 s on an AMD machine, and --quick 9.4 min on one core shared with
+three other jobs.
 
 Runs each benchmark in its own subprocess (so peak RSS and XLA flags are
 its own): the GEMM peak and the recurrent 32x512x2048 product through
@@ -47,7 +48,7 @@ import numpy as np
 from absl import app, flags
 
 from benchmarks import serve, timing, wait
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 
 FLAGS = flags.FLAGS
 WARM_TARGETS_S = {"line": serve.TARGETS["line"], "page": wait.TARGETS["page_warm_s"]}
@@ -258,7 +259,7 @@ def wait_rows(results: dict) -> list[tuple[str, str, str, str]]:
     return out
 
 
-# Every flag's check (seqgen/flag_checks.py).
+# Every flag's check (seqgen/command/flag_checks.py).
 RULES = {
     "threads": fc.THREADS,
     "quick": fc.anything,

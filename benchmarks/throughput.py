@@ -51,8 +51,8 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from benchmarks import flops, timing
-from seqgen import config_files
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
+from seqgen.config import files as config_files
 
 FLAGS = flags.FLAGS
 
@@ -354,9 +354,9 @@ def fastest_peer(rows: list[dict]) -> str | None:
     return max(timed, key=lambda r: r["symbols_per_s"])["impl"] if timed else None
 
 
-# Every flag's check (seqgen/flag_checks.py).
+# Every flag's check (seqgen/command/flag_checks.py).
 RULES = {
-    "config": fc.anything,  # parsed by seqgen/config_files.py as it is read
+    "config": fc.anything,  # parsed by seqgen/config/files.py as it is read
     "model": fc.non_empty("a kind: text, handwriting, synthesis or a dotted module"),
     "layers": fc.between(0, 1000, "0 = the kind's base config"),
     "hidden": fc.between(0, 100_000, "0 = the base config's"),

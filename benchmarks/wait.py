@@ -15,7 +15,7 @@ For one line (40 characters) and a 10-line page (ten lines of about 40):
 - warm: a running server (benchmarks/serve.py: seqgen.serve's app after
   its warm-up), one HTTP request.
 
-Each cold run reports its phases (seqgen/phases.py, $SEQGEN_TIMINGS):
+Each cold run reports its phases (seqgen/command/phases.py, $SEQGEN_TIMINGS):
 start (interpreter and imports), restore, compile, sample, render; and
 bare `python -c pass` / `import jax` / first JAX array processes show what
 of the start is Python's and JAX's own. Medians and p10-p90 spreads over
@@ -39,7 +39,7 @@ import numpy as np
 from absl import app, flags
 
 from benchmarks import serve, timing
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 
 FLAGS = flags.FLAGS
 ROOT = Path(__file__).resolve().parents[1]

@@ -40,9 +40,9 @@ import sys
 from collections.abc import Sequence
 
 from launch import command
-from seqgen import config_files
-from seqgen import flag_checks as fc
-from seqgen.errors import UserError
+from seqgen.command import flag_checks as fc
+from seqgen.command.errors import UserError
+from seqgen.config import files as config_files
 
 
 @dataclasses.dataclass
@@ -217,7 +217,7 @@ def config_file(v: str) -> str | None:
     return None
 
 
-# Every flag's check (seqgen/flag_checks.py); the SLURM time format is checked
+# Every flag's check (seqgen/command/flag_checks.py); the SLURM time format is checked
 # by Resources.check.
 RESOURCE_RULES = {
     "nodes": fc.between(1, 100_000, "nodes of the job"),

@@ -40,9 +40,10 @@ from types import ModuleType
 from typing import Any
 
 from launch import command, slurm
-from seqgen import config_files, console
-from seqgen import flag_checks as fc
-from seqgen.errors import UserError
+from seqgen.command import console
+from seqgen.command import flag_checks as fc
+from seqgen.command.errors import UserError
+from seqgen.config import files as config_files
 
 POLL_S = 1.0  # how often the local runner looks at its children
 
@@ -61,7 +62,7 @@ class Point:
 
 def load_config_module(spec: str) -> tuple[ModuleType, str | None, pathlib.Path]:
     path_s, _, arg = spec.partition(":")
-    try:  # a path, or a shipped config's name (seqgen/config_files.py)
+    try:  # a path, or a shipped config's name (seqgen/config/files.py)
         path = config_files.resolve_path(path_s)
     except UserError as e:
         sys.exit(f"FATAL --config={spec}: {e}")
@@ -116,7 +117,7 @@ def resolve(module: ModuleType, arg: str | None, overrides: dict[str, Any],
             old = node[leaf]
         except (KeyError, AttributeError, TypeError):
             sys.exit(f"FATAL {where}: config has no field {dotted!r}; see the fields in "
-                     "the config file (seqgen/common_config.py, text_config.py, "
+                     "the config file (seqgen/config/common.py, text_config.py, "
                      "handwriting_config.py and tasks/config.py document them)")
         node[leaf] = _coerce(old, value, f"{where} {dotted}")
     return config
@@ -363,7 +364,7 @@ def slurm_array_script(points: list[Point], config: str, cli: Sequence[str],
 
 # ---------------------------------------------------------------------------
 
-# Every flag's check (seqgen/flag_checks.py).
+# Every flag's check (seqgen/command/flag_checks.py).
 RULES = {
     "config": slurm.config_file,
     "workdir": lambda v: None if v == "" else fc.writable_dir(v),

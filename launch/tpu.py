@@ -35,7 +35,7 @@ from collections.abc import Sequence
 
 from launch import command
 from launch.slurm import check_args, config_file, split_overrides
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 
 STEPS = ("create", "install", "mount", "run", "delete")
 REMOTE_DIR = "~/seqgen"  # where the checkout lands on each worker
@@ -100,7 +100,7 @@ def commands(args: argparse.Namespace, overrides: Sequence[str]) -> list[list[st
     return out
 
 
-# Every flag's check (seqgen/flag_checks.py); --steps and --install below.
+# Every flag's check (seqgen/command/flag_checks.py); --steps and --install below.
 RULES = {
     "name": lambda v: None if re.fullmatch(r"[a-z]([-a-z0-9]*[a-z0-9])?", v or "") else
     "use lowercase letters, digits and '-', starting with a letter (a GCE name)",

@@ -34,7 +34,7 @@ from absl import logging
 from flax import nnx
 from jax.experimental import multihost_utils
 
-from seqgen.errors import UserError
+from seqgen.command.errors import UserError
 
 
 def _directory(workdir: str) -> pathlib.Path:

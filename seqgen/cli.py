@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     verb, rest = argv[0], argv[1:]
     if verb == "configs":
-        from seqgen import config_files
+        from seqgen.config import files as config_files
         print("\n".join(config_files.shipped()))
         return
     if verb not in VERBS:

@@ -17,8 +17,9 @@ CER / WER / stop-rule cell per bias) and writes <out>.md, <out>.json and
 what was asked and what was read, and <out>_cer.png: CER against bias, one
 curve a style.
 
-The same read-back runs at every synthesis evaluation when the config
-names a recogniser (config.eval.recogniser): `read_back` below.
+Writing, reading back and scoring are seqgen/handwriting/legibility.py;
+the same read-back runs at every synthesis evaluation when the config
+names a recogniser (config.eval.recogniser).
 
 Dimension letters: none (lists of lines).
 """
@@ -30,26 +31,12 @@ import pathlib
 import sys
 import time
 
-import jax
-import numpy as np
 from absl import app, flags
 
-from seqgen import error_rates, jax_cache
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
+from seqgen.command import jax_cache
 
 FLAGS = flags.FLAGS
-BATCH = 50  # texts written per sampling call (bounds memory; one compile per bucket)
-
-
-def read_back(reader_kind, reader_model, writer_meta: dict, lines: list[np.ndarray],
-              texts: list[str]) -> tuple[error_rates.ErrorCounts, list[tuple[str, str]]]:
-    """Error counts of reading `lines` (raw units of the writer's data) against
-    `texts`, and the (asked, read) pairs. Ink from another dataset than the
-    reader's is first fitted to the reader's size and spacing."""
-    if writer_meta.get("dataset") != reader_kind.meta.get("dataset"):
-        lines = [reader_kind.fit_ink(line) for line in lines]
-    pairs = list(zip(texts, reader_kind.read(reader_model, lines), strict=True))
-    return error_rates.total(pairs), pairs
 
 
 def _define_flags() -> None:
@@ -76,7 +63,7 @@ def _numbers(low: float, what: str, integers: bool = False, empty_ok: bool = Fal
     return rule
 
 
-# Every flag's check (seqgen/flag_checks.py).
+# Every flag's check (seqgen/command/flag_checks.py).
 RULES = {
     "workdir": fc.trained_workdir,
     "recogniser": fc.trained_workdir,
@@ -89,35 +76,15 @@ RULES = {
 }
 
 
-def test_texts(writer, num: int) -> list[str]:
-    """The first `num` test texts the writer's alphabet can write (loads its data)."""
-    writer.load_data()
-    return [t for t in writer.splits.test.texts
-            if t.strip() and not writer.alphabet.unseen(t)][:num]
-
-
-def cell(writer, model, reader, reader_model, texts, bias, prime, seed) -> dict:
-    """`texts` written at `bias` (primed or not) and read back: CER, WER, the
-    stop rule's share, and the lines with their (asked, read) pairs."""
-    lines, stopped = [], []
-    for i in range(0, len(texts), BATCH):
-        w = writer.write(model, texts[i:i + BATCH], bias,
-                         jax.random.fold_in(jax.random.key(seed), i), prime)
-        lines += w["lines"]
-        stopped += [bool(s) for s in w["stopped"]]
-    errors, pairs = read_back(reader, reader_model, writer.meta, lines, texts)
-    per_line = [error_rates.counts(a, r).cer for a, r in pairs]
-    return {"cer": errors.cer, "wer": errors.wer, "stop_rate": float(np.mean(stopped)),
-            "lines": lines, "pairs": pairs, "per_line_cer": per_line}
-
-
 def main(argv):
     del argv
-    from seqgen import render  # noqa: PLC0415 (flags first, then JAX)
-    from seqgen.console import quiet_console  # noqa: PLC0415
-    from seqgen.errors import UserError  # noqa: PLC0415
-    from seqgen.kinds import base  # noqa: PLC0415
-    from seqgen.trained import load_trained  # noqa: PLC0415
+    from seqgen.command.console import quiet_console  # noqa: PLC0415
+    from seqgen.command.errors import UserError  # noqa: PLC0415
+    from seqgen.handwriting import legibility, render  # noqa: PLC0415 (flags first, then JAX)
+    from seqgen.kinds import (
+        base,  # noqa: PLC0415
+        load_trained,  # noqa: PLC0415
+    )
 
     quiet_console()
     jax_cache.enable()  # a second run loads its compiled samplers
@@ -134,7 +101,7 @@ def main(argv):
         if not isinstance(reader, base.Reader):
             raise UserError(f"--recogniser={FLAGS.recogniser} is a {reader.config.kind!r} "
                             "run; it needs a recognition run (configs/recognition.py)")
-        texts = test_texts(writer, FLAGS.num)
+        texts = legibility.test_texts(writer, FLAGS.num)
         primes = [None] + [writer.style_line(i) for i in styles]
     except UserError as e:
         sys.exit(f"FATAL {e}")
@@ -143,17 +110,9 @@ def main(argv):
     for p, prime in enumerate(primes):
         row = "unprimed" if prime is None else f"style {styles[p - 1]}"
         for bias in biases:
-            results[(row, bias)] = cell(writer, model, reader, reader_model, texts, bias,
-                                         prime, FLAGS.seed)
-    rows = list(dict.fromkeys(r for r, _ in results))
-    table = [f"| {len(texts)} test texts, step {step} | "
-             + " | ".join(f"bias {b:g}: CER / WER / stop" for b in biases) + " |",
-             "|---|" + "---|" * len(biases)]
-    for r in rows:
-        table.append(f"| {r} | " + " | ".join(
-            "{cer:.1%} / {wer:.1%} / {stop_rate:.0%}".format(**results[(r, b)])
-            for b in biases) + " |")
-    md = "\n".join(table) + "\n"
+            results[(row, bias)] = legibility.cell(writer, model, reader, reader_model, texts,
+                                                    bias, prime, FLAGS.seed)
+    md = legibility.markdown_table(results, biases, len(texts), step)
     out = pathlib.Path(FLAGS.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text(md)
@@ -171,7 +130,7 @@ def main(argv):
     render.save_lines(out, [x[1] for x in chosen],
                       [f"{r}, bias {b:g}, CER {e:.0%} | asked: {a} | read: {rd}"
                        for e, _, (a, rd), r, b in chosen])
-    from seqgen import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
+    from seqgen.handwriting import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
 
     stem = out.with_suffix("")
     curve = stem.with_name(stem.name + "_cer.png")

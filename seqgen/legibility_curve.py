@@ -21,8 +21,8 @@ import sys
 
 from absl import app, flags
 
-from seqgen import flag_checks as fc
-from seqgen import jax_cache
+from seqgen.command import flag_checks as fc
+from seqgen.command import jax_cache
 
 FLAGS = flags.FLAGS
 THRESHOLD = 0.10
@@ -64,11 +64,14 @@ def commit_seconds(workdir: str, step: int) -> float:
 
 def main(argv):
     del argv
-    from seqgen import legibility, plots  # noqa: PLC0415 (flags first, then JAX)
     from seqgen.checkpoint import Checkpointer  # noqa: PLC0415
-    from seqgen.console import quiet_console  # noqa: PLC0415
-    from seqgen.errors import UserError  # noqa: PLC0415
-    from seqgen.trained import load_trained  # noqa: PLC0415
+    from seqgen.command.console import quiet_console  # noqa: PLC0415
+    from seqgen.command.errors import UserError  # noqa: PLC0415
+    from seqgen.handwriting import (
+        legibility,  # noqa: PLC0415 (flags first, then JAX)
+        plots,
+    )
+    from seqgen.kinds import load_trained  # noqa: PLC0415
 
     quiet_console()
     jax_cache.enable()  # a second run loads its compiled samplers

@@ -15,10 +15,11 @@ import sys
 
 from absl import app, flags, logging
 
-from seqgen import config_files, jax_cache
-from seqgen import flag_checks as fc
-from seqgen.console import quiet_console
-from seqgen.errors import UserError
+from seqgen.command import flag_checks as fc
+from seqgen.command import jax_cache
+from seqgen.command.console import quiet_console
+from seqgen.command.errors import UserError
+from seqgen.config import files as config_files
 
 FLAGS = flags.FLAGS
 config_files.DEFINE_config_file(
@@ -33,8 +34,8 @@ flags.DEFINE_string("jax_cache_dir", jax_cache.default_dir(),
                     "Persistent XLA compilation cache ('' = off).")
 flags.mark_flags_as_required(["config", "workdir"])
 
-# Every flag's check (seqgen/flag_checks.py); --config is checked as it is
-# parsed (seqgen/config_files.py, config_checks.py) and the workdir's
+# Every flag's check (seqgen/command/flag_checks.py); --config is checked as it is
+# parsed (seqgen/config/files.py, config_checks.py) and the workdir's
 # writability by train.py, which names what fails.
 RULES = {
     "config": fc.anything,
@@ -83,7 +84,7 @@ def parse_flags(argv: list[str]) -> list[str]:
         text = str(e).strip()
         if "Traceback" in text:  # config_flags embeds get_config's traceback: keep its verdict
             last = text.splitlines()[-1]  # user errors stand alone, as in main()
-            sys.exit(f"FATAL {re.sub(r'^seqgen[.]errors[.][A-Za-z]+: ', '', last)}")
+            sys.exit(f"FATAL {re.sub(r'^seqgen[.][a-z_.]*errors[.][A-Za-z]+: ', '', last)}")
         sys.exit(f"FATAL flags error: {text}")
     except (AttributeError, KeyError) as e:
         text = str(e)
@@ -97,8 +98,8 @@ def parse_flags(argv: list[str]) -> list[str]:
                    and key.group(1) in a]
         where = culprit[0].split("=")[0] if culprit else "a --config.* override"
         sys.exit(f"FATAL unknown config field in {where}: {text}; see the fields "
-                 "in the config file (seqgen/common_config.py, text_config.py, "
-                 "handwriting_config.py and tasks/config.py document them)")
+                 "in the config file (seqgen/config/common.py, text.py, handwriting.py "
+                 "and tasks.py document them)")
 
 
 if __name__ == "__main__":

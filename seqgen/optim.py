@@ -30,7 +30,7 @@ from __future__ import annotations
 import ml_collections
 import optax
 
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
 
 
 def learning_rate_schedule(config: ml_collections.ConfigDict,

@@ -26,7 +26,7 @@ from absl import logging
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
 
 DATA = "data"
 

@@ -5,7 +5,7 @@ trained recognition run (configs/recognition.py).
   python -m seqgen.read --workdir=/tmp/seqgen/recognition --strokes=page.npz
   python -m seqgen.read --workdir=DIR --strokes=mine.json,other.inkml
 
-Input formats (seqgen/data/ink.py): the project's .npy (one line) and .npz
+Input formats (seqgen/handwriting/ink.py): the project's .npy (one line) and .npz
 (several; what seqgen.write saves beside its SVG), a JSON list of strokes
 of [x, y] points (a browser canvas's), and InkML. Prints one line of text
 per line of ink; where the file says what was meant (.npz texts, JSON
@@ -20,11 +20,12 @@ import sys
 
 from absl import app, flags
 
-from seqgen import error_rates, jax_cache, pretrained
-from seqgen import flag_checks as fc
-from seqgen.console import busy, quiet_console
-from seqgen.data import ink
-from seqgen.errors import UserError
+from seqgen import pretrained
+from seqgen.command import flag_checks as fc
+from seqgen.command import jax_cache
+from seqgen.command.console import busy, quiet_console
+from seqgen.command.errors import UserError
+from seqgen.handwriting import error_rates, ink
 from seqgen.kinds import base
 
 FLAGS = flags.FLAGS
@@ -44,10 +45,10 @@ def _define_flags() -> None:
 def _ink_files(v) -> str | None:
     if not v:
         return "name one or more ink files (.npy, .npz, .json, .inkml), comma-separated"
-    return None  # each file's own problems are one line from seqgen/data/ink.py
+    return None  # each file's own problems are one line from seqgen/handwriting/ink.py
 
 
-# Every flag's check (seqgen/flag_checks.py).
+# Every flag's check (seqgen/command/flag_checks.py).
 RULES = {
     "workdir": fc.optional(fc.trained_workdir),
     "model": fc.anything,  # checked against the store in seqgen.pretrained.path
@@ -73,7 +74,7 @@ def read_files(kind, model, paths: list[str], fit: str) -> list[tuple[str, str, 
 
 def main(argv):
     del argv
-    from seqgen.trained import load_trained  # noqa: PLC0415 (flags first, then JAX)
+    from seqgen.kinds import load_trained  # noqa: PLC0415 (flags first, then JAX)
 
     quiet_console()
     jax_cache.enable()  # a second run loads its compiled samplers

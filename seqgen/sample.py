@@ -8,7 +8,7 @@ With no --workdir, the shipped Shakespeare model samples (seqgen/pretrained;
 --model=NAME picks another shipped model). What is sampled and written is
 the kind's (`Kind.sample_command`): text prints the prime and its
 continuations; handwriting writes lines as SVG and PNG. The scans
-themselves are in seqgen/generate.py.
+themselves are in seqgen/models/generate.py.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ import sys
 
 from absl import app, flags
 
-from seqgen import flag_checks as fc
-from seqgen import jax_cache, pretrained
-from seqgen.console import busy, quiet_console
-from seqgen.errors import UserError
-from seqgen.trained import load_trained
+from seqgen import pretrained
+from seqgen.command import flag_checks as fc
+from seqgen.command import jax_cache
+from seqgen.command.console import busy, quiet_console
+from seqgen.command.errors import UserError
+from seqgen.kinds import load_trained
 
 FLAGS = flags.FLAGS
 
@@ -41,7 +42,7 @@ def _define_flags() -> None:
     flags.DEFINE_string("out", "", "Handwriting: output file; .svg and .png are written.")
 
 
-# Every flag's check (seqgen/flag_checks.py); the sizes cap what one batch can hold.
+# Every flag's check (seqgen/command/flag_checks.py); the sizes cap what one batch can hold.
 RULES = {
     "workdir": fc.optional(fc.trained_workdir),
     "model": fc.anything,  # checked against the store in seqgen.pretrained.path

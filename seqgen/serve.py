@@ -22,8 +22,8 @@ import sys
 
 from absl import app, flags
 
-from seqgen import flag_checks as fc
-from seqgen import jax_cache
+from seqgen.command import flag_checks as fc
+from seqgen.command import jax_cache
 
 FLAGS = flags.FLAGS
 
@@ -48,7 +48,7 @@ def _workdirs(v) -> str | None:
     return None
 
 
-# Every flag's check (seqgen/flag_checks.py).
+# Every flag's check (seqgen/command/flag_checks.py).
 RULES = {
     "workdir": _workdirs,
     "host": fc.non_empty("an address to listen on, e.g. 127.0.0.1"),
@@ -60,8 +60,8 @@ RULES = {
 
 def main(argv):
     del argv
-    from seqgen.console import quiet_console  # noqa: PLC0415 (flags first, then JAX)
-    from seqgen.errors import UserError  # noqa: PLC0415
+    from seqgen.command.console import quiet_console  # noqa: PLC0415 (flags first, then JAX)
+    from seqgen.command.errors import UserError  # noqa: PLC0415
 
     quiet_console()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")

@@ -26,8 +26,9 @@ import numpy as np
 from flax import nnx
 from jax.experimental import multihost_utils
 
-from seqgen import checkpoint, config_checks, evaluate, kinds, optim, parallel, regularise
-from seqgen.errors import ConfigError, NonFiniteError
+from seqgen import checkpoint, eval_loops, kinds, optim, parallel, regularise
+from seqgen.command.errors import ConfigError, NonFiniteError
+from seqgen.config import checks as config_checks
 from seqgen.kinds import base as kinds_base
 from seqgen.metrics_log import MetricLog
 from seqgen.steps import TrainState, train_step
@@ -180,7 +181,7 @@ def evaluate_and_sample(kind, jitted_eval, graphdef, params, step: int, *,
                         config: ml_collections.ConfigDict, mesh, log: MetricLog,
                         workdir: str) -> dict[str, float]:
     """The validation pass, then (process 0) the kind's samples and metrics."""
-    m = evaluate.static(kind, jitted_eval, graphdef, params, "valid",
+    m = eval_loops.static(kind, jitted_eval, graphdef, params, "valid",
                         config.eval_batch_size, mesh)
     log.write(step, "valid", m)
     log.info("valid @ %d: %s", step, "  ".join(f"{k} {v:.4f}" for k, v in m.items()))
@@ -276,7 +277,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     jitted_train = jax.jit(functools.partial(
         train_step, graphdef, tx, kind, reg=reg, penalty_scale=1.0 / windows_per_epoch),
         donate_argnums=0, out_shardings=(shardings, replicated))
-    jitted_eval = evaluate.static_step(graphdef, kind, mesh)
+    jitted_eval = eval_loops.static_step(graphdef, kind, mesh)
     run_eval = functools.partial(evaluate_and_sample, kind, jitted_eval, graphdef,
                                  config=config, mesh=mesh, log=log, workdir=workdir)
 
@@ -326,7 +327,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                f"train_{kind.units}_per_s": progress.median_rate(),
                "wall_time_s": time.time() - t_start, "num_params": num_params}
     if config.eval_test:
-        summary["test"] = evaluate.static(kind, jitted_eval, graphdef, state.params, "test",
+        summary["test"] = eval_loops.static(kind, jitted_eval, graphdef, state.params, "test",
                                           config.eval_batch_size, mesh)
         if isinstance(kind, kinds_base.Reader):  # a recogniser: CER / WER too
             summary["test"].update(kind.read_metrics(

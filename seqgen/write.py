@@ -22,7 +22,7 @@ Styles (Graves §5.3: the network is primed with a line and its text):
 --workdir that ships none, N is validation line N. --style_file=FILE
 (JSON [x, y] or [x, y, t] strokes with y down, InkML, or .npy) with
 --style_text primes with your own line, brought to the model's scale as
-seqgen/styles.py says; --save_style=NAME keeps it for later --style=NAME.
+seqgen/handwriting/styles.py says; --save_style=NAME keeps it for later --style=NAME.
 --style_font=NAME draws the style line's text in a single-line font of
 seqgen.data.drawn.FONTS instead, e.g. one the model never trained on.
 --plot also writes, per line, the window weights over (character, time)
@@ -33,22 +33,20 @@ characters with no fallback are a one-line error.
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 import sys
-import textwrap
 
 import jax
 import numpy as np
 from absl import app, flags, logging
 
-from seqgen import flag_checks as fc
-from seqgen import jax_cache
+from seqgen.command import flag_checks as fc
+from seqgen.command import jax_cache
 from seqgen.data.fonts import FONTS
+from seqgen.handwriting import page
 
-MAX_CHARS = 2000  # a page, not a book: the sampler's memory grows with the text
-FORMATS = ("npz", "json", "npy")
+FORMATS = ("npz", "json", "npy")  # --format: how the strokes are saved beside the page
 
 FLAGS = flags.FLAGS
 
@@ -84,7 +82,7 @@ def _define_flags() -> None:
     flags.DEFINE_integer("step", None, "Checkpoint step (default: the newest).")
 
 
-# Every flag's check (seqgen/flag_checks.py); the text's own limits are checked
+# Every flag's check (seqgen/command/flag_checks.py); the text's own limits are checked
 # against the model's alphabet in main().
 RULES = {
     "workdir": fc.optional(fc.trained_workdir),
@@ -94,15 +92,15 @@ RULES = {
     "bias": fc.between(0.0, 100.0, "Graves' sampling bias, 0 = none; 0.75 is tidy"),
     "style": fc.optional(fc.non_empty("a style's name or number (--list-styles)")),
     "style_file": fc.optional(fc.existing_file()),
-    "style_text": fc.anything,  # checked with the ink (seqgen/styles.py)
-    "save_style": fc.anything,  # checked by seqgen.styles.save
+    "style_text": fc.anything,  # checked with the ink (seqgen/handwriting/styles.py)
+    "save_style": fc.anything,  # checked by seqgen.handwriting.styles.save
     "style_font": fc.optional(fc.one_of(*FONTS)),
     "out": fc.out_file(),
     "format": fc.one_of(*FORMATS),
     "stroke_width": fc.optional(fc.between(0.01, 1000.0, "SVG units")),
     "line_height": fc.between(1.0, 10_000.0, "SVG units"),
     "color": fc.non_empty("a colour name or #rrggbb"),
-    "wrap": fc.between(1, MAX_CHARS, "characters per written line"),
+    "wrap": fc.between(1, page.MAX_CHARS, "characters per written line"),
     "plot": fc.anything,
     "captions": fc.anything,
     "seed": fc.at_least(0),
@@ -110,42 +108,11 @@ RULES = {
 }
 
 
-def split_lines(text: str, wrap: int) -> list[str]:
-    """Paragraphs (newline-separated) wrapped at `wrap` characters."""
-    from seqgen.errors import UserError
-
-    text = text.replace("\\n", "\n")
-    if not text.strip():
-        raise UserError("--text is empty; give the text to write")
-    if len(text) > MAX_CHARS:
-        raise UserError(f"--text has {len(text)} characters; write at most {MAX_CHARS} "
-                        "at a time")
-    lines = []
-    for paragraph in text.split("\n"):
-        # A word longer than `wrap` stays whole: the model writes any length.
-        lines += textwrap.wrap(paragraph, wrap, break_long_words=False) \
-            if paragraph.strip() else []
-    return lines
-
-
-def list_styles(model_dir: str) -> str:
-    """The styles --style takes, one a line: number, name, where from, text."""
-    from seqgen import styles
-
-    shipped, saved = styles.shipped(model_dir), styles.saved()
-    rows = [f"{i:3d}  {s.name:28s} {'shipped' if i < len(shipped) else 'saved':8s} "
-            f"{s.text[:40]!r}  {s.about}" for i, s in enumerate(shipped + saved)]
-    if not rows:
-        return (f"no styles: {model_dir} ships none and none are saved in "
-                f"{styles.user_dir()}; --style=N primes with validation line N")
-    return "\n".join(rows) + f"\n(saved styles live in {styles.user_dir()})"
-
-
 def choose_prime(kind, model_dir: str, seed: int) -> tuple[np.ndarray, str] | None:
     """(line, text) the flags ask to prime with, or None."""
-    from seqgen import styles
+    from seqgen.command.errors import UserError
     from seqgen.data import drawn
-    from seqgen.errors import UserError
+    from seqgen.handwriting import styles
 
     if FLAGS.style_file and (FLAGS.style is not None or FLAGS.style_font):
         raise UserError("--style_file primes with your own line; leave out --style and "
@@ -178,7 +145,7 @@ def choose_prime(kind, model_dir: str, seed: int) -> tuple[np.ndarray, str] | No
 
 def check_text(kind, text: str, where: str) -> None:
     """Characters the model can write, with its fallbacks (a one-line error if not)."""
-    from seqgen.errors import UserError
+    from seqgen.command.errors import UserError
 
     try:
         kind.alphabet.encode(text)
@@ -186,46 +153,19 @@ def check_text(kind, text: str, where: str) -> None:
         raise UserError(f"{where}: {e}") from None
 
 
-def save_strokes(out: pathlib.Path, lines: list[np.ndarray], texts: list[str],
-                 fmt: str) -> list[pathlib.Path]:
-    """The raw strokes beside the page, in --format."""
-    from seqgen.data import ink
-
-    if fmt == "npz":
-        return [ink.save_npz(out.with_suffix(".npz"), lines, texts)]
-    if fmt == "npy":
-        paths = [out.with_name(f"{out.stem}_{i:03d}.npy") for i in range(len(lines))]
-        for path, line in zip(paths, lines, strict=True):
-            np.save(path, np.asarray(line, np.float32))
-        return paths
-    path = out.with_suffix(".json")
-    path.write_text(json.dumps({"texts": texts, "lines": [screen_strokes(x) for x in lines]})
-                    + "\n")
-    return [path]
-
-
-def screen_strokes(line: np.ndarray) -> list:
-    """A line as a screen records it (seqgen/data/ink.py reads it back):
-    strokes of absolute [x, y] points, y down."""
-    from seqgen.data import strokes
-
-    points = strokes.to_absolute(np.asarray(line, np.float64)) * np.array([1.0, -1.0])
-    return [[[round(float(x), 2), round(float(y), 2)] for x, y in s]
-            for s in strokes.split_strokes(points, np.asarray(line)[:, 2])]
-
-
 def main(argv):
     del argv
-    from seqgen import page_sizes, pretrained, render, styles
-    from seqgen.console import busy, quiet_console
-    from seqgen.phases import Phases
+    from seqgen import pretrained
+    from seqgen.command.console import busy, quiet_console
+    from seqgen.command.phases import Phases
+    from seqgen.handwriting import ink, page_sizes, render, styles
 
     quiet_console()
     jax_cache.enable()  # a second run loads its compiled samplers
+    from seqgen.command.errors import UserError
     from seqgen.data import strokes
-    from seqgen.errors import UserError
+    from seqgen.kinds import load_trained
     from seqgen.kinds.base import Writer
-    from seqgen.trained import load_trained
 
     phases = Phases()  # $SEQGEN_TIMINGS: where the cold start goes (benchmarks/wait.py)
 
@@ -233,7 +173,7 @@ def main(argv):
         fc.check(RULES, FLAGS.flag_values_dict())
         model_dir = pretrained.resolve(FLAGS.workdir, FLAGS.model, "write")
         if FLAGS["list-styles"].value:
-            print(list_styles(model_dir))
+            print(styles.listing(model_dir))
             return
         if FLAGS.text is None:
             raise UserError("--text is missing; give the text to write, e.g. "
@@ -243,7 +183,7 @@ def main(argv):
         if not isinstance(kind, Writer):
             raise UserError(f"{model_dir} holds a {config.kind!r} model, which does not "
                             "write given text; train a synthesis run (configs/synthesis.py)")
-        texts = split_lines(FLAGS.text, FLAGS.wrap)
+        texts = page.split_lines(FLAGS.text, FLAGS.wrap)
         prime = choose_prime(kind, model_dir, FLAGS.seed)
         if FLAGS.save_style:
             if prime is None:
@@ -254,7 +194,7 @@ def main(argv):
             print(f"saved the style as {saved}; write with --style={FLAGS.save_style}")
         with busy(f"writing {len(texts)} line(s)"), phases.phase("sample"):
             # Padded to the server's page sizes: one compiled sampler (and
-            # cache entry) serves every text of a size (seqgen/page_sizes.py).
+            # cache entry) serves every text of a size (seqgen/handwriting/page_sizes.py).
             rows, chars = page_sizes.padded(texts)
             written = kind.write(model, rows, FLAGS.bias, jax.random.key(FLAGS.seed), prime,
                                  chars=chars)
@@ -265,7 +205,7 @@ def main(argv):
                                          texts if FLAGS.captions else None,
                                          line_height=FLAGS.line_height,
                                          stroke_width=FLAGS.stroke_width, color=FLAGS.color)
-            raw = save_strokes(out, written["lines"], texts, FLAGS.format)
+            raw = ink.save_lines(out, written["lines"], texts, FLAGS.format)
     except UserError as e:
         sys.exit(f"FATAL {e}")
 
@@ -273,7 +213,7 @@ def main(argv):
         done = "stop rule" if written["stopped"][i] else "length cap"
         logging.info("line %d: %d points (%s) %r", i, int(written["length"][i]), done, text)
         if FLAGS.plot:
-            from seqgen import plots  # matplotlib: ~1 s to import, only for --plot
+            from seqgen.handwriting import plots  # matplotlib: ~1 s to import, only for --plot
 
             n = int(written["length"][i])
             first = len(prime[1]) + 1 if prime else 0

@@ -11,8 +11,8 @@ import orbax.checkpoint as ocp
 import pytest
 from scipy import optimize, stats
 
-from seqgen import adaptive_noise, checkpoint, kinds, train
-from seqgen.text_config import base, smoke
+from seqgen import checkpoint, kinds, regularise, train
+from seqgen.config.text import base, smoke
 
 
 def posterior(seed=0):
@@ -37,7 +37,7 @@ def numpy_kl(mu, log_sigma, m, s):
 def test_kl_matches_the_closed_form_and_a_monte_carlo_estimate():
     mu, log_sigma = posterior()
     m, s = 0.05, 0.4
-    got = float(adaptive_noise.kl_to_prior(mu, log_sigma, m, s**2))
+    got = float(regularise.kl_to_prior(mu, log_sigma, m, s**2))
     assert got == pytest.approx(numpy_kl(mu, log_sigma, m, s), rel=1e-5)
 
     # E_q[log q(w) - log p(w)] by sampling, one weight at a time.
@@ -45,23 +45,23 @@ def test_kl_matches_the_closed_form_and_a_monte_carlo_estimate():
     x, ls = float(mu["a"][0, 0]), float(log_sigma["a"][0, 0])
     w = rng.normal(x, np.exp(ls), 400_000)
     mc = np.mean(stats.norm.logpdf(w, x, np.exp(ls)) - stats.norm.logpdf(w, m, s))
-    one = float(adaptive_noise.kl_to_prior({"w": np.float32([x])}, {"w": np.float32([ls])},
+    one = float(regularise.kl_to_prior({"w": np.float32([x])}, {"w": np.float32([ls])},
                                            m, s**2))
     assert one == pytest.approx(mc, rel=0.02)
 
 
 def test_fitted_prior_is_the_minimiser_of_the_kl():
     mu, log_sigma = posterior()
-    m_fit, s2_fit = (float(v) for v in adaptive_noise.fitted_prior(mu, log_sigma))
+    m_fit, s2_fit = (float(v) for v in regularise.fitted_prior(mu, log_sigma))
     # An independent numerical minimiser over (m, log s) of the numpy KL.
     res = optimize.minimize(lambda p: numpy_kl(mu, log_sigma, p[0], np.exp(p[1])),
                             x0=[0.0, 0.0], method="Nelder-Mead",
                             options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000})
     assert m_fit == pytest.approx(res.x[0], abs=1e-4)
     assert np.sqrt(s2_fit) == pytest.approx(np.exp(res.x[1]), rel=1e-4)
-    best = float(adaptive_noise.kl_to_prior(mu, log_sigma, m_fit, s2_fit))
+    best = float(regularise.kl_to_prior(mu, log_sigma, m_fit, s2_fit))
     for dm, ds in ((0.01, 1.0), (-0.01, 1.0), (0.0, 1.05), (0.0, 0.95)):
-        worse = float(adaptive_noise.kl_to_prior(mu, log_sigma, m_fit + dm,
+        worse = float(regularise.kl_to_prior(mu, log_sigma, m_fit + dm,
                                                  s2_fit * ds**2))
         assert worse > best
 
@@ -69,7 +69,7 @@ def test_fitted_prior_is_the_minimiser_of_the_kl():
 def test_samples_have_the_posterior_spread():
     mu = {"w": np.full((400, 250), 0.3, np.float32)}
     log_sigma = {"w": np.full((400, 250), np.log(0.02), np.float32)}
-    reg = adaptive_noise.AdaptiveNoise(0.02)
+    reg = regularise.AdaptiveNoise(0.02)
     w = np.asarray(reg.sample(reg.trainable(mu, log_sigma), jax.random.key(0))["w"])
     assert w.mean() == pytest.approx(0.3, abs=1e-3)
     assert w.std() == pytest.approx(0.02, rel=0.01)

@@ -10,7 +10,7 @@ import pytest
 from flax import nnx
 
 from seqgen import checkpoint, kinds, train
-from seqgen.text_config import base, smoke
+from seqgen.config.text import base, smoke
 
 
 def tiny():

@@ -9,7 +9,8 @@ import textwrap
 
 import pytest
 
-from seqgen import jax_cache, page_sizes, phases
+from seqgen.command import jax_cache, phases
+from seqgen.handwriting import page_sizes
 
 
 @pytest.mark.parametrize("xdg, expected", [

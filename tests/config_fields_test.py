@@ -15,8 +15,8 @@ import re
 
 import pytest
 
-from seqgen import config_files
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
+from seqgen.config import files as config_files
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DATA = ROOT / "seqgen" / "data"

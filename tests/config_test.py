@@ -1,4 +1,4 @@
-"""Configs: one variant grammar for every config file (seqgen/config_variants.py),
+"""Configs: one variant grammar for every config file (seqgen/config/variants.py),
 and the field bases (common, text, handwriting) that add fields, never delete."""
 
 import ast
@@ -9,9 +9,11 @@ import sys
 
 import pytest
 
-from seqgen import common_config, handwriting_config, text_config
-from seqgen.config_variants import accepted, parse_arg
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
+from seqgen.config import common as common_config
+from seqgen.config import handwriting as handwriting_config
+from seqgen.config import text as text_config
+from seqgen.config.variants import accepted, parse_arg
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONFIGS = sorted([*ROOT.glob("seqgen/configs/*.py"), *ROOT.glob("seqgen/configs/tasks/*.py")])

@@ -54,7 +54,7 @@ def tiny_served_runs(tmp_path_factory):
     import pathlib
 
     from seqgen import train
-    from seqgen.config_files import load_module
+    from seqgen.config.files import load_module
 
     repo = pathlib.Path(__file__).resolve().parents[1]
     root = tmp_path_factory.getbasetemp()

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from seqgen import console
+from seqgen.command import console
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

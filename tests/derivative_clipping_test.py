@@ -13,7 +13,7 @@ import optax
 from flax import nnx
 
 from seqgen import kinds, steps
-from seqgen.text_config import base, smoke
+from seqgen.config.text import base, smoke
 
 
 def test_train_step_clips_each_sequences_summed_loss():

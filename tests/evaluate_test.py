@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from seqgen import evaluate, kinds, train
-from seqgen.text_config import base, smoke
+from seqgen import eval_loops, kinds, train
+from seqgen.config.text import base, smoke
 
 
 @pytest.fixture(scope="module")
@@ -35,20 +35,20 @@ def test_each_segment_is_scored_before_the_model_adapts_to_it(setup):
     changed = [dict(b) for b in batches]
     k = 3
     changed[k]["targets"] = np.roll(changed[k]["targets"], 1, axis=1)  # other data at k
-    _, a = evaluate.run(kind, graphdef, params, batches, 4, dynamic=True, lr=0.5)
-    _, b = evaluate.run(kind, graphdef, params, changed, 4, dynamic=True, lr=0.5)
+    _, a = eval_loops.run(kind, graphdef, params, batches, 4, dynamic=True, lr=0.5)
+    _, b = eval_loops.run(kind, graphdef, params, changed, 4, dynamic=True, lr=0.5)
     np.testing.assert_array_equal(nll(a)[:k], nll(b)[:k])  # the past never sees the future
     assert nll(a)[k] != nll(b)[k]
     assert np.all(nll(a)[k + 1:] != nll(b)[k + 1:])  # adapted to different data at k
-    _, s = evaluate.run(kind, graphdef, params, batches, 4)
+    _, s = eval_loops.run(kind, graphdef, params, batches, 4)
     assert nll(a)[0] == pytest.approx(nll(s)[0], rel=1e-6)  # first segment: nothing learnt yet
 
 
 @pytest.mark.parametrize("method", ["sgd", "rms"])
 def test_zero_learning_rate_is_static_evaluation(setup, method):
     kind, graphdef, params, batches = setup
-    static, _ = evaluate.run(kind, graphdef, params, batches, 4)
-    dynamic, _ = evaluate.run(kind, graphdef, params, batches, 4, dynamic=True,
+    static, _ = eval_loops.run(kind, graphdef, params, batches, 4)
+    dynamic, _ = eval_loops.run(kind, graphdef, params, batches, 4, dynamic=True,
                               method=method, lr=0.0, decay=0.0)
     for key in static:
         np.testing.assert_allclose(dynamic[key], static[key], rtol=1e-5)
@@ -57,8 +57,8 @@ def test_zero_learning_rate_is_static_evaluation(setup, method):
 def test_adapting_lowers_the_loss_on_text_that_repeats(setup):
     kind, graphdef, params, batches = setup
     repeated = [dict(batches[0], reset=np.ones_like(batches[0]["reset"]))] * 6
-    _, s = evaluate.run(kind, graphdef, params, repeated, 4)
-    _, d = evaluate.run(kind, graphdef, params, repeated, 4, dynamic=True, lr=3.0)
+    _, s = eval_loops.run(kind, graphdef, params, repeated, 4)
+    _, d = eval_loops.run(kind, graphdef, params, repeated, 4, dynamic=True, lr=3.0)
     assert np.all(np.diff(nll(s)) == 0)  # static: the same score every time
     assert np.all(np.diff(nll(d)) < 0)  # dynamic: better at every repeat
     assert nll(d)[-1] < 0.9 * nll(s)[-1]

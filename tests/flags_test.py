@@ -16,8 +16,8 @@ import sys
 
 import pytest
 
-from seqgen import flag_checks as fc
-from seqgen.errors import UserError
+from seqgen.command import flag_checks as fc
+from seqgen.command.errors import UserError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 COMMANDS = ["seqgen.main", "seqgen.sample", "seqgen.write", "seqgen.evaluate",

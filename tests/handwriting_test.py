@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from seqgen import handwriting_config, kinds, train
+from seqgen import kinds, train
+from seqgen.config import handwriting as handwriting_config
 from seqgen.data import handwriting as hw_data
 from seqgen.data import strokes
 

@@ -8,10 +8,10 @@ import logging
 import numpy as np
 import pytest
 
+from seqgen.command.errors import ConfigError
 from seqgen.data import handwriting as hw_data
 from seqgen.data import strokes
 from seqgen.data.transcripts import Alphabet, TranscriptError
-from seqgen.errors import ConfigError
 
 STATS = strokes.OffsetStats(mean=np.array([2.0, -1.0]), std=np.array([3.0, 0.5]))
 CHARSET = "abcdefgh XYZ.,"

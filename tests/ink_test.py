@@ -6,8 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from seqgen.data import drawn, ink, strokes
+from seqgen.data import drawn, strokes
 from seqgen.data.strokes import StrokeDataError
+from seqgen.handwriting import ink
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,8 @@ from flax import nnx
 from toy_plugins import toy_kind
 
 from seqgen import kinds, steps, train
-from seqgen.errors import ConfigError
-from seqgen.kinds import base
-from seqgen.trained import load_trained
+from seqgen.command.errors import ConfigError
+from seqgen.kinds import base, load_trained
 
 TOY = "toy_plugins.toy_kind"
 

@@ -15,7 +15,7 @@ import pytest
 
 from launch import slurm
 from seqgen import parallel
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -208,7 +208,7 @@ def test_sigterm_in_a_lone_process_saves_a_checkpoint_and_stops(tmp_path, monkey
     training ends the run at the next step with a checkpoint of that step
     (tests/multiprocess_test.py resumes from one)."""
     from seqgen import checkpoint, kinds, train
-    from seqgen.text_config import base, smoke
+    from seqgen.config.text import base, smoke
 
     c = smoke(base())
     c.update(num_steps=12, checkpoint_every=100, eval_every=100, log_every=4,

@@ -68,6 +68,6 @@ def test_fused_backward_in_bfloat16_stays_near_float32():
 
 
 def test_unknown_backward_names_the_setting():
-    from seqgen.errors import ConfigError
+    from seqgen.command.errors import ConfigError
     with pytest.raises(ConfigError, match="backward='fast'.*'fused'"):
         lstm.LSTMOptions(backward="fast")

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from seqgen import checkpoint, handwriting_config, kinds, train
-from seqgen.errors import NonFiniteError
+from seqgen import checkpoint, kinds, train
+from seqgen.command.errors import NonFiniteError
+from seqgen.config import handwriting as handwriting_config
 
 
 def tiny(**over):

@@ -8,7 +8,7 @@ import optax
 import pytest
 
 from seqgen import optim
-from seqgen.text_config import base
+from seqgen.config.text import base
 
 
 def test_graves_rmsprop_matches_the_paper():

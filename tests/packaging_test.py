@@ -21,8 +21,9 @@ import zipfile
 
 import pytest
 
-from seqgen import cli, config_files
-from seqgen.errors import UserError
+from seqgen import cli
+from seqgen.command.errors import UserError
+from seqgen.config import files as config_files
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SETUP = configparser.ConfigParser()

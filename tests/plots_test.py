@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from seqgen import plots, render
 from seqgen.data.strokes import split_strokes
+from seqgen.handwriting import plots, render
+from seqgen.tasks import plots as task_plots
 
 
 def _png_size(path):
@@ -139,7 +140,7 @@ def test_success_curves_step_up_at_each_solved_trial(tmp_path):
              "trials": trials([None] * 4)},
             {"config": "reber", "variant": "6x2", "model": "lstm1997", "cap": 5_000,
              "trials": trials([50, 60])}]
-    fig = plots.success_curves(rows, path=tmp_path / "s.png")
+    fig = task_plots.success_curves(rows, path=tmp_path / "s.png")
     _png_size(tmp_path / "s.png")
     adding, reber = fig.axes[0], fig.axes[1]
     lstm, rnn = adding.get_lines()

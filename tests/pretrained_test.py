@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from seqgen import pretrained, styles, train
-from seqgen.config_files import load_module
-from seqgen.data import ink, strokes
-from seqgen.errors import UserError
-from seqgen.trained import load_trained
+from seqgen import pretrained, train
+from seqgen.command.errors import UserError
+from seqgen.config.files import load_module
+from seqgen.data import strokes
+from seqgen.handwriting import ink, styles
+from seqgen.kinds import load_trained
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 

@@ -15,7 +15,10 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from seqgen import ctc, error_rates, handwriting_config, train
+from seqgen import train
+from seqgen.config import handwriting as handwriting_config
+from seqgen.handwriting import error_rates
+from seqgen.kinds import recognition
 from seqgen.models import lstm
 from seqgen.models.recogniser import BiLSTMLayer, reverse_padded
 
@@ -53,7 +56,7 @@ def test_ctc_loss_equals_the_sum_over_all_alignments():
     for b, lbl in enumerate(labels):
         lab[b, :len(lbl)] = lbl
         lab_mask[b, :len(lbl)] = 1
-    got = np.asarray(ctc.loss(jnp.asarray(logp), jnp.asarray(mask), jnp.asarray(lab),
+    got = np.asarray(recognition.ctc_loss(jnp.asarray(logp), jnp.asarray(mask), jnp.asarray(lab),
                               jnp.asarray(lab_mask)))
     for b in range(3):
         want = _brute_force_nll(logp[b, :lengths[b]], labels[b])
@@ -67,8 +70,8 @@ def test_best_path_merges_repeats_and_drops_blanks():
     logp[0, np.arange(10), path] = 0.0
     mask = np.ones((1, 10))
     mask[0, -1] = 0
-    assert ctc.best_path(logp, mask)[0].tolist() == [1, 1, 2, 3]
-    assert ctc.best_path(logp, np.zeros((1, 10)))[0].tolist() == []
+    assert recognition.ctc_best_path(logp, mask)[0].tolist() == [1, 1, 2, 3]
+    assert recognition.ctc_best_path(logp, np.zeros((1, 10)))[0].tolist() == []
 
 
 def test_error_rates_of_known_pairs():
@@ -163,7 +166,8 @@ def _read(path, *args):
 
 
 def test_read_prints_a_text_per_line_and_refuses_bad_input(run, tmp_path):
-    from seqgen.data import drawn, ink
+    from seqgen.data import drawn
+    from seqgen.handwriting import ink
 
     path, _ = run
     lines = [drawn.draw_line(t, "hershey_script", np.random.default_rng(i), 12.0)
@@ -181,7 +185,7 @@ def test_read_prints_a_text_per_line_and_refuses_bad_input(run, tmp_path):
 
 
 def test_synthesis_evaluation_and_legibility_read_the_writing_back(run, tmp_path, monkeypatch):
-    from seqgen.kinds import recognition, synthesis
+    from seqgen.kinds import synthesis
 
     rec_path, _ = run
     reads = []
@@ -201,7 +205,7 @@ def test_synthesis_evaluation_and_legibility_read_the_writing_back(run, tmp_path
     summary = train.train_and_evaluate(c, str(synth))
     # The evaluation's written CER / WER are the corpus rates of the
     # validation texts it wrote against what the recogniser read of them.
-    from seqgen.trained import load_trained
+    from seqgen.kinds import load_trained
     writer = load_trained(str(synth))[0]
     writer.load_data()
     asked = [t for t in writer.splits.valid.texts[:synthesis.ALIGN_LINES] if t.strip()]
@@ -257,7 +261,7 @@ class _FakeReader:
 
 @pytest.mark.parametrize("shift", [0, 1])
 def test_legibility_scores_each_line_against_its_own_text(monkeypatch, shift):
-    from seqgen import legibility
+    from seqgen.handwriting import legibility
 
     texts = ["to be", "or not to be", "that is", "the question", "whether tis",
              "nobler in", "the mind"]
@@ -282,9 +286,9 @@ def test_legibility_scores_each_line_against_its_own_text(monkeypatch, shift):
 
 
 def test_held_out_writers_leave_training_only():
+    from seqgen.command.errors import ConfigError
     from seqgen.data import handwriting as hw_data
     from seqgen.data import strokes
-    from seqgen.errors import ConfigError
 
     rng = np.random.default_rng(0)
 

@@ -8,10 +8,11 @@ import threading
 import numpy as np
 import pytest
 
-from seqgen import handwriting_config, kinds
+from seqgen import kinds
+from seqgen.command.errors import ConfigError
+from seqgen.config import handwriting as handwriting_config
 from seqgen.data import drawn, epochs, strokes
 from seqgen.data import handwriting as hw_data
-from seqgen.errors import ConfigError
 
 SMALL = {"num_train": 24, "num_valid": 4, "num_test": 2, "max_chars": 20,
          "fonts": "all", "writers": 6, "valid_writers": 2, "test_writers": 2}

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from scipy import stats
 
-from seqgen import render
+from seqgen.handwriting import render
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from seqgen import config_checks
+from seqgen.config import checks as config_checks
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONFIGS = sorted((ROOT / "seqgen" / "configs").glob("*.py"))

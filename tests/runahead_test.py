@@ -10,15 +10,14 @@ devices on two busy cores met it as a worker dying with "Fatal Python
 error: Aborted" in the static evaluation.
 
 Here the static evaluation runs 60 windows whose programs are slow next to
-the host's work (64 chained 256-wide matmuls per device), so a loop that
-ran ahead would queue well over 32 of them: before parallel.fold_late it
-aborted every time ("only 5 of them arrived on time"). The test also reads,
-as each window is fetched, how many earlier windows' sums are not yet
-ready on every device: at most two (the window just queued, and the one
-whose sums were read from the first device while the others finish). It runs in a subprocess whose collective timeout is
-10 s instead of 40, so a regression fails in seconds, with XLA's own
-message, instead of killing a test worker.
-"""
+the host's work (64 chained 256-wide matmuls per device), so a loop that ran
+ahead would queue well over 32 of them: before parallel.fold_late it aborted
+every time ("only 5 of them arrived on time"). The test also reads, as each
+window is fetched, how many earlier windows' sums are not yet ready on every
+device: at most two (the window just queued, and the one whose sums were
+read from the first device while the others finish). It runs in a subprocess
+whose collective timeout is 10 s instead of 40, so a regression fails in
+seconds, with XLA's own message, instead of killing a test worker."""
 import os
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import textwrap
 SCRIPT = textwrap.dedent("""
     import jax, jax.numpy as jnp, numpy as np
     from flax import nnx
-    from seqgen import evaluate, parallel
+    from seqgen import eval_loops, parallel
 
     D, WINDOWS, B, DEPTH = 256, 60, 512, 64  # B rows: 64 per device
 
@@ -56,12 +55,12 @@ SCRIPT = textwrap.dedent("""
     graphdef, params = nnx.split(Model())
     params = jax.device_put(params, parallel.replicated(mesh))
     kind = Kind()
-    jitted = evaluate.static_step(graphdef, kind, mesh)
+    jitted = eval_loops.static_step(graphdef, kind, mesh)
     def step(*args):
         carry, sums = jitted(*args)
         issued.append(sums)
         return carry, sums
-    m = evaluate.static(kind, step, graphdef, params, "valid", B, mesh)
+    m = eval_loops.static(kind, step, graphdef, params, "valid", B, mesh)
 
     def h(v):  # the model in numpy: w = I / 2, the carry reset to zero
         for _ in range(DEPTH):

@@ -6,9 +6,8 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from seqgen import generate
 from seqgen.data.vocab import Vocab
-from seqgen.models import lstm
+from seqgen.models import generate, lstm
 from seqgen.models.text import TextModel
 
 VOCAB = Vocab("char", tuple("abcdefgh\n "))

@@ -17,8 +17,8 @@ with warnings.catch_warnings():  # starlette 1.x prefers httpx2 to httpx; both w
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from seqgen import styles
-from seqgen.data import ink, strokes
+from seqgen.data import strokes
+from seqgen.handwriting import ink, styles
 from seqgen.web import app as web_app
 from seqgen.web import models as web_models
 
@@ -214,7 +214,7 @@ def test_concurrent_requests_each_get_their_own_result(served):
 
 
 def test_after_warm_up_bucketed_requests_compile_nothing(served):
-    from seqgen import generate
+    from seqgen.models import generate
 
     client, m, _ = served
     m.warm_up()

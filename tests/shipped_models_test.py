@@ -17,12 +17,13 @@ import jax
 import numpy as np
 import pytest
 
-from seqgen import error_rates, pretrained, styles
+from seqgen import pretrained
 from seqgen.checkpoint import load_run_info
+from seqgen.command.errors import UserError
 from seqgen.data import strokes
-from seqgen.errors import UserError
+from seqgen.handwriting import error_rates, styles
+from seqgen.kinds import load_trained
 from seqgen.pretrained import check as shipped_check
-from seqgen.trained import load_trained
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 MODELS = {"writer": "synthesis", "recogniser": "recognition", "shakespeare": "text"}
@@ -227,7 +228,7 @@ def test_the_writer_writes_what_the_recogniser_reads(shipped):
 def test_a_style_saved_as_screen_json_primes_as_well_as_given_internally(shipped, tmp_path):
     """Graves §5.3 from a user's file: validation writers' lines, saved as a
     browser would record them (absolute points, y down, 2.5x the size,
-    timestamps), loaded and fitted to the model's scale (seqgen/styles.py),
+    timestamps), loaded and fitted to the model's scale (seqgen/handwriting/styles.py),
     prime the writer as legibly as the same lines given internally: the
     read-back CER within 6 points (sampling noise on 36 lines is ~2-3)."""
     writer, reader = shipped

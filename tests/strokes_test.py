@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
+from seqgen.command.errors import UserError
 from seqgen.data import strokes as S
-from seqgen.errors import UserError
 
 
 def random_strokes(rng, n_strokes=4, scale=50.0, origin=(3000.0, -1200.0)):

@@ -1,4 +1,4 @@
-"""Styles from a user's own ink (seqgen/styles.py): a line recorded as a screen
+"""Styles from a user's own ink (seqgen/handwriting/styles.py): a line recorded as a screen
 records it (JSON [x, y, t] points, y down, another size and density) is
 brought back to the model's scale; unusable ink is a one-line error;
 saved styles are found again by name and number."""
@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from seqgen import styles
-from seqgen.data import drawing, ink, strokes
-from seqgen.errors import UserError
+from seqgen.command.errors import UserError
+from seqgen.data import drawing, strokes
+from seqgen.handwriting import ink, styles
 
 TEXTS = ["to be or not to be", "that is the question", "whether tis nobler in",
          "the mind to suffer", "the slings and arrows of"]

@@ -17,8 +17,7 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from seqgen import generate
-from seqgen.models import lstm, mdn
+from seqgen.models import generate, lstm, mdn
 from seqgen.models.synthesis import SynthesisCarry, SynthesisModel
 
 B, T, H, C, U, K, M = 2, 7, 6, 5, 4, 2, 2

@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from seqgen.data import lstm1997_tasks as tasks
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
+from seqgen.tasks import generators as tasks
 
 # The Reber grammar as a regular expression, derived by hand from the
 # automaton of Reber (1967) / Cleeremans et al. (1989):

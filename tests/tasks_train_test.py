@@ -16,9 +16,8 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from seqgen.errors import ConfigError
-from seqgen.models import lstm1997, rnn
-from seqgen.tasks import nets, objective, problem, trainer
+from seqgen.command.errors import ConfigError
+from seqgen.tasks import lstm1997, nets, objective, problem, rnn, trainer
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = ("reber", "long_lag", "long_lag_noise", "adding", "multiplication",

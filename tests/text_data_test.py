@@ -19,10 +19,10 @@ import ml_collections
 import numpy as np
 import pytest
 
+from seqgen.command.errors import ConfigError
 from seqgen.data.text import DATASETS, DataError, TextSplits, load_text, ptb, shakespeare, tokens
 from seqgen.data.text import enwik8 as enwik8_module
 from seqgen.data.vocab import Vocab
-from seqgen.errors import ConfigError
 
 
 def sha256(data: bytes) -> str:

@@ -29,6 +29,7 @@ pytestmark = [pytest.mark.peers,
               pytest.mark.skipif(torch is None, reason="needs torch: pip install -e '.[bench]'")]
 
 from benchmarks import throughput  # noqa: E402
+
 if torch is not None:  # it builds torch modules when imported
     from benchmarks import torch_handwriting_train as peer
 from seqgen.models import lstm, mdn  # noqa: E402

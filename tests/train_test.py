@@ -10,8 +10,8 @@ import pytest
 from flax import nnx
 
 from seqgen import checkpoint, kinds, train
+from seqgen.config.text import base, smoke
 from seqgen.data import text as text_data
-from seqgen.text_config import base, smoke
 
 
 def tiny_config(**over):

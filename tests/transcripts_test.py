@@ -8,8 +8,8 @@ import string
 import numpy as np
 import pytest
 
+from seqgen.command.errors import UserError
 from seqgen.data.transcripts import Alphabet, TranscriptError
-from seqgen.errors import UserError
 
 TEXTS = ["the quick brown fox", "Jumps over 12 lazy dogs!", "A stitch, in time."]
 

@@ -9,9 +9,10 @@ import optax
 import pytest
 from flax import nnx
 
-from seqgen import checkpoint, evaluate, generate, kinds, regularise, steps, train
-from seqgen.errors import ConfigError
-from seqgen.text_config import base, smoke
+from seqgen import checkpoint, eval_loops, kinds, regularise, steps, train
+from seqgen.command.errors import ConfigError
+from seqgen.config.text import base, smoke
+from seqgen.models import generate
 
 STD = 0.075
 
@@ -101,7 +102,7 @@ def test_noise_is_off_at_evaluation_and_sampling(tmp_path):
     b = config.eval_batch_size
 
     def valid_bpc(p):
-        sums, _ = evaluate.run(kind, graphdef, p, kind.eval_batches("valid", b, 0, 1), b)
+        sums, _ = eval_loops.run(kind, graphdef, p, kind.eval_batches("valid", b, 0, 1), b)
         return kind.report(sums)["bpc"]
 
     assert summary["valid"]["bpc"] == pytest.approx(valid_bpc(params), rel=1e-6)

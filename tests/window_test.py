@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
 from seqgen.models import window
 
 

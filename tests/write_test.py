@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
-from seqgen import handwriting_config, train, write
+from seqgen import train
+from seqgen.config import handwriting as handwriting_config
+from seqgen.handwriting import page
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -47,8 +49,7 @@ def test_alignment_rate_counts_lines_whose_window_ran_monotonically_to_the_end(
     import jax
     import numpy as np
 
-    from seqgen.kinds import synthesis
-    from seqgen.trained import load_trained
+    from seqgen.kinds import load_trained, synthesis
 
     path, _ = workdir
     kind, model, _, _ = load_trained(str(path))
@@ -130,4 +131,4 @@ def test_write_refuses_in_one_line(workdir, tmp_path, text, needle, extra):
 
 
 def test_split_lines_wraps_paragraphs():
-    assert write.split_lines("a b c d\\nsecond", 3) == ["a b", "c d", "second"]
+    assert page.split_lines("a b c d\\nsecond", 3) == ["a b", "c d", "second"]

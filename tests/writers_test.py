@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from HersheyFonts import HersheyFonts
 
-from seqgen import config_files
+from seqgen.command.errors import ConfigError
+from seqgen.config import files as config_files
 from seqgen.data import drawing, drawn, fonts, writers
 from seqgen.data.strokes import StrokeDataError, line_to_strokes, to_absolute
-from seqgen.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 # 12 writers over all writer fonts, 4 short lines each.

@@ -19,7 +19,7 @@ import pathlib
 import numpy as np
 from absl import app, flags
 
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 
 FLAGS = flags.FLAGS
 

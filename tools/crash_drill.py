@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 
 STEPS = 60  # updates of the drilled run; each takes a few ms at this size
 OVERRIDES = ("--config=configs/default.py:smoke", f"--config.num_steps={STEPS}",
@@ -60,7 +60,7 @@ def _final_params(workdir: pathlib.Path) -> tuple[int, list[np.ndarray]]:
     import jax  # noqa: PLC0415  (the drill's own process needs no JAX until here)
     from flax import nnx  # noqa: PLC0415
 
-    from seqgen.trained import load_trained  # noqa: PLC0415
+    from seqgen.kinds import load_trained  # noqa: PLC0415
 
     _, model, _, step = load_trained(str(workdir))
     return step, [np.asarray(x) for x in jax.tree.leaves(nnx.state(model, nnx.Param))]
@@ -147,7 +147,7 @@ def run(workdir: str | pathlib.Path, kills: int = 5, seed: int = 0,
             "final_step": step_got, "bit_identical": bool(identical)}
 
 
-# Every flag's check (seqgen/flag_checks.py).
+# Every flag's check (seqgen/command/flag_checks.py).
 RULES = {
     "kills": fc.between(1, 100_000, "times the run is killed"),
     "seed": fc.at_least(0),

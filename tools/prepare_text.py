@@ -30,7 +30,7 @@ import sys
 
 from absl import app, flags
 
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 
 FLAGS = flags.FLAGS
 KJV_CHARS = 1_050_000

@@ -21,7 +21,7 @@ import urllib.request
 
 from absl import app, flags
 
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 
 FLAGS = flags.FLAGS
 
@@ -51,8 +51,9 @@ def main(argv):
     import numpy as np  # noqa: PLC0415
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
-    from seqgen import pretrained, styles  # noqa: PLC0415
+    from seqgen import pretrained  # noqa: PLC0415
     from seqgen.data import strokes  # noqa: PLC0415
+    from seqgen.handwriting import styles
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

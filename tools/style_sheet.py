@@ -18,7 +18,7 @@ import sys
 
 from absl import app, flags
 
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 
 FLAGS = flags.FLAGS
 
@@ -48,10 +48,11 @@ def main(argv):
     del argv
     import jax  # noqa: PLC0415
 
-    from seqgen import pretrained, render, styles  # noqa: PLC0415
-    from seqgen.console import quiet_console  # noqa: PLC0415
-    from seqgen.errors import UserError  # noqa: PLC0415
-    from seqgen.trained import load_trained  # noqa: PLC0415
+    from seqgen import pretrained  # noqa: PLC0415
+    from seqgen.command.console import quiet_console  # noqa: PLC0415
+    from seqgen.command.errors import UserError  # noqa: PLC0415
+    from seqgen.handwriting import render, styles
+    from seqgen.kinds import load_trained  # noqa: PLC0415
 
     quiet_console()
     try:

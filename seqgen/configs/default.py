@@ -33,8 +33,8 @@ bias 0 2.549; rate 6e-3 2.573; both 2.508; PyTorch-style init (U(+-1/16))
 2.621, with forget bias 0 2.550 (no further gain).
 """
 
-from seqgen import text_config
-from seqgen.config_variants import parse_arg
+from seqgen.config import text as text_config
+from seqgen.config.variants import parse_arg
 
 
 def get_config(arg: str | None = None):

@@ -30,8 +30,8 @@ The test split of data.split='graves' is the validation split (he has no
 separate test set); data.split='standard' gives the usual 90M/5M/5M.
 """
 
-from seqgen import text_config
-from seqgen.config_variants import parse_arg
+from seqgen.config import text as text_config
+from seqgen.config.variants import parse_arg
 
 
 def get_config(arg: str | None = None):

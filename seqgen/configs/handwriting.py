@@ -19,8 +19,8 @@ Adam instead of his RMSProp, so that the run fits 15 minutes on a laptop
 CPU; lines longer than data.max_points are left out (counted: ~1%).
 """
 
-from seqgen import handwriting_config
-from seqgen.config_variants import parse_arg
+from seqgen.config import handwriting as handwriting_config
+from seqgen.config.variants import parse_arg
 
 
 def get_config(arg: str | None = None):

@@ -28,8 +28,8 @@ seqgen/steps.py). Deviations and why: 32 lines per update instead of one
 left out (counted; IAM has very few).
 """
 
-from seqgen import handwriting_config
-from seqgen.config_variants import parse_arg
+from seqgen.config import handwriting as handwriting_config
+from seqgen.config.variants import parse_arg
 
 
 def get_config(arg: str | None = None):

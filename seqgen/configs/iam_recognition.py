@@ -32,8 +32,8 @@ gradient averaged over them (throughput); lines over 2,000 points left out
 (counted); strokes cleaned as Graves (2013) §4 (data.cleaning='graves').
 """
 
-from seqgen import handwriting_config
-from seqgen.config_variants import parse_arg
+from seqgen.config import handwriting as handwriting_config
+from seqgen.config.variants import parse_arg
 
 
 def get_config(arg: str | None = None):

@@ -19,8 +19,8 @@ the window at ~1/25 character per point (IAM-OnDB's points per character;
 Graves is silent); lines over 2,000 points are left out (counted).
 """
 
-from seqgen import handwriting_config
-from seqgen.config_variants import parse_arg
+from seqgen.config import handwriting as handwriting_config
+from seqgen.config.variants import parse_arg
 
 
 def get_config(arg: str | None = None):

@@ -27,7 +27,7 @@ The regularised runs load the newest params of config.init_from (default
 /tmp/seqgen/ptb_char; override with --config.init_from=DIR) and train
 num_steps more windows with a fresh optimizer. Weight noise: one N(0,
 0.075^2) sample per train step shared by the 32 streams (Graves: one per
-sequence). Adaptive noise: Graves 2011, seqgen/adaptive_noise.py.
+sequence). Adaptive noise: Graves 2011, seqgen/regularise.py.
 
 As Graves §3.1: one-hot input, 1x1000 peephole LSTM, "stochastic gradient
 descent ... learn rate of 0.0001 and a momentum of 0.99", derivatives
@@ -42,8 +42,8 @@ by the 32 streams (one per stream would need 32 copies of the weights);
 forget-gate bias 1 (unstated).
 """
 
-from seqgen import text_config
-from seqgen.config_variants import parse_arg
+from seqgen.config import text as text_config
+from seqgen.config.variants import parse_arg
 
 
 def get_config(arg: str | None = None):

@@ -26,7 +26,7 @@ The regularised runs load the newest params of config.init_from (default
 /tmp/seqgen/ptb_word; override with --config.init_from=DIR) and train
 num_steps more windows with a fresh optimizer. Weight noise: one N(0,
 0.075^2) sample per train step shared by the 32 streams (Graves: one per
-sequence). Adaptive noise: Graves 2011, seqgen/adaptive_noise.py.
+sequence). Adaptive noise: Graves 2011, seqgen/regularise.py.
 
 As Graves: one-hot words in (computed as a row gather, the same numbers),
 1x1000 peephole LSTM, SGD with momentum 0.99, 100-word windows with the
@@ -38,8 +38,8 @@ his 1e-4 = 3.2e-3 (the linear scaling rule); one weight-noise sample per
 update shared by the 32 streams; forget-gate bias 1 (unstated).
 """
 
-from seqgen import text_config
-from seqgen.config_variants import parse_arg
+from seqgen.config import text as text_config
+from seqgen.config.variants import parse_arg
 
 
 def get_config(arg: str | None = None):

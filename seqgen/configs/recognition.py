@@ -38,9 +38,9 @@ EMS Felix, EMS Readability and EMS Readability Italic are kept out of
 training and tuning (an independent check elsewhere).
 """
 
-from seqgen import handwriting_config
-from seqgen.config_variants import parse_arg
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
+from seqgen.config import handwriting as handwriting_config
+from seqgen.config.variants import parse_arg
 
 FONTS = ("hershey_script", "ems_allure", "ems_elfin", "ems_nixish_italic")
 

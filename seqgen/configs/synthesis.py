@@ -28,8 +28,8 @@ Graves does not specify and without which the window never aligned in our
 CPU-sized prototype. The sweep holds those choices' ablations.
 """
 
-from seqgen import handwriting_config
-from seqgen.config_variants import parse_arg
+from seqgen.config import handwriting as handwriting_config
+from seqgen.config.variants import parse_arg
 
 
 def get_config(arg: str | None = None):

@@ -37,8 +37,8 @@ Smoke variant (seconds): --config=configs/writer.py:smoke
 
 import pathlib
 
-from seqgen.config_files import load_module
-from seqgen.config_variants import parse_arg
+from seqgen.config.files import load_module
+from seqgen.config.variants import parse_arg
 
 # The quick synthesis recipe (configs/synthesis.py) is the base; this file
 # changes only the data's writers and the model's size and length.

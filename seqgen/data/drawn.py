@@ -133,7 +133,7 @@ from typing import Any
 
 import numpy as np
 
-from seqgen.console import progress
+from seqgen.command.console import progress
 from seqgen.data import writers as writers_lib
 from seqgen.data.drawing import (  # noqa: F401  (the drawing API, re-exported here)
     JOIN_TOLERANCE,

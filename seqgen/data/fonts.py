@@ -39,7 +39,7 @@ import numpy as np
 from defusedxml import ElementTree
 
 from seqgen.data.strokes import StrokeDataError
-from seqgen.vendored import vendored_dir
+from seqgen.data.vendored import vendored_dir
 
 # Package data, with its licence and PROVENANCE.md alongside.
 FONTS_DIR = vendored_dir("fonts")

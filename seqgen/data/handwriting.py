@@ -9,7 +9,7 @@ bucket so that only a few shapes get compiled, and masked (mask 0 on
 padding). Lines longer than `max_points` are dropped and counted when the
 batcher is built (logged and kept in the run's meta), never truncated.
 
-data_config fields used here (see seqgen/handwriting_config.py):
+data_config fields used here (see seqgen/config/handwriting.py):
   dataset     a name in DATASETS: 'drawn' (drawn.py: Shakespeare lines written
               with single-line fonts, generated) | 'iam_ondb' (iam_ondb.py)
               | any loader registered with @DATASETS.register(name)
@@ -48,11 +48,11 @@ from typing import Any
 
 import numpy as np
 
+from seqgen.command.errors import ConfigError
 from seqgen.data import strokes
 from seqgen.data.prepare import config_get
 from seqgen.data.registry import Registry
 from seqgen.data.transcripts import Alphabet, TranscriptError, warn_fallbacks
-from seqgen.errors import ConfigError
 
 POOL = 16  # batches whose lines are sorted by length together
 log = logging.getLogger(__name__)

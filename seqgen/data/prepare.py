@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seqgen.console import tfds_progress
+from seqgen.command.console import tfds_progress
 
 if TYPE_CHECKING:  # TFDS takes ~0.15 s to import; seqgen.write never prepares data
     import tensorflow_datasets as tfds

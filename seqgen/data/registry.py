@@ -26,7 +26,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
 
 Loader = Callable[[Any], Any]  # data_config -> the modality's splits
 

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from seqgen.errors import UserError
+from seqgen.command.errors import UserError
 
 
 class StrokeDataError(UserError):

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
 
 
 def _check_sizes(batch_size: int, seq_len: int, process_index: int,

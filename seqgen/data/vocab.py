@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from seqgen.errors import UserError
+from seqgen.command.errors import UserError
 
 LEVELS = ("byte", "char", "word")
 EOS = "<eos>"

@@ -26,7 +26,7 @@ import ml_collections
 import numpy as np
 from flax import nnx
 
-from seqgen.errors import UserError
+from seqgen.command.errors import UserError
 
 Batch = dict[str, np.ndarray]
 

@@ -21,13 +21,14 @@ import numpy as np
 from absl import logging
 from flax import nnx
 
-from seqgen import generate, handwriting_config, render
+from seqgen.command.errors import ConfigError, UserError
+from seqgen.config import handwriting as handwriting_config
 from seqgen.data import epochs, strokes
 from seqgen.data import handwriting as hw_data
 from seqgen.data.transcripts import Alphabet
-from seqgen.errors import ConfigError, UserError
+from seqgen.handwriting import render
 from seqgen.kinds import base
-from seqgen.models import lstm, mdn
+from seqgen.models import generate, lstm, mdn
 from seqgen.models.handwriting import PredictionModel
 
 
@@ -191,7 +192,7 @@ class Kind(base.Base):
         # Offsets -> absolute positions of the next point, in raw units.
         mu_TxMx2 = points_Tx2[:-1, None, :] + np.asarray(mix.mu) * std + mean
         sigma_TxMx2 = np.exp(np.asarray(mix.log_sigma)) * std
-        from seqgen import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
+        from seqgen.handwriting import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
         plots.density(points_Tx2, line_Tx3[:, 2], mu_TxMx2, sigma_TxMx2,
                       np.asarray(mix.rho), np.asarray(mix.log_pi), path=path)
 

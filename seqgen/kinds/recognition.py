@@ -4,13 +4,24 @@ from its pen offsets with a deep bidirectional LSTM trained with CTC.
 Data are those of synthesis (lines and their transcriptions, the same
 alphabet and batches); the network reads each whole line both ways and
 puts a distribution over the alphabet plus a blank at every point
-(models/recogniser.py); the loss is CTC (seqgen/ctc.py), summed per line.
+(models/recogniser.py); the loss is CTC (below), summed per line.
 Reported: nats per line and per character (CTC), and at every evaluation
 the character and word error rates of best-path decoding over the whole
 validation split (`cer`, `wer`), with a few lines' readings in the log.
 `python -m seqgen.read` reads stroke files with a trained run, and a
 synthesis run names one in `config.eval.recogniser` to measure how legible
 its writing is.
+
+CTC, connectionist temporal classification (Graves et al. 2006): the loss of a
+text given per-point class distributions, and best-path decoding.
+
+The loss sums over every alignment of the text to the points (characters
+may repeat over consecutive points and be separated by blanks; a repeated
+character needs a blank between its copies); optax.ctc_loss computes it
+with the forward algorithm. Best-path decoding takes the most likely class
+at each point, merges repeats and drops blanks: Graves' fast approximation
+to the most likely text (exact when one path dominates, as it does for a
+trained recogniser).
 
 Dimension letters: B lines, T points, K alphabet ids (0 = blank), U characters.
 """
@@ -23,19 +34,46 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
+import optax
 from absl import logging
 from flax import nnx
 
-from seqgen import ctc, error_rates, handwriting_config
+from seqgen.command.errors import UserError
+from seqgen.config import handwriting as handwriting_config
 from seqgen.data import handwriting as hw_data
-from seqgen.data import ink
-from seqgen.errors import UserError
+from seqgen.handwriting import error_rates, ink
 from seqgen.kinds import handwriting
 from seqgen.models import lstm
 from seqgen.models.recogniser import Recogniser
 
 READ_BATCH = 32  # lines per forward pass when reading
 MAX_WRITERS_REPORTED = 10  # a CER per writer is logged when a split has at most this many
+BLANK = 0  # the alphabet's padding id, never a character
+
+
+def ctc_loss(logp_BxTxK: jax.Array, mask_BxT: jax.Array, labels_BxU: jax.Array,
+             label_mask_BxU: jax.Array) -> jax.Array:
+    """CTC: -log p(text | line) per line [B]; a row with no points and no text
+    (batch filler) scores 0."""
+    loss_B = optax.ctc_loss(logp_BxTxK, 1.0 - mask_BxT, labels_BxU, 1.0 - label_mask_BxU,
+                            blank_id=BLANK)
+    present_B = jnp.max(mask_BxT, axis=1) > 0
+    return jnp.where(present_B, loss_B, 0.0)
+
+
+def ctc_best_path(logp_BxTxK: np.ndarray, mask_BxT: np.ndarray) -> list[np.ndarray]:
+    """CTC best-path decoding: each line's class ids along its best path,
+    repeats merged, blanks dropped."""
+    best_BxT = np.argmax(np.asarray(logp_BxTxK), axis=-1)
+    out = []
+    for b in range(best_BxT.shape[0]):
+        path_T = best_BxT[b, : int(np.sum(mask_BxT[b]))]
+        if len(path_T) == 0:
+            out.append(np.zeros((0,), np.int64))
+            continue
+        new = np.concatenate([[True], path_T[1:] != path_T[:-1]])
+        out.append(path_T[new & (path_T != BLANK)])
+    return out
 
 
 @nnx.jit
@@ -74,7 +112,7 @@ class Kind(handwriting.Transcribed):
         """The line's offsets are the batch's targets (every point after the
         origin); the CTC loss of its text, summed over lines."""
         logp_BxFxK, mask_BxF = model(batch["targets"], batch["mask"])
-        loss_B = ctc.loss(logp_BxFxK, mask_BxF, batch["chars"], batch["char_mask"])
+        loss_B = ctc_loss(logp_BxFxK, mask_BxF, batch["chars"], batch["char_mask"])
         sums = {"nll": jnp.sum(loss_B), "count": jnp.sum(batch["char_mask"]),
                 "points": jnp.sum(batch["mask"]),
                 "lines": jnp.sum(jnp.max(batch["mask"], axis=1))}
@@ -99,7 +137,7 @@ class Kind(handwriting.Transcribed):
             batch = hw_data.make_batch(chunk, self.stats, pad_to)
             logp, mask = jax.device_get(_log_probs(model, jnp.asarray(batch["targets"]),
                                                    jnp.asarray(batch["mask"])))
-            texts += [self.alphabet.decode(ids) for ids in ctc.best_path(logp, mask)]
+            texts += [self.alphabet.decode(ids) for ids in ctc_best_path(logp, mask)]
         return texts
 
     def split_errors(self, model: Recogniser, split: str) -> tuple[

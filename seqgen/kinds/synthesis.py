@@ -23,12 +23,13 @@ import numpy as np
 from absl import logging
 from flax import nnx
 
-from seqgen import error_rates, generate, handwriting_config, render
+from seqgen.command.errors import UserError
+from seqgen.config import handwriting as handwriting_config
 from seqgen.data import handwriting as hw_data
 from seqgen.data import strokes
-from seqgen.errors import UserError
+from seqgen.handwriting import error_rates, render
 from seqgen.kinds import base, handwriting
-from seqgen.models import lstm, mdn
+from seqgen.models import generate, lstm, mdn
 from seqgen.models.synthesis import SynthesisModel
 
 ALIGN_LINES = 32  # validation lines written at each evaluation to measure alignment
@@ -136,7 +137,7 @@ class Kind(handwriting.Transcribed):
         render.save_lines(out / f"step_{step:07d}", written["lines"][shown], texts[shown])
         n = int(written["length"][0])
         u = len(self.alphabet.encode(texts[0]))
-        from seqgen import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
+        from seqgen.handwriting import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
         plots.alignment(np.asarray(written["phi"][0, :n, :u + 1]), texts[0],
                         points_Tx2=strokes.to_absolute(written["lines"][0])[1:],
                         eos_T=written["lines"][0][1:, 2],
@@ -161,8 +162,8 @@ class Kind(handwriting.Transcribed):
     def legibility(self, lines: list[np.ndarray], texts: list[str]) -> dict[str, float]:
         """CER / WER of the recogniser that config.eval.recogniser names
         reading `lines` back; the worst lines go to the log."""
-        from seqgen import legibility  # noqa: PLC0415 (the CLI's module; flags stay unparsed)
-        from seqgen.trained import load_trained  # noqa: PLC0415 (trained imports kinds)
+        from seqgen.handwriting import legibility  # noqa: PLC0415
+        from seqgen.kinds import load_trained  # noqa: PLC0415 (trained imports kinds)
 
         if getattr(self, "_reader", None) is None:
             reader, reader_model, _, _ = load_trained(self.config.eval.recogniser)

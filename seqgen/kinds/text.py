@@ -16,12 +16,12 @@ import numpy as np
 import optax
 from flax import nnx
 
-from seqgen import generate, text_config
+from seqgen.config import text as text_config
 from seqgen.data import tbptt
 from seqgen.data import text as text_data
 from seqgen.data.vocab import Vocab
 from seqgen.kinds import base
-from seqgen.models import lstm
+from seqgen.models import generate, lstm
 from seqgen.models.text import TextModel
 
 PRIME_FROM_VALID = 64  # symbols of the validation text used as default prime

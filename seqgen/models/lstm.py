@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
 from seqgen.models import lstm_recurrence
 
 # One layer's carry is (h_BxH, c_BxH); a stack's carry is a tuple of those.
@@ -82,7 +82,7 @@ class LSTMOptions:
 
     @classmethod
     def from_config(cls, model_config) -> LSTMOptions:
-        """The options a config's `model` group sets (seqgen/common_config.py);
+        """The options a config's `model` group sets (seqgen/config/common.py);
         `backward` is not a config field (both routes compute the same
         numbers): benchmarks/routes.py sets it on its own configs."""
         m = model_config

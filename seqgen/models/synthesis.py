@@ -43,7 +43,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
 from seqgen.models import lstm, mdn, synthesis_recurrence, window
 
 

@@ -38,7 +38,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
 from seqgen.models import lstm
 
 

@@ -23,7 +23,7 @@ import json
 import pathlib
 import re
 
-from seqgen.errors import UserError
+from seqgen.command.errors import UserError
 
 ROOT = pathlib.Path(__file__).parent
 DEFAULT = {"write": "writer", "read": "recogniser", "sample": "shakespeare"}

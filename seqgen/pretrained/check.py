@@ -41,8 +41,8 @@ from typing import Any
 
 from absl import app, flags
 
-from seqgen import flag_checks as fc
 from seqgen import pretrained
+from seqgen.command import flag_checks as fc
 
 FLAGS = flags.FLAGS
 CHECK_BATCHES = 2
@@ -64,11 +64,11 @@ CHECK_FILE = "check.json"
 def _fixed_batches(kind, model) -> dict[str, float]:
     from flax import nnx  # noqa: PLC0415
 
-    from seqgen import evaluate  # noqa: PLC0415
+    from seqgen import eval_loops  # noqa: PLC0415
 
     graphdef, params = nnx.split(model, nnx.Param)
     batches = itertools.islice(kind.eval_batches("valid", CHECK_BATCH, 0, 1), CHECK_BATCHES)
-    sums, _ = evaluate.run(kind, graphdef, params, batches, CHECK_BATCH)
+    sums, _ = eval_loops.run(kind, graphdef, params, batches, CHECK_BATCH)
     return {k: float(v) for k, v in kind.report(sums).items()}
 
 
@@ -77,8 +77,8 @@ def readback_cer_pct(writer, texts: list[str], bias: float, seed: int) -> float:
     with `seed` and read by the shipped recogniser."""
     import jax  # noqa: PLC0415
 
-    from seqgen import error_rates  # noqa: PLC0415
-    from seqgen.trained import load_trained  # noqa: PLC0415
+    from seqgen.handwriting import error_rates  # noqa: PLC0415
+    from seqgen.kinds import load_trained  # noqa: PLC0415
 
     reader = load_trained(str(pretrained.path("recogniser")))
     out = writer.kind.write(writer.model, list(texts), bias, jax.random.key(seed))
@@ -90,7 +90,7 @@ def measure(workdir: str) -> dict[str, Any]:
     """What check.json holds for `workdir`: its fixed-batch metrics and, for
     a writer, its read-back CER."""
     from seqgen.kinds import base as kinds_base  # noqa: PLC0415
-    from seqgen.trained import load_trained  # noqa: PLC0415
+    from seqgen.kinds import load_trained  # noqa: PLC0415
 
     trained = load_trained(workdir)
     trained.kind.load_data()
@@ -117,7 +117,7 @@ def _headline(trained, name: str) -> dict[str, float]:
     card's own method; {} for a kind with none that cheap."""
     from flax import nnx  # noqa: PLC0415
 
-    from seqgen import evaluate  # noqa: PLC0415
+    from seqgen import eval_loops  # noqa: PLC0415
     from seqgen.kinds import base as kinds_base  # noqa: PLC0415
 
     kind, model = trained.kind, trained.model
@@ -136,7 +136,7 @@ def _headline(trained, name: str) -> dict[str, float]:
     # seqgen.evaluate computes them.
     graphdef, params = nnx.split(model, nnx.Param)
     b = trained.config.eval_batch_size
-    sums, _ = evaluate.run(kind, graphdef, params, kind.eval_batches("valid", b, 0, 1), b)
+    sums, _ = eval_loops.run(kind, graphdef, params, kind.eval_batches("valid", b, 0, 1), b)
     card = pretrained.numbers(name)
     return {f"valid_{k}": float(v) for k, v in kind.report(sums).items()
             if f"valid_{k}" in card}
@@ -158,8 +158,8 @@ def _line(name: str, metric: str, got: float | None, want: float, source: str,
 def compare(name: str) -> list[str]:
     """Each checked number of shipped model `name`, one line each; a line
     not ending in ' ok' is off its card or its check.json."""
-    from seqgen.errors import UserError  # noqa: PLC0415
-    from seqgen.trained import load_trained  # noqa: PLC0415
+    from seqgen.command.errors import UserError  # noqa: PLC0415
+    from seqgen.kinds import load_trained  # noqa: PLC0415
 
     folder = pretrained.path(name)
     try:
@@ -189,8 +189,8 @@ def compare(name: str) -> list[str]:
 
 def main(argv):
     del argv
-    from seqgen.console import quiet_console  # noqa: PLC0415
-    from seqgen.errors import UserError  # noqa: PLC0415
+    from seqgen.command.console import quiet_console  # noqa: PLC0415
+    from seqgen.command.errors import UserError  # noqa: PLC0415
 
     quiet_console()
     try:

@@ -23,7 +23,7 @@ import sys
 
 from absl import app, flags
 
-from seqgen import flag_checks as fc
+from seqgen.command import flag_checks as fc
 from seqgen.pretrained import ROOT, check
 
 FLAGS = flags.FLAGS
@@ -64,8 +64,8 @@ def copy_checkpoint(workdir: str, step: int, dest: pathlib.Path) -> pathlib.Path
 
 def write_styles(kind, dest: pathlib.Path, n: int) -> list[str]:
     """The first line of each of n validation writers as styles/<font>-<k>.npz."""
-    from seqgen import styles  # noqa: PLC0415
     from seqgen.data import drawn, writers  # noqa: PLC0415
+    from seqgen.handwriting import styles  # noqa: PLC0415
 
     kind.load_data()
     valid = kind.splits.valid
@@ -94,9 +94,9 @@ def write_styles(kind, dest: pathlib.Path, n: int) -> list[str]:
 def main(argv):
     del argv
     from seqgen.checkpoint import load_run_info  # noqa: PLC0415
-    from seqgen.errors import UserError  # noqa: PLC0415
+    from seqgen.command.errors import UserError  # noqa: PLC0415
+    from seqgen.kinds import load_trained  # noqa: PLC0415
     from seqgen.kinds.base import Writer  # noqa: PLC0415
-    from seqgen.trained import load_trained  # noqa: PLC0415
 
     try:
         fc.check(RULES, FLAGS.flag_values_dict())

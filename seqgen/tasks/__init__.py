@@ -10,6 +10,6 @@
   main.py       `python -m seqgen.tasks.main --config=configs/tasks/...`
   report.py     `python -m seqgen.tasks.report --trials=10`: the table
 
-The generators themselves live in seqgen/data/lstm1997_tasks.py; the nets in
-seqgen/models/lstm1997.py and seqgen/models/rnn.py.
+The generators themselves live in seqgen/tasks/generators.py; the nets in
+seqgen/tasks/lstm1997.py and seqgen/tasks/rnn.py.
 """

@@ -8,9 +8,10 @@ from collections.abc import Callable
 import ml_collections
 from flax import nnx
 
-from seqgen.errors import ConfigError
-from seqgen.models import lstm, lstm1997, rnn
-from seqgen.tasks.config import MODELS
+from seqgen.command.errors import ConfigError
+from seqgen.config.tasks import MODELS
+from seqgen.models import lstm
+from seqgen.tasks import lstm1997, rnn
 
 
 def factory(config: ml_collections.ConfigDict, name: str, num_inputs: int,

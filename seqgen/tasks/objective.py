@@ -17,8 +17,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from seqgen.data.lstm1997_tasks import Sequences
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
+from seqgen.tasks.generators import Sequences
 
 ACTIVATIONS = ("sigmoid", "linear", "softmax")
 LOSSES = ("mse", "xent")

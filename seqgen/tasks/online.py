@@ -27,8 +27,8 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from seqgen.models.lstm1997 import LSTM1997Options
 from seqgen.tasks import objective
+from seqgen.tasks.lstm1997 import LSTM1997Options
 
 
 def _sig(x):

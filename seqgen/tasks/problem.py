@@ -13,8 +13,8 @@ from collections.abc import Callable
 import ml_collections
 import numpy as np
 
-from seqgen.data import lstm1997_tasks as data
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
+from seqgen.tasks import generators as data
 
 Stream = Callable[[int], data.Sequences]  # n -> the next n training sequences
 

@@ -22,9 +22,10 @@ import time
 
 from absl import app, flags
 
-from seqgen import config_files, console
-from seqgen import flag_checks as fc
-from seqgen.errors import UserError
+from seqgen.command import console
+from seqgen.command import flag_checks as fc
+from seqgen.command.errors import UserError
+from seqgen.config import files as config_files
 
 # (config, variant, nets or None for the config's report_models)
 SUITE = (
@@ -146,7 +147,7 @@ def render(report: dict) -> str:
     return head + "\n\n" + "\n".join(rows) + "\n"
 
 
-# Every flag's check (seqgen/flag_checks.py).
+# Every flag's check (seqgen/command/flag_checks.py).
 RULES = {
     "trials": fc.between(1, 10_000, "trials per task and net; the paper's tables use 10+"),
     "workers": fc.between(1, 256, "worker processes, one per core"),
@@ -203,7 +204,7 @@ def main(argv):
 
 def _write(out: pathlib.Path, report: dict) -> None:
     """report.md (the table) and report.png (the success curves)."""
-    from seqgen import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
+    from seqgen.tasks import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
 
     (out / "report.md").write_text(render(report))
     plots.success_curves(report["runs"], path=out / "report.png")

@@ -34,11 +34,11 @@ import ml_collections
 import numpy as np
 from flax import nnx
 
-from seqgen.data.lstm1997_tasks import Sequences
-from seqgen.errors import ConfigError
-from seqgen.models.lstm1997 import num_weights
+from seqgen.command.errors import ConfigError
 from seqgen.tasks import nets, objective, online
 from seqgen.tasks import problem as problem_lib
+from seqgen.tasks.generators import Sequences
+from seqgen.tasks.lstm1997 import num_weights
 
 EVAL_BLOCK = 256  # sequences per forward pass when testing (bounds memory)
 

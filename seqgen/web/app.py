@@ -30,7 +30,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from seqgen.errors import UserError
+from seqgen.command.errors import UserError
 from seqgen.web import requests
 from seqgen.web.models import Models
 

@@ -5,7 +5,7 @@ One lock serialises every call into JAX, so requests that arrive while a
 model is busy wait their turn (each with its own inputs, outputs and RNG:
 nothing is shared between requests but the weights). Writing is bucketed:
 a page's lines are padded to LINE_BUCKETS rows and its longest line to
-CHAR_BUCKETS characters (seqgen/page_sizes.py, as seqgen.write pads), so
+CHAR_BUCKETS characters (seqgen/handwriting/page_sizes.py, as seqgen.write pads), so
 the samplers compiled at start-up (`warm_up`)
 serve every request of those sizes without compiling again; a primed
 request compiles once more per priming line's length.
@@ -23,10 +23,12 @@ import jax
 import numpy as np
 from flax import nnx
 
-from seqgen import generate, page_sizes, pretrained, render, styles
-from seqgen.errors import UserError
+from seqgen import pretrained
+from seqgen.command.errors import UserError
+from seqgen.handwriting import page_sizes, render, styles
 from seqgen.kinds import base
 from seqgen.kinds import text as text_kind
+from seqgen.models import generate
 from seqgen.web import requests
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ class Loaded(NamedTuple):
 def load(workdirs: list[str]) -> dict[str, Loaded]:
     """{'write' | 'read' | 'sample': Loaded}: each workdir goes where its kind
     belongs; a role no workdir fills takes the shipped default, if shipped."""
-    from seqgen.trained import load_trained  # noqa: PLC0415 (JAX after the flags)
+    from seqgen.kinds import load_trained  # noqa: PLC0415 (JAX after the flags)
 
     out: dict[str, Loaded] = {}
     for workdir in workdirs:
@@ -109,7 +111,7 @@ class Models:
         return out
 
     def fit_drawn(self, line: np.ndarray, text: str) -> np.ndarray:
-        """A drawn line brought to the writer's scale (seqgen/styles.py checks)."""
+        """A drawn line brought to the writer's scale (seqgen/handwriting/styles.py checks)."""
         writer = self._need("write")
         _check_chars(writer.kind, text, "ink_text: ")
         return styles.fit(line, text, self._scale, "your ink")
@@ -146,7 +148,7 @@ class Models:
         lines = out["lines"][:n]
         svg, page = render.page_svg(lines, line_height=req.line_height,
                                     stroke_width=req.stroke_width, color=req.color)
-        from seqgen.write import screen_strokes  # noqa: PLC0415
+        from seqgen.handwriting.ink import to_screen  # noqa: PLC0415
 
         head = prime[1] + " " if prime else ""
         return {"texts": req.lines, "svg": svg, "page": page, "seconds": round(seconds, 3),
@@ -157,7 +159,7 @@ class Models:
                 "alignment": [_alignment(out["phi"][i], int(out["length"][i]), head + t)
                               for i, t in enumerate(req.lines)],
                 "strokes": {"texts": req.lines,
-                            "lines": [screen_strokes(line) for line in lines]}}
+                            "lines": [to_screen(line) for line in lines]}}
 
     def read(self, line: np.ndarray) -> dict:
         reader = self._need("read")

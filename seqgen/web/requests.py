@@ -5,7 +5,7 @@ Nothing a user sends is evaluated: texts are only encoded with a model's
 alphabet, numbers must be JSON numbers (not strings, not booleans) inside
 their range, colours go through Pillow's colour-name parser, and ink must
 be strokes of [x, y] or [x, y, t] points within the caps below before it
-reaches seqgen/data/ink.py's reader (the same checks as a JSON ink file).
+reaches seqgen/handwriting/ink.py's reader (the same checks as a JSON ink file).
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from seqgen import render, styles
-from seqgen.data import ink
-from seqgen.errors import UserError
+from seqgen.command.errors import UserError
+from seqgen.handwriting import ink, render, styles
 
 MAX_BODY_BYTES = 2_000_000  # a drawn line is tens of kilobytes
 MAX_TEXT = 800  # characters per write request (a page of MAX_LINES lines)

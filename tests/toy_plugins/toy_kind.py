@@ -11,7 +11,7 @@ import ml_collections
 import numpy as np
 import optax
 
-from seqgen import common_config
+from seqgen.config import common as common_config
 from seqgen.data import tbptt
 from seqgen.kinds import base
 from seqgen.models import lstm

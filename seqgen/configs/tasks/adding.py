@@ -19,8 +19,8 @@ weights), weights U(-0.1, 0.1), input-gate biases -3 and -6, learning rate
 `:lr=0.1`, `:bptt` (full BPTT instead of the truncated gradient), `:smoke`.
 """
 
-from seqgen.config_variants import parse_arg
-from seqgen.tasks import config as task_config
+from seqgen.config import tasks as task_config
+from seqgen.config.variants import parse_arg
 
 PATH = "configs/tasks/adding.py"
 

@@ -25,8 +25,8 @@ learning rate 1.0, truncated gradient. Variants: `:p=...`, `:lr=...`,
 `:every`, `:smoke`.
 """
 
-from seqgen.config_variants import parse_arg
-from seqgen.tasks import config as task_config
+from seqgen.config import tasks as task_config
+from seqgen.config.variants import parse_arg
 
 PATH = "configs/tasks/long_lag.py"
 

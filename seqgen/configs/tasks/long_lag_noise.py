@@ -28,8 +28,8 @@ Variants: `:q=...`, `:p=...`, `:lr=...`, `:smoke`; lags up to q=1000
 work (slowly).
 """
 
-from seqgen.config_variants import parse_arg
-from seqgen.tasks import config as task_config
+from seqgen.config import tasks as task_config
+from seqgen.config.variants import parse_arg
 
 PATH = "configs/tasks/long_lag_noise.py"
 # (q, p) -> sequences until success, Table 3.

@@ -17,8 +17,8 @@ linear output unit, as in configs/tasks/adding.py. Variants: `:nseq=13`,
 `:T=...`, `:lr=...`, `:smoke`.
 """
 
-from seqgen.config_variants import parse_arg
-from seqgen.tasks import config as task_config
+from seqgen.config import tasks as task_config
+from seqgen.config.variants import parse_arg
 
 PATH = "configs/tasks/multiplication.py"
 

@@ -17,8 +17,8 @@ learning rate 0.05, truncated gradient. Variants: `:pattern=0001` (01,
 0001, 000001, 0000011111 or any 0/1 string), `:T=...`, `:lr=...`, `:smoke`.
 """
 
-from seqgen.config_variants import parse_arg
-from seqgen.tasks import config as task_config
+from seqgen.config import tasks as task_config
+from seqgen.config.variants import parse_arg
 
 PATH = "configs/tasks/periodic.py"
 

@@ -34,8 +34,8 @@ success test runs every 100 training sequences. Variants: `:lr=0.1`,
 `:4x1`, `:6x2`, `:bptt`, `:legal`, `:smoke`.
 """
 
-from seqgen.config_variants import parse_arg
-from seqgen.tasks import config as task_config
+from seqgen.config import tasks as task_config
+from seqgen.config.variants import parse_arg
 
 PATH = "configs/tasks/reber.py"
 # (blocks x size, learning rate) -> (% success, sequences), Table 1.

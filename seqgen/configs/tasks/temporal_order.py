@@ -20,8 +20,8 @@ rate 0.5 (6a) and 0.1 (6b), logistic outputs, truncated gradient.
 Variants: `:6b`, `:lr=...`, `:smoke`.
 """
 
-from seqgen.config_variants import parse_arg
-from seqgen.tasks import config as task_config
+from seqgen.config import tasks as task_config
+from seqgen.config.variants import parse_arg
 
 PATH = "configs/tasks/temporal_order.py"
 

@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
+from seqgen.command.errors import UserError
 from seqgen.data.prepare import config_get
 from seqgen.data.registry import Registry
 from seqgen.data.vocab import Vocab
-from seqgen.errors import UserError
 
 DATASETS = Registry("text", {
     "shakespeare": "seqgen.data.text.shakespeare:load_shakespeare",

@@ -4,7 +4,7 @@ Source: Project Gutenberg texts, listed with their sizes, sha256s and licence
 in seqgen/third_party/shakespeare/PROVENANCE.md. `shakespeare_text()` joins
 SHAKESPEARE_WORKS in that order, separated by three blank lines, with a
 final newline; drawn handwriting (seqgen/data/drawn.py) writes lines of the
-same corpus. The files are package data (seqgen/vendored.py), found the
+same corpus. The files are package data (seqgen/data/vendored.py), found the
 same way from a clone and from an installed wheel. No network is ever used.
 
 Vocabulary: the characters of the whole corpus (76). Split as text_file.py
@@ -22,7 +22,7 @@ from seqgen.data.prepare import resolve_dirs
 from seqgen.data.text import DataError, TextSplits
 from seqgen.data.text.text_file import prepared_text
 from seqgen.data.text.tokens import TokenBuilder, split_fractions, tail_split
-from seqgen.vendored import vendored_dir
+from seqgen.data.vendored import vendored_dir
 
 # Package data, with its licence and PROVENANCE.md alongside.
 SHAKESPEARE_DIR = vendored_dir("shakespeare")

@@ -192,3 +192,28 @@ def fit_to(line: np.ndarray, *, target_height: float, target_spacing: float) -> 
     out = strokes.strokes_to_line(strokes.resample(scaled, target_spacing))
     out[0, :2] = 0.0
     return out
+
+
+def save_lines(out: pathlib.Path, lines: list[np.ndarray], texts: list[str],
+                 fmt: str) -> list[pathlib.Path]:
+    """The raw strokes beside the page `out`, as npz (one file), npy (one
+    file a line) or json (screen strokes); the paths written."""
+    if fmt == "npz":
+        return [save_npz(out.with_suffix(".npz"), lines, texts)]
+    if fmt == "npy":
+        paths = [out.with_name(f"{out.stem}_{i:03d}.npy") for i in range(len(lines))]
+        for path, line in zip(paths, lines, strict=True):
+            np.save(path, np.asarray(line, np.float32))
+        return paths
+    path = out.with_suffix(".json")
+    path.write_text(json.dumps({"texts": texts, "lines": [to_screen(x) for x in lines]})
+                    + "\n")
+    return [path]
+
+
+def to_screen(line: np.ndarray) -> list:
+    """A line as a screen records it (`load` reads it back):
+    strokes of absolute [x, y] points, y down."""
+    points = strokes.to_absolute(np.asarray(line, np.float64)) * np.array([1.0, -1.0])
+    return [[[round(float(x), 2), round(float(y), 2)] for x, y in s]
+            for s in strokes.split_strokes(points, np.asarray(line)[:, 2])]

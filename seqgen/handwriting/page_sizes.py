@@ -8,7 +8,7 @@ page (seqgen/web/models.py) both pad a page to LINE_BUCKETS rows (repeating
 its last line; the extra rows are dropped) and size it as if its longest
 line had the next CHAR_BUCKETS length. Two texts of the same bucket then
 run the same program: a second `seqgen.write` of a different text loads
-it from the persistent compilation cache (seqgen/jax_cache.py), and a
+it from the persistent compilation cache (seqgen/command/jax_cache.py), and a
 server's warm-up fills that cache for the command line too.
 
 The price is sampling padding: the scan runs to the cap of the bucket

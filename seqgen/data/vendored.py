@@ -12,7 +12,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from seqgen.errors import UserError
+from seqgen.command.errors import UserError
 
 
 def vendored_dir(name: str) -> Path:

@@ -36,8 +36,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from seqgen.command.errors import UserError
 from seqgen.data.strokes import split_strokes, to_absolute
-from seqgen.errors import UserError
 
 MARGIN = 10.0  # page border, user units
 GAP = 12.0  # between rows

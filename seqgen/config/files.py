@@ -27,7 +27,7 @@ from absl import flags
 from ml_collections import config_flags
 from ml_collections.config_flags.config_flags import ConfigFileFlagParser
 
-from seqgen.errors import UserError
+from seqgen.command.errors import UserError
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 # Prefixes a shipped config may be written with; the first that matches is dropped.

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from seqgen.models.lstm1997 import Readout, _uniform, project_input
+from seqgen.tasks.lstm1997 import Readout, _uniform, project_input
 
 
 class TanhRNN(nnx.Module):

@@ -12,7 +12,7 @@ import pathlib
 
 import ml_collections
 
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
 
 # (dotted field, lowest allowed value)
 POSITIVE = (

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from seqgen.errors import UserError
+from seqgen.command.errors import UserError
 from seqgen.models import mdn, window
 
 # Sampling draws its Gumbel noise this many steps at a time, outside the

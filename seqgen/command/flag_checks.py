@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from seqgen.errors import UserError
+from seqgen.command.errors import UserError
 
 Rule = Callable[[Any], "str | None"]
 

@@ -1,7 +1,7 @@
 """The fields of a handwriting experiment, each with its unit or typical value.
 
 The fields every trained kind shares (model, optim, regularise, cadence)
-are in seqgen/common_config.py; `base()` adds the handwriting ones and
+are in seqgen/config/common.py; `base()` adds the handwriting ones and
 `synthesis_base()` those of the soft window. Config files
 (configs/handwriting.py, iam_prediction.py, synthesis.py, iam_synthesis.py)
 start from them.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ml_collections
 
-from seqgen import common_config
+from seqgen.config import common as common_config
 
 
 def lines_base() -> ml_collections.ConfigDict:

@@ -3,7 +3,7 @@ config file (big_vision's configs/common.py: parse_arg).
 
 A config file declares what its ARG may hold, each name with its default:
 
-    from seqgen.config_variants import parse_arg
+    from seqgen.config.variants import parse_arg
 
     def get_config(arg=None):
         v = parse_arg(arg, "configs/tasks/reber.py", lr=0.5,
@@ -33,7 +33,7 @@ from typing import NoReturn
 
 import ml_collections
 
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
 
 TYPES = (bool, int, float, str)
 

@@ -10,7 +10,7 @@ Where a style comes from:
             ~/.local/share/seqgen/styles) as NAME.npz, for any model
   a file    the user's own line: JSON strokes of [x, y] or [x, y, t] points
             (y down, as a screen records them), InkML, or the project's .npy
-            (seqgen/data/ink.py), with the text it says
+            (seqgen/handwriting/ink.py), with the text it says
 
 Ink from a file is brought to the model's scale before priming (`fit`):
 scaled so that its writing height (the 5-95% range of the pen points' y,
@@ -32,8 +32,8 @@ import re
 
 import numpy as np
 
-from seqgen.data import ink
-from seqgen.errors import UserError
+from seqgen.command.errors import UserError
+from seqgen.handwriting import ink
 
 MAX_FILE_BYTES = 5_000_000  # a line of ink is kilobytes; a larger file is not one line
 MAX_POINTS = 20_000  # an IAM line has ~700 points
@@ -186,3 +186,14 @@ def fit(line_Tx3: np.ndarray, text: str, scale: Scale, where: str) -> np.ndarray
         raise UserError(f"{where}: the ink holds about {chars:.0f} characters of writing "
                         f"but the text has {len(text)}; give the text that was written")
     return fitted
+
+
+def listing(model_dir: str) -> str:
+    """The styles --style takes, one a line: number, name, where from, text."""
+    ours, yours = shipped(model_dir), saved()
+    rows = [f"{i:3d}  {s.name:28s} {'shipped' if i < len(ours) else 'saved':8s} "
+            f"{s.text[:40]!r}  {s.about}" for i, s in enumerate(ours + yours)]
+    if not rows:
+        return (f"no styles: {model_dir} ships none and none are saved in "
+                f"{user_dir()}; --style=N primes with validation line N")
+    return "\n".join(rows) + f"\n(saved styles live in {user_dir()})"

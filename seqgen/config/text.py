@@ -1,7 +1,7 @@
 """The fields of a text experiment, each with its unit or typical value.
 
 The fields every trained kind shares (model, optim, regularise, cadence)
-are in seqgen/common_config.py; `base()` adds the text ones. Config files
+are in seqgen/config/common.py; `base()` adds the text ones. Config files
 (configs/*.py) start from `base()` and change what their experiment needs;
 this keeps the meaning of every field in one place.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ml_collections
 
-from seqgen import common_config
+from seqgen.config import common as common_config
 
 
 def base() -> ml_collections.ConfigDict:
@@ -49,7 +49,7 @@ def smoke(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     return c
 
 
-# The variants every text config accepts after the colon (seqgen/config_variants.py):
+# The variants every text config accepts after the colon (seqgen/config/variants.py):
 # `:smoke`, and one of Graves' regularisers, `:weight_noise` or `:adaptive_noise`
 # (`:none`, the default, is the unregularised run); e.g. `:weight_noise,smoke`.
 VARIANTS = dict(smoke=False, regularise=("none", "weight_noise", "adaptive_noise"))

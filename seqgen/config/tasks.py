@@ -1,6 +1,6 @@
 """The fields of a 1997-task config, each with its unit or typical value.
 The variants selected after the colon (`configs/tasks/adding.py:T=500`) are
-parsed by seqgen/config_variants.py like those of every config.
+parsed by seqgen/config/variants.py like those of every config.
 
 Config files (configs/tasks/*.py) start from `base()` and set what their
 experiment needs; the paper's numbers ride along in `config.paper` so the

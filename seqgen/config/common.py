@@ -1,10 +1,10 @@
 """The fields every trained kind shares (text, handwriting, synthesis), each
 with its unit or typical value.
 
-seqgen/text_config.py and seqgen/handwriting_config.py start from `base()`
+seqgen/config/text.py and seqgen/config/handwriting.py start from `base()`
 and add their kind's fields (data, the rest of model and sample); config
 files (configs/*.py) start from those. The 1997 tasks have their own
-(seqgen/tasks/config.py). Variants after the colon: seqgen/config_variants.py.
+(seqgen/config/tasks.py). Variants after the colon: seqgen/config/variants.py.
 """
 
 from __future__ import annotations

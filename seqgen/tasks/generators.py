@@ -25,7 +25,7 @@ import dataclasses
 
 import numpy as np
 
-from seqgen.errors import ConfigError
+from seqgen.command.errors import ConfigError
 
 
 @dataclasses.dataclass(frozen=True)
