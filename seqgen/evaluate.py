@@ -18,17 +18,16 @@ from __future__ import annotations
 
 import json
 import pathlib
-import sys
 import time
 
 import jax
 import jax.numpy as jnp
-from absl import app, flags
+from absl import flags
 from flax import nnx
 
 from seqgen import eval_loops
 from seqgen.command import flag_checks as fc
-from seqgen.command.errors import UserError
+from seqgen.command import preamble
 from seqgen.eval_loops import DEFAULT_LR, METHODS
 from seqgen.kinds import base as kinds_base
 
@@ -66,42 +65,35 @@ RULES = {
 }
 
 
-def main(argv):
-    del argv
-    from seqgen.command.console import quiet_console  # noqa: PLC0415
+def main() -> None:
     from seqgen.kinds import load_trained  # noqa: PLC0415
 
-    quiet_console()
-    try:
-        fc.check(RULES, FLAGS.flag_values_dict())
-        kind, model, config, step = load_trained(FLAGS.workdir, FLAGS.step)
-        kind.load_data()
-        graphdef, params = nnx.split(model, nnx.Param)
-        b = FLAGS.batch_size or config.eval_batch_size
-        report = {"workdir": FLAGS.workdir, "step": step, "split": FLAGS.split}
+    kind, model, config, step = load_trained(FLAGS.workdir, FLAGS.step)
+    kind.load_data()
+    graphdef, params = nnx.split(model, nnx.Param)
+    b = FLAGS.batch_size or config.eval_batch_size
+    report = {"workdir": FLAGS.workdir, "step": step, "split": FLAGS.split}
+    t = time.time()
+    sums, _ = eval_loops.run(kind, graphdef, params, kind.eval_batches(FLAGS.split, b, 0, 1), b)
+    report["static"] = eval_loops.with_perplexity(kind.report(sums))
+    if isinstance(kind, kinds_base.Reader):  # a recogniser: CER / WER too
+        report["static"].update(kind.read_metrics(model, FLAGS.split))
+    report["static_seconds"] = round(time.time() - t, 1)
+    if FLAGS.dynamic:
+        lr = DEFAULT_LR[FLAGS.method] if FLAGS.lr is None else FLAGS.lr
+        ms = None
+        if FLAGS.method == "rms":
+            train = (kind.train_batch(i, 0, 1) for i in range(FLAGS.ms_batches))
+            ms = eval_loops.mean_square_grads(graphdef, kind, params,
+                                              (jax.tree.map(jnp.asarray, x) for x in train))
         t = time.time()
-        sums, _ = eval_loops.run(kind, graphdef, params, kind.eval_batches(FLAGS.split, b, 0, 1), b)
-        report["static"] = eval_loops.with_perplexity(kind.report(sums))
-        if isinstance(kind, kinds_base.Reader):  # a recogniser: CER / WER too
-            report["static"].update(kind.read_metrics(model, FLAGS.split))
-        report["static_seconds"] = round(time.time() - t, 1)
-        if FLAGS.dynamic:
-            lr = DEFAULT_LR[FLAGS.method] if FLAGS.lr is None else FLAGS.lr
-            ms = None
-            if FLAGS.method == "rms":
-                train = (kind.train_batch(i, 0, 1) for i in range(FLAGS.ms_batches))
-                ms = eval_loops.mean_square_grads(graphdef, kind, params,
-                                                  (jax.tree.map(jnp.asarray, x) for x in train))
-            t = time.time()
-            batches = kind.eval_batches(FLAGS.split, b, 0, 1)
-            sums, _ = eval_loops.run(kind, graphdef, params, batches, b, dynamic=True,
-                                     method=FLAGS.method, lr=lr, decay=FLAGS.decay, ms=ms)
-            report["dynamic"] = eval_loops.with_perplexity(kind.report(sums))
-            report["dynamic_seconds"] = round(time.time() - t, 1)
-            report["dynamic_settings"] = {"method": FLAGS.method, "lr": lr,
-                                          "decay": FLAGS.decay}
-    except UserError as e:
-        sys.exit(f"FATAL {e}")
+        batches = kind.eval_batches(FLAGS.split, b, 0, 1)
+        sums, _ = eval_loops.run(kind, graphdef, params, batches, b, dynamic=True,
+                                 method=FLAGS.method, lr=lr, decay=FLAGS.decay, ms=ms)
+        report["dynamic"] = eval_loops.with_perplexity(kind.report(sums))
+        report["dynamic_seconds"] = round(time.time() - t, 1)
+        report["dynamic_settings"] = {"method": FLAGS.method, "lr": lr,
+                                      "decay": FLAGS.decay}
     out = pathlib.Path(FLAGS.out or pathlib.Path(FLAGS.workdir) / f"eval_{FLAGS.split}.json")
     out.write_text(json.dumps(report, indent=2) + "\n")
     table = markdown_table(report)
@@ -129,4 +121,4 @@ def markdown_table(report: dict) -> str:
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    preamble.run(main, RULES)

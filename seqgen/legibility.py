@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import json
 import pathlib
-import sys
 import time
 
-from absl import app, flags
+from absl import flags
 
 from seqgen.command import flag_checks as fc
-from seqgen.command import jax_cache
+from seqgen.command import preamble
+from seqgen.command.errors import UserError
 
 FLAGS = flags.FLAGS
 
@@ -76,35 +76,26 @@ RULES = {
 }
 
 
-def main(argv):
-    del argv
-    from seqgen.command.console import quiet_console  # noqa: PLC0415
-    from seqgen.command.errors import UserError  # noqa: PLC0415
+def main() -> None:
     from seqgen.handwriting import legibility, render  # noqa: PLC0415 (flags first, then JAX)
     from seqgen.kinds import (
         base,  # noqa: PLC0415
         load_trained,  # noqa: PLC0415
     )
 
-    quiet_console()
-    jax_cache.enable()  # a second run loads its compiled samplers
     t0 = time.time()
-    try:
-        fc.check(RULES, FLAGS.flag_values_dict())
-        biases = [float(b) for b in FLAGS.biases]
-        styles = [int(s) for s in FLAGS.styles if s.strip()]
-        writer, model, _, step = load_trained(FLAGS.workdir)
-        if not isinstance(writer, base.Writer):
-            raise UserError(f"--workdir={FLAGS.workdir} is a {writer.config.kind!r} run; "
-                            "it needs a synthesis run")
-        reader, reader_model, _, _ = load_trained(FLAGS.recogniser)
-        if not isinstance(reader, base.Reader):
-            raise UserError(f"--recogniser={FLAGS.recogniser} is a {reader.config.kind!r} "
-                            "run; it needs a recognition run (configs/recognition.py)")
-        texts = legibility.test_texts(writer, FLAGS.num)
-        primes = [None] + [writer.style_line(i) for i in styles]
-    except UserError as e:
-        sys.exit(f"FATAL {e}")
+    biases = [float(b) for b in FLAGS.biases]
+    styles = [int(s) for s in FLAGS.styles if s.strip()]
+    writer, model, _, step = load_trained(FLAGS.workdir)
+    if not isinstance(writer, base.Writer):
+        raise UserError(f"--workdir={FLAGS.workdir} is a {writer.config.kind!r} run; "
+                        "it needs a synthesis run")
+    reader, reader_model, _, _ = load_trained(FLAGS.recogniser)
+    if not isinstance(reader, base.Reader):
+        raise UserError(f"--recogniser={FLAGS.recogniser} is a {reader.config.kind!r} "
+                        "run; it needs a recognition run (configs/recognition.py)")
+    texts = legibility.test_texts(writer, FLAGS.num)
+    primes = [None] + [writer.style_line(i) for i in styles]
 
     results = {}
     for p, prime in enumerate(primes):
@@ -142,4 +133,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    preamble.run(main, RULES)

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 import pathlib
-import sys
 
-from absl import app, flags
+from absl import flags
 
 from seqgen.command import flag_checks as fc
-from seqgen.command import jax_cache
+from seqgen.command import preamble
+from seqgen.command.errors import UserError
 
 FLAGS = flags.FLAGS
 THRESHOLD = 0.10
@@ -62,45 +62,36 @@ def commit_seconds(workdir: str, step: int) -> float:
     return (d.get("commit_timestamp_nsecs") or d["init_timestamp_nsecs"]) / 1e9
 
 
-def main(argv):
-    del argv
+def main() -> None:
     from seqgen.checkpoint import Checkpointer  # noqa: PLC0415
-    from seqgen.command.console import quiet_console  # noqa: PLC0415
-    from seqgen.command.errors import UserError  # noqa: PLC0415
     from seqgen.handwriting import (
         legibility,  # noqa: PLC0415 (flags first, then JAX)
         plots,
     )
     from seqgen.kinds import load_trained  # noqa: PLC0415
 
-    quiet_console()
-    jax_cache.enable()  # a second run loads its compiled samplers
-    try:
-        fc.check(RULES, FLAGS.flag_values_dict())
-        ckpt = Checkpointer(FLAGS.workdir, keep=1, every=1, read_only=True)
-        kept = sorted(ckpt.manager.all_steps())
-        ckpt.close()
-        steps = [int(s) for s in FLAGS.steps] or kept
-        missing = sorted(set(steps) - set(kept))
-        if missing:
-            raise UserError(f"--steps: no checkpoint for {missing}; kept: {kept}")
-        reader, reader_model, _, _ = load_trained(FLAGS.recogniser)
-        start = commit_seconds(FLAGS.workdir, kept[0])
-        points = []
-        texts = None
-        for step in steps:
-            writer, model, _, _ = load_trained(FLAGS.workdir, step)
-            texts = texts or legibility.test_texts(writer, FLAGS.num)
-            c = legibility.cell(writer, model, reader, reader_model, texts, FLAGS.bias, None,
-                                FLAGS.seed)
-            points.append({"step": step, "minutes": (commit_seconds(FLAGS.workdir, step)
-                                                     - start) / 60,
-                           "cer": c["cer"], "wer": c["wer"], "stop_rate": c["stop_rate"]})
-            p = points[-1]
-            print(f"| {step} | {p['minutes']:.0f} | {p['cer']:.1%} | {p['wer']:.1%} | "
-                  f"{p['stop_rate']:.0%} |", flush=True)
-    except UserError as e:
-        sys.exit(f"FATAL {e}")
+    ckpt = Checkpointer(FLAGS.workdir, keep=1, every=1, read_only=True)
+    kept = sorted(ckpt.manager.all_steps())
+    ckpt.close()
+    steps = [int(s) for s in FLAGS.steps] or kept
+    missing = sorted(set(steps) - set(kept))
+    if missing:
+        raise UserError(f"--steps: no checkpoint for {missing}; kept: {kept}")
+    reader, reader_model, _, _ = load_trained(FLAGS.recogniser)
+    start = commit_seconds(FLAGS.workdir, kept[0])
+    points = []
+    texts = None
+    for step in steps:
+        writer, model, _, _ = load_trained(FLAGS.workdir, step)
+        texts = texts or legibility.test_texts(writer, FLAGS.num)
+        c = legibility.cell(writer, model, reader, reader_model, texts, FLAGS.bias, None,
+                            FLAGS.seed)
+        points.append({"step": step, "minutes": (commit_seconds(FLAGS.workdir, step)
+                                                 - start) / 60,
+                       "cer": c["cer"], "wer": c["wer"], "stop_rate": c["stop_rate"]})
+        p = points[-1]
+        print(f"| {step} | {p['minutes']:.0f} | {p['cer']:.1%} | {p['wer']:.1%} | "
+              f"{p['stop_rate']:.0%} |", flush=True)
     first = next((p for p in points if p["cer"] < THRESHOLD), None)
     out = pathlib.Path(FLAGS.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -117,4 +108,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    preamble.run(main, RULES)

@@ -13,12 +13,10 @@ import importlib
 import re
 import sys
 
-from absl import app, flags, logging
+from absl import flags, logging
 
 from seqgen.command import flag_checks as fc
-from seqgen.command import jax_cache
-from seqgen.command.console import quiet_console
-from seqgen.command.errors import UserError
+from seqgen.command import jax_cache, preamble
 from seqgen.config import files as config_files
 
 FLAGS = flags.FLAGS
@@ -47,15 +45,7 @@ RULES = {
 }
 
 
-def main(argv):
-    quiet_console()
-    if len(argv) > 1:
-        sys.exit(f"FATAL unexpected arguments: {' '.join(argv[1:])} (flags are --name=value)")
-    try:
-        fc.check(RULES, {k: FLAGS[k].value for k in RULES if k != "config"})  # the
-        # three distributed flags together: parallel.distributed_setting
-    except UserError as e:
-        sys.exit(f"FATAL {e}")
+def main() -> None:
     import jax
 
     from seqgen import parallel
@@ -63,17 +53,11 @@ def main(argv):
     # Before anything touches a device.
     parallel.maybe_initialize_distributed(
         FLAGS.coordinator_address, FLAGS.num_processes, FLAGS.process_id)
-    if FLAGS.jax_cache_dir:
-        jax.config.update("jax_compilation_cache_dir", FLAGS.jax_cache_dir)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
     logging.info("JAX %s, process %d/%d, devices: %s", jax.__version__,
                  jax.process_index(), jax.process_count(), jax.devices())
     # A different loop is a different trainer module (big_vision style).
     trainer = importlib.import_module(FLAGS.config.get("trainer", "seqgen.train"))
-    try:
-        trainer.train_and_evaluate(FLAGS.config, FLAGS.workdir)
-    except UserError as e:  # bad input: one line, no traceback
-        sys.exit(f"FATAL {e}")
+    trainer.train_and_evaluate(FLAGS.config, FLAGS.workdir)
 
 
 def parse_flags(argv: list[str]) -> list[str]:
@@ -103,4 +87,4 @@ def parse_flags(argv: list[str]) -> list[str]:
 
 
 if __name__ == "__main__":
-    app.run(main, flags_parser=parse_flags)
+    preamble.run(main, RULES, parse=parse_flags)

@@ -16,17 +16,15 @@ point spacing (`--fit`).
 
 from __future__ import annotations
 
-import sys
-
-from absl import app, flags
+from absl import flags
 
 from seqgen import pretrained
 from seqgen.command import flag_checks as fc
-from seqgen.command import jax_cache
-from seqgen.command.console import busy, quiet_console
+from seqgen.command import preamble
+from seqgen.command.console import busy
 from seqgen.command.errors import UserError
 from seqgen.handwriting import error_rates, ink
-from seqgen.kinds import base
+from seqgen.kinds import base, load_trained
 
 FLAGS = flags.FLAGS
 FIT = ("auto", "always", "never")
@@ -72,23 +70,14 @@ def read_files(kind, model, paths: list[str], fit: str) -> list[tuple[str, str, 
     return out
 
 
-def main(argv):
-    del argv
-    from seqgen.kinds import load_trained  # noqa: PLC0415 (flags first, then JAX)
-
-    quiet_console()
-    jax_cache.enable()  # a second run loads its compiled samplers
-    try:
-        fc.check(RULES, FLAGS.flag_values_dict())
-        workdir = pretrained.resolve(FLAGS.workdir, FLAGS.model, "read")
-        kind, model, _, _ = load_trained(workdir, FLAGS.step)
-        if not isinstance(kind, base.Reader):
-            raise UserError(f"{workdir} is a {kind.config.kind!r} run; "
-                            "seqgen.read needs a recognition run (configs/recognition.py)")
-        with busy(f"reading {len(FLAGS.strokes)} file(s)"):
-            results = read_files(kind, model, FLAGS.strokes, FLAGS.fit)
-    except UserError as e:
-        sys.exit(f"FATAL {e}")
+def main() -> None:
+    workdir = pretrained.resolve(FLAGS.workdir, FLAGS.model, "read")
+    kind, model, _, _ = load_trained(workdir, FLAGS.step)
+    if not isinstance(kind, base.Reader):
+        raise UserError(f"{workdir} is a {kind.config.kind!r} run; "
+                        "seqgen.read needs a recognition run (configs/recognition.py)")
+    with busy(f"reading {len(FLAGS.strokes)} file(s)"):
+        results = read_files(kind, model, FLAGS.strokes, FLAGS.fit)
     for where, text, _ in results:
         print(f"{where}\t{text}")
     pairs = [(meant, text) for _, text, meant in results if meant is not None]
@@ -100,4 +89,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    preamble.run(main, RULES)

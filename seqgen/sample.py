@@ -13,15 +13,12 @@ themselves are in seqgen/models/generate.py.
 
 from __future__ import annotations
 
-import sys
-
-from absl import app, flags
+from absl import flags
 
 from seqgen import pretrained
 from seqgen.command import flag_checks as fc
-from seqgen.command import jax_cache
-from seqgen.command.console import busy, quiet_console
-from seqgen.command.errors import UserError
+from seqgen.command import preamble
+from seqgen.command.console import busy
 from seqgen.kinds import load_trained
 
 FLAGS = flags.FLAGS
@@ -58,23 +55,16 @@ RULES = {
 }
 
 
-def main(argv):
-    del argv
-    quiet_console()
-    jax_cache.enable()  # a second run loads its compiled samplers
+def main() -> None:
     opts = {k: FLAGS[k].value for k in ("num", "length", "seed", "prime", "temperature",
                                           "bias", "out")}
-    try:
-        fc.check(RULES, FLAGS.flag_values_dict())
-        workdir = pretrained.resolve(FLAGS.workdir, FLAGS.model, "sample")
-        kind, model, _, _ = load_trained(workdir, FLAGS.step)
-        with busy(f"sampling {opts['num']} sequence(s)"):
-            shown = kind.sample_command(model, opts)
-        print(shown)
-    except UserError as e:
-        sys.exit(f"FATAL {e}")
+    workdir = pretrained.resolve(FLAGS.workdir, FLAGS.model, "sample")
+    kind, model, _, _ = load_trained(workdir, FLAGS.step)
+    with busy(f"sampling {opts['num']} sequence(s)"):
+        shown = kind.sample_command(model, opts)
+    print(shown)
 
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    preamble.run(main, RULES)

@@ -18,12 +18,12 @@ folder). Before listening, the samplers are compiled for the common sizes
 from __future__ import annotations
 
 import logging
-import sys
 
-from absl import app, flags
+from absl import flags
 
 from seqgen.command import flag_checks as fc
-from seqgen.command import jax_cache
+from seqgen.command import jax_cache, preamble
+from seqgen.command.errors import UserError
 
 FLAGS = flags.FLAGS
 
@@ -58,37 +58,23 @@ RULES = {
 }
 
 
-def main(argv):
-    del argv
-    from seqgen.command.console import quiet_console  # noqa: PLC0415 (flags first, then JAX)
-    from seqgen.command.errors import UserError  # noqa: PLC0415
-
-    quiet_console()
+def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    try:
-        fc.check(RULES, FLAGS.flag_values_dict())
-        import jax  # noqa: PLC0415
-        import uvicorn  # noqa: PLC0415
+    import uvicorn
 
-        if FLAGS.jax_cache_dir:
-            jax.config.update("jax_compilation_cache_dir", FLAGS.jax_cache_dir)
-            jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    from seqgen.web import app as web_app  # JAX once the flags are good
+    from seqgen.web import models
 
-        from seqgen.web import app as web_app  # noqa: PLC0415
-        from seqgen.web import models  # noqa: PLC0415
-
-        loaded = models.load(FLAGS.workdir)
-        if not loaded:
-            raise UserError("nothing to serve: no shipped models are installed; give "
-                            "--workdir=RUN of a synthesis, recognition or text run")
-        served = models.Models(loaded)
-        for role, m in loaded.items():
-            print(f"{role}: {m.workdir} (step {m.step})")
-        if FLAGS.warmup:
-            print("compiling the samplers ...", flush=True)
-            served.warm_up()
-    except UserError as e:
-        sys.exit(f"FATAL {e}")
+    loaded = models.load(FLAGS.workdir)
+    if not loaded:
+        raise UserError("nothing to serve: no shipped models are installed; give "
+                        "--workdir=RUN of a synthesis, recognition or text run")
+    served = models.Models(loaded)
+    for role, m in loaded.items():
+        print(f"{role}: {m.workdir} (step {m.step})")
+    if FLAGS.warmup:
+        print("compiling the samplers ...", flush=True)
+        served.warm_up()
     print(f"serving on http://{FLAGS.host}:{FLAGS.port}/ (Ctrl-C stops)", flush=True)
     uvicorn.run(web_app.make_app(served), host=FLAGS.host, port=FLAGS.port,
                 log_level="warning")
@@ -96,4 +82,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    preamble.run(main, RULES)

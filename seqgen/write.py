@@ -39,10 +39,10 @@ import sys
 
 import jax
 import numpy as np
-from absl import app, flags, logging
+from absl import flags, logging
 
 from seqgen.command import flag_checks as fc
-from seqgen.command import jax_cache
+from seqgen.command import preamble
 from seqgen.data.fonts import FONTS
 from seqgen.handwriting import page
 
@@ -153,61 +153,53 @@ def check_text(kind, text: str, where: str) -> None:
         raise UserError(f"{where}: {e}") from None
 
 
-def main(argv):
-    del argv
+def main() -> None:
     from seqgen import pretrained
-    from seqgen.command.console import busy, quiet_console
-    from seqgen.command.phases import Phases
-    from seqgen.handwriting import ink, page_sizes, render, styles
-
-    quiet_console()
-    jax_cache.enable()  # a second run loads its compiled samplers
+    from seqgen.command.console import busy
     from seqgen.command.errors import UserError
+    from seqgen.command.phases import Phases
     from seqgen.data import strokes
+    from seqgen.handwriting import ink, page_sizes, render, styles
     from seqgen.kinds import load_trained
     from seqgen.kinds.base import Writer
 
     phases = Phases()  # $SEQGEN_TIMINGS: where the cold start goes (benchmarks/wait.py)
 
-    try:
-        fc.check(RULES, FLAGS.flag_values_dict())
-        model_dir = pretrained.resolve(FLAGS.workdir, FLAGS.model, "write")
-        if FLAGS["list-styles"].value:
-            print(styles.listing(model_dir))
-            return
-        if FLAGS.text is None:
-            raise UserError("--text is missing; give the text to write, e.g. "
-                            "--text='hello world'")
-        with phases.phase("restore"):
-            kind, model, config, _ = load_trained(model_dir, FLAGS.step)
-        if not isinstance(kind, Writer):
-            raise UserError(f"{model_dir} holds a {config.kind!r} model, which does not "
-                            "write given text; train a synthesis run (configs/synthesis.py)")
-        texts = page.split_lines(FLAGS.text, FLAGS.wrap)
-        prime = choose_prime(kind, model_dir, FLAGS.seed)
-        if FLAGS.save_style:
-            if prime is None:
-                raise UserError("--save_style keeps a priming line; give --style_file (or "
-                                "--style) too")
-            saved = styles.save(styles.Style(FLAGS.save_style, prime[0], prime[1],
-                                             f"saved from {FLAGS.style_file or FLAGS.style}"))
-            print(f"saved the style as {saved}; write with --style={FLAGS.save_style}")
-        with busy(f"writing {len(texts)} line(s)"), phases.phase("sample"):
-            # Padded to the server's page sizes: one compiled sampler (and
-            # cache entry) serves every text of a size (seqgen/handwriting/page_sizes.py).
-            rows, chars = page_sizes.padded(texts)
-            written = kind.write(model, rows, FLAGS.bias, jax.random.key(FLAGS.seed), prime,
-                                 chars=chars)
-            written = page_sizes.first_rows(written, len(texts))
-        out = pathlib.Path(FLAGS.out)
-        with phases.phase("render"):
-            svg, png = render.save_lines(out.with_suffix(""), written["lines"],
-                                         texts if FLAGS.captions else None,
-                                         line_height=FLAGS.line_height,
-                                         stroke_width=FLAGS.stroke_width, color=FLAGS.color)
-            raw = ink.save_lines(out, written["lines"], texts, FLAGS.format)
-    except UserError as e:
-        sys.exit(f"FATAL {e}")
+    model_dir = pretrained.resolve(FLAGS.workdir, FLAGS.model, "write")
+    if FLAGS["list-styles"].value:
+        print(styles.listing(model_dir))
+        return
+    if FLAGS.text is None:
+        raise UserError("--text is missing; give the text to write, e.g. "
+                        "--text='hello world'")
+    with phases.phase("restore"):
+        kind, model, config, _ = load_trained(model_dir, FLAGS.step)
+    if not isinstance(kind, Writer):
+        raise UserError(f"{model_dir} holds a {config.kind!r} model, which does not "
+                        "write given text; train a synthesis run (configs/synthesis.py)")
+    texts = page.split_lines(FLAGS.text, FLAGS.wrap)
+    prime = choose_prime(kind, model_dir, FLAGS.seed)
+    if FLAGS.save_style:
+        if prime is None:
+            raise UserError("--save_style keeps a priming line; give --style_file (or "
+                            "--style) too")
+        saved = styles.save(styles.Style(FLAGS.save_style, prime[0], prime[1],
+                                         f"saved from {FLAGS.style_file or FLAGS.style}"))
+        print(f"saved the style as {saved}; write with --style={FLAGS.save_style}")
+    with busy(f"writing {len(texts)} line(s)"), phases.phase("sample"):
+        # Padded to the server's page sizes: one compiled sampler (and
+        # cache entry) serves every text of a size (seqgen/handwriting/page_sizes.py).
+        rows, chars = page_sizes.padded(texts)
+        written = kind.write(model, rows, FLAGS.bias, jax.random.key(FLAGS.seed), prime,
+                             chars=chars)
+        written = page_sizes.first_rows(written, len(texts))
+    out = pathlib.Path(FLAGS.out)
+    with phases.phase("render"):
+        svg, png = render.save_lines(out.with_suffix(""), written["lines"],
+                                     texts if FLAGS.captions else None,
+                                     line_height=FLAGS.line_height,
+                                     stroke_width=FLAGS.stroke_width, color=FLAGS.color)
+        raw = ink.save_lines(out, written["lines"], texts, FLAGS.format)
 
     for i, text in enumerate(texts):
         done = "stop rule" if written["stopped"][i] else "length cap"
@@ -247,7 +239,7 @@ def exit_without_teardown() -> None:
 if __name__ == "__main__":
     _define_flags()
     try:
-        app.run(main, flags_parser=fc.parse_absl_flags)
+        preamble.run(main, RULES)
     except SystemExit as done:
         if done.code in (None, 0):
             exit_without_teardown()

@@ -184,7 +184,7 @@ def test_each_kind_adds_to_the_common_base():
 
 
 def test_no_field_is_deleted():
-    for path in [ROOT / "seqgen" / f for f in ("common_config.py", "text_config.py",
-                                               "handwriting_config.py")]:
+    for path in [ROOT / "seqgen" / "config" / f for f in ("common.py", "text.py",
+                                                          "handwriting.py")]:
         tree = ast.parse(path.read_text())
         assert not [n for n in ast.walk(tree) if isinstance(n, ast.Delete)], path

@@ -17,9 +17,11 @@ import math
 import pathlib
 
 import numpy as np
-from absl import app, flags
+from absl import flags
 
 from seqgen.command import flag_checks as fc
+from seqgen.command import preamble
+from seqgen.command.errors import UserError
 
 FLAGS = flags.FLAGS
 
@@ -41,18 +43,18 @@ def trend(points: list[tuple[int, float]], last: int) -> tuple[float, float, int
     return float(slope), float(intercept + slope * end), end
 
 
-def main(argv):
-    del argv
-    fc.check_or_exit({"last": fc.at_least(1), "curve": fc.anything,
-                      "points": fc.anything, "targets": fc.anything},
-                     FLAGS.flag_values_dict())
+RULES = {"last": fc.at_least(1), "curve": fc.anything, "points": fc.anything,
+         "targets": fc.anything}
+
+
+def main() -> None:
     if FLAGS.curve:
         d = json.loads(pathlib.Path(FLAGS.curve).read_text())
         points = [(int(p["step"]), float(p["cer"])) for p in d["points"]]
     elif FLAGS.points:
         points = [(int(s), float(c)) for s, c in (p.split(":") for p in FLAGS.points)]
     else:
-        raise app.UsageError("give --curve or --points")
+        raise UserError("give --curve=FILE or --points=STEP:CER,...")
     slope, at_end, end = trend(points, FLAGS.last)
     print(f"log CER over steps {end - FLAGS.last}-{end}: x{math.exp(slope * FLAGS.last):.2f} "
           f"per {FLAGS.last:,} steps; fitted CER at step {end:,}: {math.exp(at_end):.1%}")
@@ -66,4 +68,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    preamble.run(main, RULES, cache=False)

@@ -26,11 +26,12 @@ import gzip
 import pathlib
 import re
 import subprocess
-import sys
 
-from absl import app, flags
+from absl import flags
 
 from seqgen.command import flag_checks as fc
+from seqgen.command import preamble
+from seqgen.command.errors import UserError
 
 FLAGS = flags.FLAGS
 KJV_CHARS = 1_050_000
@@ -48,7 +49,7 @@ def kjv() -> str:
         raw = subprocess.run(["bible", "-l0", "Gen1:1-Rev22:21"], check=True,
                              capture_output=True, text=True).stdout
     except FileNotFoundError:
-        sys.exit("FATAL `bible` is missing: apt-get install bible-kjv")
+        raise UserError("`bible` is missing: apt-get install bible-kjv") from None
     # "  12 And God said, ..." -> "And God said, ..."; "Genesis 1" headings stay.
     text = re.sub(r"(?m)^ *\d+ ", "", raw).lstrip("\n")
     return text[:KJV_CHARS]
@@ -56,7 +57,7 @@ def kjv() -> str:
 
 def devil() -> str:
     if not DEVIL_DICT.exists():
-        sys.exit(f"FATAL {DEVIL_DICT} is missing: apt-get install dict-devil")
+        raise UserError(f"{DEVIL_DICT} is missing: apt-get install dict-devil")
     raw = gzip.decompress(DEVIL_DICT.read_bytes()).decode("utf-8")
     # dictfmt's header entries and Debian's note come before the book's title page;
     # dictfmt appends a line of the alphabet after the last entry.
@@ -70,9 +71,7 @@ def devil() -> str:
 RULES = {"source": fc.one_of(*SOURCES), "out": fc.out_file()}
 
 
-def main(argv):
-    del argv
-    fc.check_or_exit(RULES, FLAGS.flag_values_dict())
+def main() -> None:
     text = {"kjv": kjv, "devil": devil}[FLAGS.source]()
     pathlib.Path(FLAGS.out).write_text(text, encoding="utf-8")
     print(f"wrote {len(text):,} characters to {FLAGS.out}")
@@ -80,4 +79,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    preamble.run(main, RULES, cache=False)

@@ -19,9 +19,10 @@ import sys
 import time
 import urllib.request
 
-from absl import app, flags
+from absl import flags
 
 from seqgen.command import flag_checks as fc
+from seqgen.command import preamble
 
 FLAGS = flags.FLAGS
 
@@ -42,12 +43,7 @@ RULES = {
 }
 
 
-def main(argv):
-    del argv
-    try:
-        fc.check(RULES, FLAGS.flag_values_dict())
-    except Exception as e:  # noqa: BLE001 (a UserError: one line)
-        sys.exit(f"FATAL {e}")
+def main() -> None:
     import numpy as np  # noqa: PLC0415
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
@@ -107,4 +103,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    preamble.run(main, RULES)

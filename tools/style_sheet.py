@@ -14,11 +14,10 @@ number. A docs tool, run from a clone.
 
 from __future__ import annotations
 
-import sys
-
-from absl import app, flags
+from absl import flags
 
 from seqgen.command import flag_checks as fc
+from seqgen.command import preamble
 
 FLAGS = flags.FLAGS
 
@@ -44,38 +43,30 @@ RULES = {
 }
 
 
-def main(argv):
-    del argv
+def main() -> None:
     import jax  # noqa: PLC0415
 
     from seqgen import pretrained  # noqa: PLC0415
-    from seqgen.command.console import quiet_console  # noqa: PLC0415
-    from seqgen.command.errors import UserError  # noqa: PLC0415
     from seqgen.handwriting import render, styles
     from seqgen.kinds import load_trained  # noqa: PLC0415
 
-    quiet_console()
-    try:
-        fc.check(RULES, FLAGS.flag_values_dict())
-        model_dir = pretrained.resolve(FLAGS.workdir, None, "write")
-        writer = load_trained(model_dir)
-        reader = load_trained(pretrained.resolve(FLAGS.recogniser, None, "read"))
-        chosen = [styles.find(s, model_dir) for s in FLAGS.styles]
-        lines, captions = [], []
-        for i, style in enumerate(chosen):
-            out = writer.kind.write(writer.model, [FLAGS.text], FLAGS.bias,
-                                    jax.random.key(FLAGS.seed + i),
-                                    (style.line_Tx3, style.text))
-            (read,) = reader.kind.read(reader.model, out["lines"])
-            lines += [style.line_Tx3, out["lines"][0]]
-            captions += [f"{style.name} ({style.about}): primed with this line",
-                         f"... and wrote: {FLAGS.text!r} | read back: {read!r}"]
-        svg, png = render.save_lines(FLAGS.out, lines, captions, line_height=48)
-    except UserError as e:
-        sys.exit(f"FATAL {e}")
+    model_dir = pretrained.resolve(FLAGS.workdir, None, "write")
+    writer = load_trained(model_dir)
+    reader = load_trained(pretrained.resolve(FLAGS.recogniser, None, "read"))
+    chosen = [styles.find(s, model_dir) for s in FLAGS.styles]
+    lines, captions = [], []
+    for i, style in enumerate(chosen):
+        out = writer.kind.write(writer.model, [FLAGS.text], FLAGS.bias,
+                                jax.random.key(FLAGS.seed + i),
+                                (style.line_Tx3, style.text))
+        (read,) = reader.kind.read(reader.model, out["lines"])
+        lines += [style.line_Tx3, out["lines"][0]]
+        captions += [f"{style.name} ({style.about}): primed with this line",
+                     f"... and wrote: {FLAGS.text!r} | read back: {read!r}"]
+    svg, png = render.save_lines(FLAGS.out, lines, captions, line_height=48)
     print(f"wrote {svg} and {png}")
 
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    preamble.run(main, RULES)

@@ -19,9 +19,10 @@ import subprocess
 import sys
 import tempfile
 
-from absl import app, flags
+from absl import flags
 
 from seqgen.command import flag_checks as fc
+from seqgen.command import preamble
 
 FLAGS = flags.FLAGS
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -43,9 +44,7 @@ RULES = {
 }
 
 
-def main(argv):
-    del argv
-    fc.check_or_exit(RULES, FLAGS.flag_values_dict())
+def main() -> None:
     text = pathlib.Path(FLAGS.text_file).read_text(encoding="utf-8").strip()
     longest = max(len(line) for line in text.splitlines())
     with tempfile.TemporaryDirectory() as tmp:
@@ -62,4 +61,4 @@ def main(argv):
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    preamble.run(main, RULES, cache=False)

@@ -39,10 +39,12 @@ import pathlib
 import sys
 from typing import Any
 
-from absl import app, flags
+from absl import flags
 
 from seqgen import pretrained
 from seqgen.command import flag_checks as fc
+from seqgen.command import preamble
+from seqgen.command.errors import UserError
 
 FLAGS = flags.FLAGS
 CHECK_BATCHES = 2
@@ -187,20 +189,11 @@ def compare(name: str) -> list[str]:
     return lines
 
 
-def main(argv):
-    del argv
-    from seqgen.command.console import quiet_console  # noqa: PLC0415
-    from seqgen.command.errors import UserError  # noqa: PLC0415
-
-    quiet_console()
-    try:
-        fc.check(RULES, FLAGS.flag_values_dict())
-        names = [FLAGS.model] if FLAGS.model else pretrained.names()
-        if not names:
-            raise UserError("no shipped models in this install (seqgen/pretrained is empty)")
-        lines = [line for name in names for line in compare(name)]
-    except UserError as e:
-        sys.exit(f"FATAL {e}")
+def main() -> None:
+    names = [FLAGS.model] if FLAGS.model else pretrained.names()
+    if not names:
+        raise UserError("no shipped models in this install (seqgen/pretrained is empty)")
+    lines = [line for name in names for line in compare(name)]
     print("\n".join(lines))
     bad = [line for line in lines if not line.endswith(" ok")]
     if bad:
@@ -216,4 +209,4 @@ RULES = {"model": fc.anything}  # checked against the store in seqgen.pretrained
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    preamble.run(main, RULES)

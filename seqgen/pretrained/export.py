@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import pathlib
 import shutil
-import sys
 
-from absl import app, flags
+from absl import flags
 
 from seqgen.command import flag_checks as fc
+from seqgen.command import preamble
 from seqgen.pretrained import ROOT, check
 
 FLAGS = flags.FLAGS
@@ -91,31 +91,25 @@ def write_styles(kind, dest: pathlib.Path, n: int) -> list[str]:
     return names
 
 
-def main(argv):
-    del argv
+def main() -> None:
     from seqgen.checkpoint import load_run_info  # noqa: PLC0415
-    from seqgen.command.errors import UserError  # noqa: PLC0415
     from seqgen.kinds import load_trained  # noqa: PLC0415
     from seqgen.kinds.base import Writer  # noqa: PLC0415
 
-    try:
-        fc.check(RULES, FLAGS.flag_values_dict())
-        config, _, step = load_run_info(FLAGS.workdir, FLAGS.step)
-        dest = pathlib.Path(FLAGS.dest) / FLAGS.name
-        out = copy_checkpoint(FLAGS.workdir, step, dest)
-        print(f"copied step {step} of {FLAGS.workdir} ({config.kind}) to {out}")
-        kind = load_trained(str(dest)).kind
-        if isinstance(kind, Writer) and FLAGS.styles:  # a writer: its styles too
-            names = write_styles(kind, dest, FLAGS.styles)
-            print(f"wrote {len(names)} styles: {', '.join(names)}")
-        metrics = check.record(dest)  # what seqgen.pretrained.check compares against
-        print(f"check.json: {metrics}")
-    except UserError as e:
-        sys.exit(f"FATAL {e}")
+    config, _, step = load_run_info(FLAGS.workdir, FLAGS.step)
+    dest = pathlib.Path(FLAGS.dest) / FLAGS.name
+    out = copy_checkpoint(FLAGS.workdir, step, dest)
+    print(f"copied step {step} of {FLAGS.workdir} ({config.kind}) to {out}")
+    kind = load_trained(str(dest)).kind
+    if isinstance(kind, Writer) and FLAGS.styles:  # a writer: its styles too
+        names = write_styles(kind, dest, FLAGS.styles)
+        print(f"wrote {len(names)} styles: {', '.join(names)}")
+    metrics = check.record(dest)  # what seqgen.pretrained.check compares against
+    print(f"check.json: {metrics}")
     size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
     print(f"{dest}: {size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":
     _define_flags()
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    preamble.run(main, RULES)

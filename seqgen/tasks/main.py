@@ -12,9 +12,8 @@ cap) and the test count per trial, and leaves <workdir>/result.json. The
 10-trial table is `python -m seqgen.tasks.report`.
 """
 
-from absl import app
-
 from seqgen import main
+from seqgen.command import preamble
 
 if __name__ == "__main__":
-    app.run(main.main, flags_parser=main.parse_flags)
+    preamble.run(main.main, main.RULES, parse=main.parse_flags)

@@ -20,9 +20,9 @@ import statistics
 import sys
 import time
 
-from absl import app, flags
+from absl import flags
 
-from seqgen.command import console
+from seqgen.command import console, jax_cache, preamble
 from seqgen.command import flag_checks as fc
 from seqgen.command.errors import UserError
 from seqgen.config import files as config_files
@@ -57,13 +57,11 @@ def load_config(name: str, variant: str):
     return module.get_config(variant or None)
 
 
-def _worker_init(jax_cache_dir: str) -> None:
+def _worker_init() -> None:
     # Tiny programs: one thread each, so two workers use two cores cleanly.
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
                                + " --xla_cpu_multi_thread_eigen=false")
-    import jax
-    jax.config.update("jax_compilation_cache_dir", jax_cache_dir)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    jax_cache.enable()  # the workers compile; this process does not
 
 
 def _run_job(name: str, variant: str, model: str, trials: int, seed: int) -> dict:
@@ -158,15 +156,10 @@ RULES = {
 }
 
 
-def main(argv):
-    del argv
-    try:
-        fc.check(RULES, FLAGS.flag_values_dict())
-        if FLAGS.render and not (pathlib.Path(FLAGS.out) / "report.json").is_file():
-            raise UserError(f"--render: no report.json in --out={FLAGS.out}; run the report "
-                            "first (without --render)")
-    except UserError as e:
-        sys.exit(f"FATAL {e}")
+def main() -> None:
+    if FLAGS.render and not (pathlib.Path(FLAGS.out) / "report.json").is_file():
+        raise UserError(f"--render: no report.json in --out={FLAGS.out}; run the report "
+                        "first (without --render)")
     out = pathlib.Path(FLAGS.out)
     if FLAGS.render:
         _write(out, json.loads((out / "report.json").read_text()))
@@ -174,12 +167,10 @@ def main(argv):
     todo = jobs(FLAGS.trials, FLAGS.only)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    cache = os.path.expanduser("~/.cache/seqgen/jax")
     results = {}
     ctx = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(
-            FLAGS.workers, mp_context=ctx, initializer=_worker_init,
-            initargs=(cache,)) as pool:
+            FLAGS.workers, mp_context=ctx, initializer=_worker_init) as pool:
         futures = {pool.submit(_run_job, *job, FLAGS.trials, FLAGS.seed): job
                    for job in todo}
         with console.bar(len(futures), "1997 report", unit="job") as progress:
@@ -213,4 +204,4 @@ def _write(out: pathlib.Path, report: dict) -> None:
 
 
 if __name__ == "__main__":
-    app.run(main, flags_parser=fc.parse_absl_flags)
+    preamble.run(main, RULES, cache=False)
