@@ -52,10 +52,10 @@ def run(workdir: str | None, repeats: int, texts: dict[str, str] | None = None,
         targets: dict[str, float] | None = None) -> dict:
     """Warm-up, then each of `texts` (default: the line and the 5-line page)
     timed over HTTP; what format_table prints."""
-    from seqgen import pretrained  # noqa: PLC0415
-    from seqgen.kinds import load_trained  # noqa: PLC0415
-    from seqgen.web import app as web_app  # noqa: PLC0415
-    from seqgen.web import models  # noqa: PLC0415
+    from seqgen import pretrained
+    from seqgen.kinds import load_trained
+    from seqgen.web import app as web_app
+    from seqgen.web import models
 
     workdir = pretrained.resolve(workdir, None, "write")
     kind, model, _, step = load_trained(workdir)

@@ -8,11 +8,13 @@ same messages), so both spellings stay equivalent:
   seqgen write --workdir=/tmp/seqgen/synthesis --text="hello world"
   seqgen read --workdir=/tmp/seqgen/recognition --strokes=page.npz
   seqgen evaluate --workdir=/tmp/seqgen/default --split=test --dynamic
+  seqgen legibility --workdir=SYNTH_RUN --recogniser=RECOGNITION_RUN
+  seqgen serve           # the web page, http://127.0.0.1:8000
   seqgen tasks --config=configs/tasks/adding.py --workdir=/tmp/seqgen/adding
   seqgen report          # the 1997 suite's report
   seqgen configs         # the shipped configs, by name
 
-A new command is one row of VERBS (serve goes there when it exists).
+A new command is one row of VERBS.
 Launchers (launch/), benchmarks (benchmarks/) and tools/ are clone-only:
 they need a checkout (the TPU launcher copies it; benchmarks need
 PyTorch), so they are not installed.
@@ -32,6 +34,7 @@ VERBS = {
     "read": ("seqgen.read", "read ink files with a trained recognition run"),
     "legibility": ("seqgen.legibility", "CER/WER of a synthesis run, read back by a recogniser"),
     "evaluate": ("seqgen.evaluate", "static and dynamic evaluation of a trained run"),
+    "serve": ("seqgen.serve", "a local web page to write, read and sample"),
     "tasks": ("seqgen.tasks.main", "train one of the 1997 LSTM tasks"),
     "report": ("seqgen.tasks.report", "the 1997 suite: every task, its table and plots"),
 }

@@ -66,7 +66,7 @@ RULES = {
 
 
 def main() -> None:
-    from seqgen.kinds import load_trained  # noqa: PLC0415
+    from seqgen.kinds import load_trained
 
     kind, model, config, step = load_trained(FLAGS.workdir, FLAGS.step)
     kind.load_data()

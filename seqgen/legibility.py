@@ -35,6 +35,7 @@ from absl import flags
 from seqgen.command import flag_checks as fc
 from seqgen.command import preamble
 from seqgen.command.errors import UserError
+from seqgen.config.handwriting import BIAS_MAX
 
 FLAGS = flags.FLAGS
 
@@ -50,14 +51,15 @@ def _define_flags() -> None:
                         "Output stem: .md, .json, .png and _cer.png are written.")
 
 
-def _numbers(low: float, what: str, integers: bool = False, empty_ok: bool = False):
+def _numbers(low: float, what: str, integers: bool = False, empty_ok: bool = False,
+             high: float = float("inf")):
     def rule(v):
         items = [s.strip() for s in (v or []) if s.strip()]
         try:
             values = [int(s) if integers else float(s) for s in items]
         except ValueError:
             return f"use comma-separated {what}"
-        if (not values and not empty_ok) or any(not x >= low for x in values):
+        if (not values and not empty_ok) or any(not low <= x <= high for x in values):
             return f"use comma-separated {what}"
         return None
     return rule
@@ -68,7 +70,8 @@ RULES = {
     "workdir": fc.trained_workdir,
     "recogniser": fc.trained_workdir,
     "num": fc.between(1, 100_000, "texts per cell"),
-    "biases": _numbers(0.0, "biases >= 0, e.g. 0,0.5,1"),
+    "biases": _numbers(0.0, f"biases in [0, {BIAS_MAX}] (Graves' sampling bias), e.g. 0,0.5,1",
+                       high=BIAS_MAX),
     "styles": _numbers(0, "validation line indices >= 0, e.g. 0,1,2 ('' = unprimed only)",
                        integers=True, empty_ok=True),
     "seed": fc.at_least(0),
@@ -77,10 +80,10 @@ RULES = {
 
 
 def main() -> None:
-    from seqgen.handwriting import legibility, render  # noqa: PLC0415 (flags first, then JAX)
+    from seqgen.handwriting import legibility, render  # flags first, then JAX
     from seqgen.kinds import (
-        base,  # noqa: PLC0415
-        load_trained,  # noqa: PLC0415
+        base,
+        load_trained,
     )
 
     t0 = time.time()
@@ -121,7 +124,7 @@ def main() -> None:
     render.save_lines(out, [x[1] for x in chosen],
                       [f"{r}, bias {b:g}, CER {e:.0%} | asked: {a} | read: {rd}"
                        for e, _, (a, rd), r, b in chosen])
-    from seqgen.handwriting import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
+    from seqgen.handwriting import plots  # matplotlib: ~1 s to import
 
     stem = out.with_suffix("")
     curve = stem.with_name(stem.name + "_cer.png")

@@ -23,6 +23,7 @@ from absl import flags
 from seqgen.command import flag_checks as fc
 from seqgen.command import preamble
 from seqgen.command.errors import UserError
+from seqgen.config.handwriting import BIAS
 
 FLAGS = flags.FLAGS
 THRESHOLD = 0.10
@@ -32,7 +33,7 @@ def _define_flags() -> None:
     flags.DEFINE_string("workdir", None, "Workdir of a synthesis run with kept checkpoints.")
     flags.DEFINE_string("recogniser", None, "Workdir of a trained recognition run.")
     flags.DEFINE_integer("num", 50, "Test texts written per checkpoint.")
-    flags.DEFINE_float("bias", 1.0, "Sampling bias (Graves eq. 61).")
+    flags.DEFINE_float("bias", BIAS, "Sampling bias (Graves eq. 61).")
     flags.DEFINE_list("steps", [], "Checkpoint steps (default: every kept one).")
     flags.DEFINE_integer("seed", 0, "Sampling seed.")
     flags.DEFINE_string("out", "legibility_curve", "Output stem: .json and .png.")
@@ -48,7 +49,7 @@ RULES = {
     "workdir": fc.trained_workdir,
     "recogniser": fc.trained_workdir,
     "num": fc.between(1, 100_000, "texts per checkpoint"),
-    "bias": fc.between(0.0, 100.0, "Graves' sampling bias"),
+    "bias": fc.sampling_bias,
     "steps": _steps,
     "seed": fc.at_least(0),
     "out": fc.out_file(),
@@ -63,12 +64,12 @@ def commit_seconds(workdir: str, step: int) -> float:
 
 
 def main() -> None:
-    from seqgen.checkpoint import Checkpointer  # noqa: PLC0415
+    from seqgen.checkpoint import Checkpointer
     from seqgen.handwriting import (
-        legibility,  # noqa: PLC0415 (flags first, then JAX)
+        legibility,  # flags first, then JAX
         plots,
     )
-    from seqgen.kinds import load_trained  # noqa: PLC0415
+    from seqgen.kinds import load_trained
 
     ckpt = Checkpointer(FLAGS.workdir, keep=1, every=1, read_only=True)
     kept = sorted(ckpt.manager.all_steps())

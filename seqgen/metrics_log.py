@@ -45,8 +45,8 @@ class MetricLog:
         samples/density, ...); returns the tags."""
         if not self.enabled:
             return []
-        import numpy as np  # noqa: PLC0415
-        from PIL import Image  # noqa: PLC0415
+        import numpy as np
+        from PIL import Image
 
         tags = []
         for path in sorted(pathlib.Path(folder).glob(f"*step_{step:07d}*.png")):

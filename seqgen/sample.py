@@ -19,6 +19,7 @@ from seqgen import pretrained
 from seqgen.command import flag_checks as fc
 from seqgen.command import preamble
 from seqgen.command.console import busy
+from seqgen.config.handwriting import BIAS
 from seqgen.kinds import load_trained
 
 FLAGS = flags.FLAGS
@@ -35,7 +36,7 @@ def _define_flags() -> None:
     flags.DEFINE_integer("seed", 0, "Sampling seed.")
     flags.DEFINE_string("prime", "", "Text: the text to continue ('' = a newline).")
     flags.DEFINE_float("temperature", 1.0, "Text: softmax temperature; 0 = greedy.")
-    flags.DEFINE_float("bias", 0.0, "Handwriting: sampling bias b (Graves eqs. 61-62).")
+    flags.DEFINE_float("bias", BIAS, "Handwriting: sampling bias b (Graves eqs. 61-62).")
     flags.DEFINE_string("out", "", "Handwriting: output file; .svg and .png are written.")
 
 
@@ -50,7 +51,7 @@ RULES = {
     "seed": fc.at_least(0),
     "prime": fc.anything,  # the kind checks its symbols against the vocabulary
     "temperature": fc.between(0.0, 100.0, "0 = greedy, 1 = the model's distribution"),
-    "bias": fc.between(0.0, 100.0, "Graves' sampling bias, 0 = none"),
+    "bias": fc.sampling_bias,
     "out": fc.out_file(empty_ok=True),
 }
 

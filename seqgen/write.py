@@ -24,7 +24,7 @@ Styles (Graves §5.3: the network is primed with a line and its text):
 --style_text primes with your own line, brought to the model's scale as
 seqgen/handwriting/styles.py says; --save_style=NAME keeps it for later --style=NAME.
 --style_font=NAME draws the style line's text in a single-line font of
-seqgen.data.drawn.FONTS instead, e.g. one the model never trained on.
+seqgen.data.fonts.FONTS instead, e.g. one the model never trained on.
 --plot also writes, per line, the window weights over (character, time)
 above the strokes and the kappa trajectory. Characters never seen in
 training fall back as seqgen/data/transcripts.py documents, with a warning;
@@ -43,6 +43,7 @@ from absl import flags, logging
 
 from seqgen.command import flag_checks as fc
 from seqgen.command import preamble
+from seqgen.config.handwriting import BIAS
 from seqgen.data.fonts import FONTS
 from seqgen.handwriting import page
 
@@ -58,7 +59,7 @@ def _define_flags() -> None:
     flags.DEFINE_bool("list-styles", False, "List the shipped and saved styles and stop.")
     flags.DEFINE_string("text", None, "Text to write; newlines (or a literal \\n) "
                         "start new lines.")
-    flags.DEFINE_float("bias", 0.75, "Sampling bias b >= 0 (Graves eqs. 61-62).")
+    flags.DEFINE_float("bias", BIAS, "Sampling bias b (Graves eqs. 61-62).")
     flags.DEFINE_string("style", None, "Prime with this style: a name or number from "
                         "--list-styles (a --workdir's own: validation line N).")
     flags.DEFINE_string("style_file", None, "Prime with your own line of ink "
@@ -66,7 +67,7 @@ def _define_flags() -> None:
     flags.DEFINE_string("style_text", None, "What the --style_file line says.")
     flags.DEFINE_string("save_style", None, "Keep the priming line as this style name.")
     flags.DEFINE_string("style_font", None, "Prime with the --style line's text (default "
-                        "line 0) drawn in this font of seqgen.data.drawn.FONTS.")
+                        "line 0) drawn in this font of seqgen.data.fonts.FONTS.")
     flags.DEFINE_string("out", "page.svg", "Output file; .svg and .png are written.")
     flags.DEFINE_enum("format", "npz", list(FORMATS), "The raw strokes beside the page: "
                       "npz (seqgen.read), json (screen coordinates) or npy (one per line).")
@@ -89,7 +90,7 @@ RULES = {
     "model": fc.anything,  # checked against the store in seqgen.pretrained.path
     "list-styles": fc.anything,
     "text": fc.optional(fc.non_empty("the text to write, e.g. --text='hello world'")),
-    "bias": fc.between(0.0, 100.0, "Graves' sampling bias, 0 = none; 0.75 is tidy"),
+    "bias": fc.sampling_bias,
     "style": fc.optional(fc.non_empty("a style's name or number (--list-styles)")),
     "style_file": fc.optional(fc.existing_file()),
     "style_text": fc.anything,  # checked with the ink (seqgen/handwriting/styles.py)
@@ -132,10 +133,7 @@ def choose_prime(kind, model_dir: str, seed: int) -> tuple[np.ndarray, str] | No
         prime = (style.line_Tx3, style.text)
     else:  # a run of your own: its validation lines are the styles
         prime = kind.style_line(int(spec))
-    if FLAGS.style_font:
-        if FLAGS.style_font not in drawn.FONTS:
-            raise UserError(f"--style_font={FLAGS.style_font!r} is unknown; use one "
-                            f"of {', '.join(drawn.FONTS)}")
+    if FLAGS.style_font:  # a known font: RULES checked it
         density = kind.config.data.get("points_per_char", drawn.TARGET_POINTS_PER_CHAR)
         text = prime[1]
         prime = (drawn.draw_line(text, FLAGS.style_font,
@@ -228,7 +226,7 @@ def exit_without_teardown() -> None:
     """Ends a successful run at once: every file is written and closed, and
     the interpreter's teardown of JAX, orbax and flax (~0.3 s of a 3-4 s
     command, benchmarks/wait.py) would do nothing the user needs."""
-    import logging as std_logging  # noqa: PLC0415
+    import logging as std_logging
 
     std_logging.shutdown()  # flushes absl's handler
     sys.stdout.flush()

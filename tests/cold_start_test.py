@@ -32,7 +32,7 @@ def test_an_empty_seqgen_jax_cache_turns_the_cache_off(monkeypatch):
 SHARED = textwrap.dedent("""
     import sys
     import jax, jax.numpy as jnp
-    from seqgen import jax_cache
+    from seqgen.command import jax_cache
     jax_cache.enable(sys.argv[1])
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # cache all
     f = jax.jit(lambda x: jnp.cumsum(jnp.sin(x) @ x.T, axis=0))

@@ -11,6 +11,7 @@ required flag into a single FATAL line on stderr.
 import ast
 import importlib
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -24,7 +25,8 @@ COMMANDS = ["seqgen.main", "seqgen.sample", "seqgen.write", "seqgen.evaluate",
             "seqgen.read", "seqgen.legibility", "seqgen.pretrained.export",
             "seqgen.pretrained.check", "seqgen.legibility_curve", "seqgen.serve",
             "seqgen.tasks.report", "launch.slurm", "launch.tpu", "launch.sweep",
-            "tools.crash_drill", "tools.style_sheet", "tools.screenshots", "benchmarks.gemm",
+            "tools.crash_drill", "tools.style_sheet", "tools.screenshots", "tools.writer_page",
+            "tools.prepare_text", "tools.cer_trend", "benchmarks.gemm",
             "benchmarks.pipeline",
             "benchmarks.recipe", "benchmarks.routes", "benchmarks.sampling", "benchmarks.serve",
             "benchmarks.suite", "benchmarks.throughput", "benchmarks.wait", "benchmarks.memory"]
@@ -87,9 +89,10 @@ BAD = [
     ("seqgen.read", "step", -1, ">= 0"),
     ("seqgen.legibility", "recogniser", "", "workdir of a training run"),
     ("seqgen.legibility", "num", 0, "texts per cell"),
-    ("seqgen.legibility", "biases", ["-1"], "biases >= 0"),
-    ("seqgen.legibility", "biases", ["x"], "biases >= 0"),
-    ("seqgen.legibility", "biases", [], "biases >= 0"),
+    ("seqgen.legibility", "biases", ["-1"], "biases in [0, 10.0]"),
+    ("seqgen.legibility", "biases", ["x"], "biases in [0, 10.0]"),
+    ("seqgen.legibility", "biases", [], "biases in [0, 10.0]"),
+    ("seqgen.legibility", "biases", ["1", "10.5"], "biases in [0, 10.0]"),
     ("seqgen.legibility", "styles", ["-2"], "line indices"),
     ("seqgen.legibility", "seed", -1, ">= 0"),
     ("seqgen.legibility", "out", "", "give a file name"),
@@ -98,6 +101,7 @@ BAD = [
     ("seqgen.write", "text", "   ", "the text to write"),
     ("seqgen.write", "bias", -0.1, "sampling bias"),
     ("seqgen.write", "bias", float("inf"), "sampling bias"),
+    ("seqgen.write", "bias", 10.5, "[0.0, 10.0]"),
     ("seqgen.write", "style", "", "a style's name or number"),
     ("seqgen.write", "style_file", "/nonexistent/mine.json", "no such file"),
     ("seqgen.write", "format", "pdf", "npz, json, npy"),
@@ -173,6 +177,12 @@ BAD = [
     ("tools.style_sheet", "seed", -1, ">= 0"),
     ("tools.style_sheet", "out", "", "give a file name"),
     ("tools.crash_drill", "seed", -1, ">= 0"),
+    ("tools.writer_page", "text_file", "/nonexistent/page.txt", "no such file"),
+    ("tools.writer_page", "seed", -1, ">= 0"),
+    ("tools.writer_page", "out", "{empty}", "is a directory"),
+    ("tools.prepare_text", "source", "moby", "is unknown"),
+    ("tools.prepare_text", "out", "{empty}", "is a directory"),
+    ("tools.cer_trend", "last", 0, ">= 1"),
     ("tools.crash_drill", "workdir", "{file}", "is a file"),
     ("benchmarks.gemm", "size", 0, "square GEMM"),
     ("benchmarks.gemm", "repeats", 0, "[1, 100000]"),
@@ -262,6 +272,30 @@ def test_a_bad_value_is_one_line_naming_flag_value_and_fix(module, flag, value, 
     message = str(e.value)
     assert message.startswith(f"--{flag}="), message
     assert needle in message and "\n" not in message, message
+
+
+def test_one_sampling_bias_default_and_range_everywhere():
+    """--bias of every command, the API's bias and the page's slider share
+    one default and one range (seqgen/config/handwriting.py)."""
+    from seqgen.config.handwriting import BIAS, BIAS_MAX
+    from seqgen.web import requests
+
+    with_bias = [m for m in COMMANDS if "bias" in importlib.import_module(m).RULES]
+    assert len(with_bias) >= 5, with_bias
+    for module in with_bias:
+        assert importlib.import_module(module).RULES["bias"] is fc.sampling_bias, module
+        source = (ROOT / (module.replace(".", "/") + ".py")).read_text()
+        assert 'DEFINE_float("bias", BIAS,' in source, module
+    assert fc.sampling_bias(BIAS) is None and fc.sampling_bias(BIAS_MAX) is None
+    assert fc.sampling_bias(BIAS_MAX + 0.01) and fc.sampling_bias(-0.01)
+    assert requests.write({"text": "hi"}).bias == BIAS
+    with pytest.raises(UserError, match="bias"):
+        requests.write({"text": "hi", "bias": BIAS_MAX + 0.01})
+    html = (ROOT / "seqgen" / "web" / "static" / "index.html").read_text()
+    slider = re.search(r'<input id="bias" type="range" min="([\d.]+)" max="([\d.]+)" '
+                       r'step="[\d.]+" value="([\d.]+)">\s*<output id="bias-out">([\d.]+)<', html)
+    low, high, value, shown = map(float, slider.groups())
+    assert low == 0 and high <= BIAS_MAX and value == shown == BIAS
 
 
 def test_every_checked_flag_has_a_bad_value_in_the_table():

@@ -74,7 +74,7 @@ def test_check_compares_with_the_exported_metrics(store, monkeypatch):
     read-back by the shipped recogniser; the check measures them again."""
     import shutil
 
-    from seqgen.pretrained import check
+    from seqgen.pretrained import measure as check
 
     shutil.copytree(pretrained.path("recogniser"), store / "store" / "recogniser",
                     dirs_exist_ok=True)  # the read-back's reader, as in the package

@@ -23,7 +23,7 @@ from seqgen.command.errors import UserError
 from seqgen.data import strokes
 from seqgen.handwriting import error_rates, styles
 from seqgen.kinds import load_trained
-from seqgen.pretrained import check as shipped_check
+from seqgen.pretrained import measure as shipped_check
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 MODELS = {"writer": "synthesis", "recogniser": "recognition", "shakespeare": "text"}

@@ -1,6 +1,9 @@
-"""The shape of the package: no import cycles, no oversized modules, and no
-branch on a kind or dataset name outside the kind and dataset modules and
-their registries (kinds are found by module name, datasets by registry).
+"""The shape of the package: the top of seqgen/ holds only the doors (the
+commands) and the life of a run, every other module lives in a folder named
+for its role, no library module imports a command, no import cycles, no
+oversized modules, and no branch on a kind or dataset name outside the kind
+and dataset modules and their registries (kinds are found by module name,
+datasets by registry).
 
 The import graph is read from the source (every `import` statement,
 function-level ones included), not from what a run happens to import.
@@ -16,11 +19,25 @@ MAX_LINES = 450
 
 # Kind and dataset names, and the places allowed to branch on them: the
 # modules that are those kinds and datasets, and the registries.
-NAMES = ("text", "handwriting", "synthesis", "task", "drawn", "iam_ondb", "enwik8",
-         "shakespeare", "ptb_char", "ptb_word", "text_file", "prediction")
+NAMES = ("text", "handwriting", "synthesis", "recognition", "task", "drawn", "iam_ondb",
+         "enwik8", "shakespeare", "ptb_char", "ptb_word", "text_file", "prediction")
 ALLOWED = ("seqgen/kinds/", "seqgen/data/text/", "seqgen/data/drawn.py",
            "seqgen/data/iam_ondb", "seqgen/data/handwriting.py", "seqgen/data/registry.py",
            "benchmarks/flops.py")  # flops.FORWARD: a registry keyed by kind
+
+
+# The life of a run: what train.py's train_and_evaluate runs, top to bottom.
+# Everything else at the top of seqgen/ is a door (a command).
+RUN_LIFE = {"train", "steps", "eval_loops", "optim", "checkpoint", "parallel", "regularise",
+            "metrics_log"}
+
+
+def _is_door(path: Path) -> bool:
+    """A command: a module run as `python -m`, so it has a top-level
+    `if __name__ == "__main__":` statement."""
+    return any(isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
+               and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__"
+               for node in ast.parse(path.read_text(encoding="utf-8")).body)
 
 
 def _module_name(path: Path) -> str:
@@ -108,3 +125,36 @@ def test_the_branch_check_sees_a_branch():
     assert _BRANCH.search('if config.kind == "synthesis":')
     assert _BRANCH.search("elif dataset in ('enwik8', 'x'):")
     assert not _BRANCH.search('c.kind = "text"  # the kind')
+
+
+def test_the_top_holds_only_doors_and_the_life_of_a_run():
+    top = {p.stem: p for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    stray = sorted(m for m, p in top.items() if m not in RUN_LIFE and not _is_door(p))
+    assert not stray, (f"{stray} at the top of seqgen/ are neither commands nor the life "
+                       "of a run: move each into the folder of its role")
+    assert not {m for m in RUN_LIFE if m in top and _is_door(top[m])}, "a run module is a door"
+    assert RUN_LIFE <= set(top), RUN_LIFE - set(top)
+
+
+def test_no_library_module_imports_a_command():
+    """Commands hold flags and orchestration: what anything else needs from
+    one belongs in a library module below it."""
+    modules = _modules()
+    doors = {m for m, p in modules.items() if _is_door(p)}
+    assert {"seqgen.main", "seqgen.write", "seqgen.serve", "seqgen.tasks.report"} <= doors
+    arrows = [f"{m} -> {d}" for m, p in sorted(modules.items()) if m not in doors
+              for d in sorted(_imports(p, m, set(modules)) & doors)]
+    assert not arrows, "library modules importing a command:\n" + "\n".join(arrows)
+    # A command builds on another only to share its flags: the 1997 suite's
+    # entry is seqgen.main with another trainer.
+    between = {(m, d) for m, p in modules.items() if m in doors
+               for d in _imports(p, m, set(modules)) & doors}
+    assert between <= {("seqgen.tasks.main", "seqgen.main")}, between
+
+
+def test_the_layer_check_sees_a_library_module_importing_a_command(tmp_path):
+    door, lib = tmp_path / "door.py", tmp_path / "lib.py"
+    door.write_text('def main():\n    pass\n\n\nif __name__ == "__main__":\n    main()\n')
+    lib.write_text("from seqgen import door\n")
+    assert _is_door(door) and not _is_door(lib)
+    assert _imports(lib, "seqgen.lib", {"seqgen.door", "seqgen.lib"}) == {"seqgen.door"}

@@ -78,7 +78,7 @@ def test_default_sweep_has_graves_ablations_and_depth_keeps_the_parameter_count(
 
 
 TINY = '''"""Tiny sweep for tests: python -m launch.sweep --config=tiny.py --local"""
-from seqgen import text_config
+from seqgen.config import text as text_config
 
 
 def get_config(arg=None):

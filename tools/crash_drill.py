@@ -57,10 +57,10 @@ def _saving(workdir: pathlib.Path) -> bool:
 
 
 def _final_params(workdir: pathlib.Path) -> tuple[int, list[np.ndarray]]:
-    import jax  # noqa: PLC0415  (the drill's own process needs no JAX until here)
-    from flax import nnx  # noqa: PLC0415
+    import jax  # the drill's own process needs no JAX until here
+    from flax import nnx
 
-    from seqgen.kinds import load_trained  # noqa: PLC0415
+    from seqgen.kinds import load_trained
 
     _, model, _, step = load_trained(str(workdir))
     return step, [np.asarray(x) for x in jax.tree.leaves(nnx.state(model, nnx.Param))]

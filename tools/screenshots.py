@@ -44,11 +44,11 @@ RULES = {
 
 
 def main() -> None:
-    import numpy as np  # noqa: PLC0415
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+    import numpy as np
+    from playwright.sync_api import sync_playwright
 
-    from seqgen import pretrained  # noqa: PLC0415
-    from seqgen.data import strokes  # noqa: PLC0415
+    from seqgen import pretrained
+    from seqgen.data import strokes
     from seqgen.handwriting import styles
 
     with socket.socket() as s:

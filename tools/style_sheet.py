@@ -18,6 +18,7 @@ from absl import flags
 
 from seqgen.command import flag_checks as fc
 from seqgen.command import preamble
+from seqgen.config.handwriting import BIAS
 
 FLAGS = flags.FLAGS
 
@@ -27,7 +28,7 @@ def _define_flags() -> None:
     flags.DEFINE_string("recogniser", None, "A recognition run (default: the shipped one).")
     flags.DEFINE_list("styles", ["0", "1", "2", "3"], "Styles by name or number.")
     flags.DEFINE_string("text", "seqgen writes in your hand", "What every style writes.")
-    flags.DEFINE_float("bias", 1.0, "Sampling bias (Graves eq. 61).")
+    flags.DEFINE_float("bias", BIAS, "Sampling bias (Graves eq. 61).")
     flags.DEFINE_integer("seed", 0, "Sampling seed.")
     flags.DEFINE_string("out", "styles.png", "Output file; .svg and .png are written.")
 
@@ -37,18 +38,18 @@ RULES = {
     "recogniser": fc.optional(fc.trained_workdir),
     "styles": lambda v: None if v else "give styles by name or number, e.g. 0,1,2",
     "text": fc.non_empty("the text every style writes"),
-    "bias": fc.between(0.0, 100.0, "Graves' sampling bias"),
+    "bias": fc.sampling_bias,
     "seed": fc.at_least(0),
     "out": fc.out_file(),
 }
 
 
 def main() -> None:
-    import jax  # noqa: PLC0415
+    import jax
 
-    from seqgen import pretrained  # noqa: PLC0415
+    from seqgen import pretrained
     from seqgen.handwriting import render, styles
-    from seqgen.kinds import load_trained  # noqa: PLC0415
+    from seqgen.kinds import load_trained
 
     model_dir = pretrained.resolve(FLAGS.workdir, None, "write")
     writer = load_trained(model_dir)

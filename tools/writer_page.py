@@ -23,6 +23,7 @@ from absl import flags
 
 from seqgen.command import flag_checks as fc
 from seqgen.command import preamble
+from seqgen.config.handwriting import BIAS
 
 FLAGS = flags.FLAGS
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -31,14 +32,14 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 def _define_flags() -> None:
     flags.DEFINE_string("text_file", str(ROOT / "docs" / "page_text.txt"),
                         "The page's text, one written line per line.")
-    flags.DEFINE_float("bias", 1.0, "Sampling bias (Graves eq. 61).")
+    flags.DEFINE_float("bias", BIAS, "Sampling bias (Graves eq. 61).")
     flags.DEFINE_integer("seed", 0, "Sampling seed.")
     flags.DEFINE_string("out", str(ROOT / "docs" / "writer_page.png"), "The page, PNG.")
 
 
 RULES = {
     "text_file": fc.existing_file(),
-    "bias": fc.between(0.0, 100.0, "Graves' sampling bias"),
+    "bias": fc.sampling_bias,
     "seed": fc.at_least(0),
     "out": fc.out_file(".png"),
 }

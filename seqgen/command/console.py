@@ -62,7 +62,7 @@ def quiet_console() -> None:
 def tfds_progress() -> None:
     """TFDS's own preparation bars: shown on a terminal, off otherwise."""
     if not is_terminal():
-        import tensorflow_datasets as tfds  # noqa: PLC0415 (heavy; only when preparing)
+        import tensorflow_datasets as tfds  # heavy; only when preparing
         tfds.disable_progress_bar()
 
 
@@ -70,7 +70,7 @@ def progress(iterable: Iterable[T], desc: str, total: int | None = None,
              unit: str = "it", enabled: bool = True) -> Iterator[T]:
     """`iterable`, with a bar on stderr when it is a terminal (and `enabled`,
     e.g. process 0 only); the bar disappears when done."""
-    from tqdm.auto import tqdm  # noqa: PLC0415
+    from tqdm.auto import tqdm
 
     yield from tqdm(iterable, desc=desc, total=total, unit=unit, leave=False,
                     dynamic_ncols=True, disable=None if enabled else True)
@@ -79,7 +79,7 @@ def progress(iterable: Iterable[T], desc: str, total: int | None = None,
 def bar(total: int, desc: str, unit: str = "it"):
     """A tqdm bar to `update()` by hand (e.g. as jobs finish in any order);
     drawn only when stderr is a terminal. Use as a context manager."""
-    from tqdm.auto import tqdm  # noqa: PLC0415
+    from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit=unit, leave=False, dynamic_ncols=True,
                 disable=None)
@@ -87,7 +87,7 @@ def bar(total: int, desc: str, unit: str = "it"):
 
 def say(message: str) -> None:
     """print() to stdout that does not tear a bar drawn on stderr."""
-    from tqdm.auto import tqdm  # noqa: PLC0415
+    from tqdm.auto import tqdm
 
     tqdm.write(message, file=sys.stdout)
     sys.stdout.flush()
@@ -100,7 +100,7 @@ def busy(desc: str) -> Iterator[None]:
     if not is_terminal():
         yield
         return
-    from tqdm.auto import tqdm  # noqa: PLC0415
+    from tqdm.auto import tqdm
 
     stop = threading.Event()
     with tqdm(desc=desc, total=None, bar_format="{desc}: {elapsed}", leave=False) as shown:

@@ -32,7 +32,7 @@ def default_dir() -> str:
 def enable(path: str | None = None) -> str:
     """Turns the cache on (before the first compilation); returns the directory
     ('' when turned off by SEQGEN_JAX_CACHE='')."""
-    import jax  # noqa: PLC0415
+    import jax
 
     if path is None:
         path = os.environ.get("SEQGEN_JAX_CACHE", default_dir())

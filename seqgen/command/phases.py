@@ -78,7 +78,7 @@ class Phases:
             return
         self.launch = _launch_time()
         self.seconds["start"] = time.time() - self.launch
-        import jax  # noqa: PLC0415 (already imported by every caller)
+        import jax  # already imported by every caller
 
         def listen(event: str, start: float, end: float, **_) -> None:
             if event in COMPILE_EVENTS:

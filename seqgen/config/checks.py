@@ -52,7 +52,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
 
 
 def _validate_regularise(config: ml_collections.ConfigDict) -> None:
-    from seqgen import regularise  # noqa: PLC0415  (jax; only when training)
+    from seqgen import regularise  # jax; only when training
 
     r = config.get("regularise")
     if r is not None:

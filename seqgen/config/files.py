@@ -29,7 +29,7 @@ from ml_collections.config_flags.config_flags import ConfigFileFlagParser
 
 from seqgen.command.errors import UserError
 
-CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"  # seqgen/configs
 # Prefixes a shipped config may be written with; the first that matches is dropped.
 PREFIXES = ("seqgen/configs/", "configs/")
 

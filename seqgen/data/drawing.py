@@ -255,7 +255,7 @@ def _layout(text: str, font: str, rng: np.random.Generator, style: Style
 @functools.cache
 def _ink_rates(font: str) -> tuple[float, float]:
     """(ink length, strokes) per character of the corpus, in x-heights, for `font`."""
-    from seqgen.data.text.shakespeare import shakespeare_text  # noqa: PLC0415  (reads 1 MB)
+    from seqgen.data.text.shakespeare import shakespeare_text  # reads 1 MB
 
     # Single spaces, as in the text lines: indentation and blank lines would
     # inflate the character count.

@@ -228,9 +228,9 @@ def fonts_of(data_config: Any) -> tuple[str, ...]:
 def _source_sha256(fonts: tuple[str, ...]) -> str:
     """sha256 over what the lines are made of: corpus, SVG fonts (those of FONTS,
     as always, and any other used), Hershey-Fonts version."""
-    import HersheyFonts  # noqa: PLC0415
+    import HersheyFonts
 
-    from seqgen.data.text.shakespeare import shakespeare_text  # noqa: PLC0415
+    from seqgen.data.text.shakespeare import shakespeare_text
 
     h = hashlib.sha256(shakespeare_text().encode("utf-8"))
     for name in sorted((set(FONTS) | set(fonts)) & set(SVG_FONT_FILES)):
@@ -241,7 +241,7 @@ def _source_sha256(fonts: tuple[str, ...]) -> str:
 
 def load_drawn(data_config: Any) -> HandwritingSplits:
     """Drawn handwriting splits (name 'drawn'), generated in memory; see the module docstring."""
-    from seqgen.data.text.shakespeare import shakespeare_text  # noqa: PLC0415
+    from seqgen.data.text.shakespeare import shakespeare_text
 
     cfg = _config(data_config)
     seed, fonts = cfg.seed, cfg.fonts

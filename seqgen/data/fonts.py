@@ -213,7 +213,7 @@ def _local(tag: str) -> str:
 
 def _hershey_glyphs(name: str) -> dict[str, Glyph]:
     """Hershey-Fonts glyphs in font units, y flipped to point up."""
-    from HersheyFonts import HersheyFonts  # noqa: PLC0415  (a heavy import, only here)
+    from HersheyFonts import HersheyFonts  # a heavy import, only here
 
     font = HersheyFonts()
     font.load_default_font(name)

@@ -93,8 +93,12 @@ class Writer(Protocol):
     """A kind that writes given text by hand (`python -m seqgen.write`)."""
 
     def write(self, model: nnx.Module, texts: list[str], bias: float, rng: jax.Array,
-              prime: tuple[np.ndarray, str] | None = None) -> dict:
-        """Each text as one line: strokes in raw units plus the alignment."""
+              prime: tuple[np.ndarray, str] | None = None, *, chars: int | None = None
+              ) -> dict:
+        """Each text as one line: strokes in raw units plus the alignment.
+        `chars` (>= the longest text) sizes the sampler as if the longest
+        text were that long: one compiled sampler per page size
+        (seqgen/handwriting/page_sizes.py)."""
 
     def style_line(self, index: int) -> tuple[np.ndarray, str]:
         """(strokes, text) of validation line `index`, to prime a style with."""

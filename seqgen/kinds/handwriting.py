@@ -192,7 +192,7 @@ class Kind(base.Base):
         # Offsets -> absolute positions of the next point, in raw units.
         mu_TxMx2 = points_Tx2[:-1, None, :] + np.asarray(mix.mu) * std + mean
         sigma_TxMx2 = np.exp(np.asarray(mix.log_sigma)) * std
-        from seqgen.handwriting import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
+        from seqgen.handwriting import plots  # matplotlib: ~1 s to import
         plots.density(points_Tx2, line_Tx3[:, 2], mu_TxMx2, sigma_TxMx2,
                       np.asarray(mix.rho), np.asarray(mix.log_pi), path=path)
 

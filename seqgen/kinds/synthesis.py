@@ -27,8 +27,8 @@ from seqgen.command.errors import UserError
 from seqgen.config import handwriting as handwriting_config
 from seqgen.data import handwriting as hw_data
 from seqgen.data import strokes
-from seqgen.handwriting import error_rates, render
-from seqgen.kinds import base, handwriting
+from seqgen.handwriting import error_rates, legibility, render
+from seqgen.kinds import base, handwriting, load_trained
 from seqgen.models import generate, lstm, mdn
 from seqgen.models.synthesis import SynthesisModel
 
@@ -137,7 +137,7 @@ class Kind(handwriting.Transcribed):
         render.save_lines(out / f"step_{step:07d}", written["lines"][shown], texts[shown])
         n = int(written["length"][0])
         u = len(self.alphabet.encode(texts[0]))
-        from seqgen.handwriting import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
+        from seqgen.handwriting import plots  # matplotlib: ~1 s to import
         plots.alignment(np.asarray(written["phi"][0, :n, :u + 1]), texts[0],
                         points_Tx2=strokes.to_absolute(written["lines"][0])[1:],
                         eos_T=written["lines"][0][1:, 2],
@@ -162,9 +162,6 @@ class Kind(handwriting.Transcribed):
     def legibility(self, lines: list[np.ndarray], texts: list[str]) -> dict[str, float]:
         """CER / WER of the recogniser that config.eval.recogniser names
         reading `lines` back; the worst lines go to the log."""
-        from seqgen.handwriting import legibility  # noqa: PLC0415
-        from seqgen.kinds import load_trained  # noqa: PLC0415 (trained imports kinds)
-
         if getattr(self, "_reader", None) is None:
             reader, reader_model, _, _ = load_trained(self.config.eval.recogniser)
             if not isinstance(reader, base.Reader):

@@ -24,7 +24,7 @@ from absl import flags
 
 from seqgen.command import flag_checks as fc
 from seqgen.command import preamble
-from seqgen.pretrained import ROOT, check
+from seqgen.pretrained import ROOT, measure
 
 FLAGS = flags.FLAGS
 ITEMS = ("params", "meta", "_CHECKPOINT_METADATA", "commit_success.txt")
@@ -64,8 +64,8 @@ def copy_checkpoint(workdir: str, step: int, dest: pathlib.Path) -> pathlib.Path
 
 def write_styles(kind, dest: pathlib.Path, n: int) -> list[str]:
     """The first line of each of n validation writers as styles/<font>-<k>.npz."""
-    from seqgen.data import drawn, writers  # noqa: PLC0415
-    from seqgen.handwriting import styles  # noqa: PLC0415
+    from seqgen.data import drawn, writers
+    from seqgen.handwriting import styles
 
     kind.load_data()
     valid = kind.splits.valid
@@ -92,9 +92,9 @@ def write_styles(kind, dest: pathlib.Path, n: int) -> list[str]:
 
 
 def main() -> None:
-    from seqgen.checkpoint import load_run_info  # noqa: PLC0415
-    from seqgen.kinds import load_trained  # noqa: PLC0415
-    from seqgen.kinds.base import Writer  # noqa: PLC0415
+    from seqgen.checkpoint import load_run_info
+    from seqgen.kinds import load_trained
+    from seqgen.kinds.base import Writer
 
     config, _, step = load_run_info(FLAGS.workdir, FLAGS.step)
     dest = pathlib.Path(FLAGS.dest) / FLAGS.name
@@ -104,7 +104,7 @@ def main() -> None:
     if isinstance(kind, Writer) and FLAGS.styles:  # a writer: its styles too
         names = write_styles(kind, dest, FLAGS.styles)
         print(f"wrote {len(names)} styles: {', '.join(names)}")
-    metrics = check.record(dest)  # what seqgen.pretrained.check compares against
+    metrics = measure.record(dest)  # what seqgen.pretrained.check compares against
     print(f"check.json: {metrics}")
     size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
     print(f"{dest}: {size / 1e6:.1f} MB")

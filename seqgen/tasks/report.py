@@ -195,7 +195,7 @@ def main() -> None:
 
 def _write(out: pathlib.Path, report: dict) -> None:
     """report.md (the table) and report.png (the success curves)."""
-    from seqgen.tasks import plots  # noqa: PLC0415 (matplotlib: ~1 s to import)
+    from seqgen.tasks import plots  # matplotlib: ~1 s to import
 
     (out / "report.md").write_text(render(report))
     plots.success_curves(report["runs"], path=out / "report.png")

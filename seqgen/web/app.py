@@ -169,11 +169,11 @@ class Background:
     tests and the latency benchmark): `.url` while running, `.stop()` after."""
 
     def __init__(self, app: Starlette, timeout_s: float = 30.0):
-        import socket  # noqa: PLC0415
-        import threading  # noqa: PLC0415
-        import time  # noqa: PLC0415
+        import socket
+        import threading
+        import time
 
-        import uvicorn  # noqa: PLC0415
+        import uvicorn
 
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))

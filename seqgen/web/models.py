@@ -47,7 +47,7 @@ class Loaded(NamedTuple):
 def load(workdirs: list[str]) -> dict[str, Loaded]:
     """{'write' | 'read' | 'sample': Loaded}: each workdir goes where its kind
     belongs; a role no workdir fills takes the shipped default, if shipped."""
-    from seqgen.kinds import load_trained  # noqa: PLC0415 (JAX after the flags)
+    from seqgen.kinds import load_trained  # JAX after the flags
 
     out: dict[str, Loaded] = {}
     for workdir in workdirs:
@@ -148,7 +148,7 @@ class Models:
         lines = out["lines"][:n]
         svg, page = render.page_svg(lines, line_height=req.line_height,
                                     stroke_width=req.stroke_width, color=req.color)
-        from seqgen.handwriting.ink import to_screen  # noqa: PLC0415
+        from seqgen.handwriting.ink import to_screen
 
         head = prime[1] + " " if prime else ""
         return {"texts": req.lines, "svg": svg, "page": page, "seconds": round(seconds, 3),

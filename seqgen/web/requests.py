@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from seqgen.command.errors import UserError
+from seqgen.config.handwriting import BIAS, BIAS_MAX
 from seqgen.handwriting import ink, render, styles
 
 MAX_BODY_BYTES = 2_000_000  # a drawn line is tens of kilobytes
@@ -142,7 +143,7 @@ def write(body: dict) -> Write:
     style = text(body, "style", 100, "a style's name", required=False)
     if drawn and style:
         raise UserError("prime with a style or with your ink, not both")
-    return Write(lines=lines_of(page, wrap), bias=number(body, "bias", 0.75, 0.0, 10.0),
+    return Write(lines=lines_of(page, wrap), bias=number(body, "bias", BIAS, 0.0, BIAS_MAX),
                  style=style, ink=ink, ink_text=ink_text,
                  stroke_width=number(body, "stroke_width", 2.0, 0.1, 20.0),
                  line_height=number(body, "line_height", 64.0, 16.0, 256.0),
