@@ -1,4 +1,4 @@
-"""tools.cer_trend: the README's extrapolation of the writer's CER."""
+"""tools.cer_trend: the extrapolation of the writer's CER in docs/writer.md."""
 import math
 
 import pytest
@@ -18,7 +18,7 @@ def test_the_trend_of_an_exponential_decay_is_its_rate():
     assert slope2 == pytest.approx(-k, rel=1e-9)
 
 
-def test_the_readme_numbers_reach_5_percent_in_about_5050_more_steps():
+def test_the_documented_numbers_reach_5_percent_in_about_5050_more_steps():
     slope, at_end, end = cer_trend.trend([(2500, 0.296), (4000, 0.197)], last=1500)
     more = (math.log(0.05) - at_end) / slope
     # The line through both points, by hand: log(0.197/0.296) per 1,500 steps.

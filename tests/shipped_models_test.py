@@ -1,10 +1,10 @@
 """The models that ship in the package (seqgen/pretrained): each has its card
 and check, the cards name the fonts the checkpoints were trained on, the
-README quotes the cards' numbers and the check holds the models to them,
-the store stays small, the writer writes legibly for the shipped
-recogniser, its styles prime it, and the commands use them with no workdir.
-(The wheel test in packaging_test.py runs `seqgen.pretrained.check` on
-each from an installed wheel.)"""
+README and the docs pages quote the cards' numbers and the check holds the
+models to them, the store stays small, the writer writes legibly for the
+shipped recogniser, its styles prime it, and the commands use them with no
+workdir. (The wheel test in packaging_test.py runs `seqgen.pretrained.check`
+on each from an installed wheel.)"""
 
 import decimal
 import json
@@ -65,29 +65,47 @@ def test_the_cards_name_the_fonts_the_checkpoints_trained_on(name):
 
 
 def _quoted_equals(quoted: str, value: float) -> bool:
-    """A README quote equals a card number rounded to the quote's digits."""
+    """A quote equals a card number rounded to the quote's digits."""
     places = -decimal.Decimal(quoted).as_tuple().exponent
     return float(quoted) == round(value, places)
 
 
-# Every number the README quotes from a card: where (a regex whose groups
-# are the numbers) and which card numbers, in order.
-README_QUOTES = [
-    (r"writers it never saw at ([\d.]+)% \(validation\) and ([\d.]+)% \(test\) CER",
-     "recogniser", ["valid_cer_pct", "test_cer_pct"]),
-    (r"\| `recogniser` \|.*\| CER ([\d.]+)% valid / ([\d.]+)% test",
-     "recogniser", ["valid_cer_pct", "test_cer_pct"]),
-    (r"`configs/recognition.py:writers=300`, 4,000 steps .*? \| ([\d.]+)% / ([\d.]+)% \| "
-     r"([\d.]+)% / ([\d.]+)% \|", "recogniser",
-     ["valid_cer_pct", "valid_wer_pct", "test_cer_pct", "test_wer_pct"]),
-    (r"\| `shakespeare` \|.*\| ([\d.]+) valid / ([\d.]+) test BPC", "shakespeare",
-     ["valid_bpc", "test_bpc"]),
-    (r"\| `writer` \|.*\| CER ([\d.]+)% at bias 1", "writer", [("unprimed_cer_pct", "bias 1")]),
-    (r"\| `configs/writer.py` \|.*CER ([\d.]+)% read back", "writer",
-     [("unprimed_cer_pct", "bias 1")]),
-    (r"\| mean of the ten \| ([\d.]+)% / ([\d.]+)% \|", "writer",
-     ["primed_cer_pct", "primed_wer_pct"]),
-]
+# Every number the README and the docs pages quote from a card, by the file
+# that quotes it: where (a regex whose groups are the numbers) and which card
+# numbers, in order.
+DOC_QUOTES = {
+    "README.md": [
+        (r"\| ([\d.]+) valid / ([\d.]+) test BPC \(the shipped `shakespeare` model\)",
+         "shakespeare", ["valid_bpc", "test_bpc"]),
+        (r"\| ([\d.]+)% CER / ([\d.]+)% WER \| `python -m seqgen.legibility", "writer",
+         [("unprimed_cer_pct", "bias 1"), ("unprimed_wer_pct", "bias 1")]),
+        (r"\| ([\d.]+)% valid / ([\d.]+)% test CER \|", "recogniser",
+         ["valid_cer_pct", "test_cer_pct"]),
+    ],
+    "docs/writer.md": [
+        (r"writers it never saw at ([\d.]+)% \(validation\) and ([\d.]+)% \(test\) CER",
+         "recogniser", ["valid_cer_pct", "test_cer_pct"]),
+        (r"`configs/recognition.py:writers=300`, 4,000 steps .*? \| ([\d.]+)% / ([\d.]+)% \| "
+         r"([\d.]+)% / ([\d.]+)% \|", "recogniser",
+         ["valid_cer_pct", "valid_wer_pct", "test_cer_pct", "test_wer_pct"]),
+        (r"\| mean of the ten \| ([\d.]+)% / ([\d.]+)% \|", "writer",
+         ["primed_cer_pct", "primed_wer_pct"]),
+    ],
+    "docs/models.md": [
+        (r"\| `recogniser` \|.*\| CER ([\d.]+)% valid / ([\d.]+)% test", "recogniser",
+         ["valid_cer_pct", "test_cer_pct"]),
+        (r"\| `shakespeare` \|.*\| ([\d.]+) valid / ([\d.]+) test BPC", "shakespeare",
+         ["valid_bpc", "test_bpc"]),
+        (r"\| `writer` \|.*\| CER ([\d.]+)% at bias 1", "writer",
+         [("unprimed_cer_pct", "bias 1")]),
+    ],
+    "docs/usage.md": [
+        (r"\| `configs/writer.py` \|.*CER ([\d.]+)% read back", "writer",
+         [("unprimed_cer_pct", "bias 1")]),
+    ],
+}
+# The page that holds the shipped writer's legibility table.
+LEGIBILITY_PAGE = "docs/writer.md"
 
 
 # The same for the cards' own prose and tables, which state the numbers of
@@ -131,10 +149,10 @@ def _check_legibility_table(text: str) -> None:
         assert _quoted_equals(wer, card["unprimed_wer_pct"][bias]), (bias, cell)
 
 
-def test_the_readme_quotes_the_cards_numbers():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    _check_quotes(readme, "README", README_QUOTES)
-    _check_legibility_table(readme)
+def test_the_readme_and_the_docs_quote_the_cards_numbers():
+    for page, quotes in DOC_QUOTES.items():
+        _check_quotes((REPO / page).read_text(encoding="utf-8"), page, quotes)
+    _check_legibility_table((REPO / LEGIBILITY_PAGE).read_text(encoding="utf-8"))
 
 
 def test_each_card_states_the_numbers_of_its_json_block():
