@@ -12,7 +12,7 @@ same threads, clocks and neighbours.
 `jax.ffi` recurrence kernel could call: Intel MKL as PyTorch links it
 (`torch.mm`, if the `bench` extra is installed) and numpy's OpenBLAS. A
 kernel of our own is only worth writing if one of them beats XLA on the
-recurrent shape (on this project's AMD machine none did: README).
+recurrent shape (on this project's AMD machine none did: docs/performance.md).
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from seqgen.command.errors import UserError
 
 METHODS = ("sgd", "rms")
 # Best of a few on configs/default.py (800 steps), test split: sgd 1e-3..0.3,
-# rms 1e-5..1e-3 (README). The loss is a mean per symbol, so these are ~N
+# rms 1e-5..1e-3 (docs/regularisation.md). The loss is a mean per symbol, so these are ~N
 # times Graves' rates for a summed loss over N symbols.
 DEFAULT_LR = {"sgd": 0.1, "rms": 1e-4}
 EPS = 1e-8

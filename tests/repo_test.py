@@ -100,3 +100,32 @@ def test_nothing_loads_pickles():
                  for i, line in enumerate(p.read_text().splitlines(), 1) if unsafe.search(line)]
     assert not offenders, offenders
     assert unsafe.search("import pickle") and unsafe.search("np.load(f, allow_pickle=True)")
+
+
+def test_every_command_the_docs_name_is_a_command_module_or_a_verb():
+    """Each `python -m <module>` and `seqgen <verb>` in the README and docs/
+    names a module that exists and runs as a command (a __main__ block),
+    or a verb of seqgen/cli.py: a moved or renamed module fails here, not
+    in a user's terminal."""
+    import ast
+
+    from seqgen import cli
+
+    texts = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    modules, verbs = set(), set()
+    for path in texts:
+        text = path.read_text()
+        modules |= set(re.findall(r"python -m ((?:seqgen|tools|benchmarks|launch)(?:\.\w+)+)", text))
+        code = re.findall(r"```.*?```|`[^`\n]+`", text, re.S)  # fenced blocks, inline code
+        code = [re.sub(r"#.*", "", c) for c in code]  # not the comments
+        verbs |= {v for c in code for v in re.findall(r"(?:^|[`\s])seqgen ([a-z]+)\b", c, re.M)}
+    assert {"seqgen.main", "seqgen.write", "seqgen.serve"} <= modules, modules
+    for module in sorted(modules):
+        path = ROOT / (module.replace(".", "/") + ".py")
+        assert path.is_file(), f"{module}: no {path.relative_to(ROOT)}"
+        body = ast.parse(path.read_text()).body
+        assert any(isinstance(n, ast.If) and "__main__" in ast.unparse(n.test) for n in body), \
+            f"{module} has no __main__ block"
+    assert verbs, "the docs show no seqgen <verb>"
+    unknown = verbs - set(cli.VERBS) - {"configs"}
+    assert not unknown, f"verbs the docs use that seqgen/cli.py lacks: {unknown}"

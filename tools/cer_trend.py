@@ -1,13 +1,13 @@
 """Where a run's CER against training steps would reach 10% and 5% if its
-last stretch's trend held: the README's extrapolation for the shipped writer.
+last stretch's trend held: docs/writer.md's extrapolation for the shipped writer.
 
-  python -m tools.cer_trend --points=2500:0.296,4000:0.197      # the README's numbers
+  python -m tools.cer_trend --points=2500:0.296,4000:0.197      # docs/writer.md's numbers
   python -m tools.cer_trend --curve=curve.json --last=1500      # seqgen.legibility_curve's
 
 The trend is a straight line through log CER over the checkpoints of the
 last --last steps (least squares; two checkpoints make it the line through
 both). It says nothing about a schedule that has already decayed, which is
-why the README gives it as "if the trend held".
+why docs/writer.md gives it as "if the trend held".
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The README's pictures of the web page, taken from the real thing: starts
+"""The pictures of the web page in docs/web.md, taken from the real thing: starts
 `python -m seqgen.serve` (the shipped models unless --workdir), opens it in
 the system Chromium (Playwright), writes a sentence, and draws a shipped
 style's line on the style canvas.

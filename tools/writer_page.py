@@ -1,4 +1,4 @@
-"""The README's page by the shipped writer, and the recogniser's CER / WER on it.
+"""The page by the shipped writer that the README shows (docs/writer_page.png), and the recogniser's CER / WER on it.
 
   python -m tools.writer_page                      # docs/writer_page.png, prints CER / WER
   python -m tools.writer_page --seed=1 --out=page.png

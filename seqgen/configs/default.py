@@ -4,7 +4,7 @@
 
 Expected on a 2-core CPU: 7-11 minutes (AVX-512 to AVX2-only), validation
 BPC about 2.45 (measured on an AVX2-only machine, 11 min 11 s with the install:
-valid 2.449, test 2.483; the README's results table); samples in
+valid 2.449, test 2.483; docs/reproducing.md); samples in
 <workdir>/samples/, metrics in <workdir>/metrics.jsonl and TensorBoard
 events in <workdir>/tensorboard/.
 Smoke variant (seconds): --config=configs/default.py:smoke
@@ -18,7 +18,7 @@ rate 4e-3) from an 800-step checkpoint (test 2.804 BPC), 800 more steps
 each, 4-9 min on one core, test BPC static / dynamic:
 no noise 2.593 / 2.555; weight noise 0.075 2.816 / 2.803 and 0.025
 2.644 / 2.618; adaptive noise 2.809 / 2.790. At this scale (1M weights,
-0.9M training characters) noise hurts: see the README.
+0.9M training characters) noise hurts: see docs/regularisation.md.
 Sweep variant (400 steps, for the ablations in sweep() below):
   python -m launch.sweep --config=configs/default.py:sweep --local --parallel=2
 
@@ -76,7 +76,7 @@ def sweep(add):
 
       python -m launch.sweep --config=configs/default.py:sweep --local --parallel=2
 
-    runs all 8 points at 400 steps each (README: the measured table and
+    runs all 8 points at 400 steps each (docs/sweeps.md: the measured table and
     time); without ':sweep' each point is the full 2,400-step run.
     """
     add()  # baseline: skip connections, peepholes, 2x256, derivative clipping

@@ -9,7 +9,7 @@ soft window. Expected on a 2-core CPU: 1,200 steps in ~20 minutes on a quiet
 machine (measured: 24 min with another job on one core, 8,900 points/s),
 validation -2.10 nats per point (-635 per line); from step 400 on the
 window reaches the end of all 32 held-out texts and the stop rule fires on
-all; the written lines are legible as the asked text (README), and the true
+all; the written lines are legible as the asked text (docs/writer.md), and the true
 text saves 4.0 nats per point over another line's (text_gain). At every
 evaluation it writes 32 validation texts it never trained on; samples, the
 window weights over (character, time) and the kappa trajectory go to

@@ -10,7 +10,7 @@ writer is this run: its validation likelihood and its legibility (written
 and read back by the shipped recogniser, `seqgen.legibility`) are on its
 card (seqgen/pretrained/writer/MODEL_CARD.md). CER against training time
 (50 texts, bias 1): 87% at 20 min, 55% at 52 min, 30% at 76 min, 20% at
-108 min, still falling (README).
+108 min, still falling (docs/writer.md).
 
 The network learns to write Shakespeare lines drawn by 300 writers (seven
 single-line fonts, each writer with its own slant, width, spacing, size,
