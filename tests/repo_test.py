@@ -115,7 +115,8 @@ def test_every_command_the_docs_name_is_a_command_module_or_a_verb():
     modules, verbs = set(), set()
     for path in texts:
         text = path.read_text()
-        modules |= set(re.findall(r"python -m ((?:seqgen|tools|benchmarks|launch)(?:\.\w+)+)", text))
+        modules |= set(re.findall(r"python -m ((?:seqgen|tools|benchmarks|launch)(?:\.\w+)+)",
+                                  text))
         code = re.findall(r"```.*?```|`[^`\n]+`", text, re.S)  # fenced blocks, inline code
         code = [re.sub(r"#.*", "", c) for c in code]  # not the comments
         verbs |= {v for c in code for v in re.findall(r"(?:^|[`\s])seqgen ([a-z]+)\b", c, re.M)}

@@ -1,6 +1,7 @@
-"""The page by the shipped writer that the README shows (docs/writer_page.png), and the recogniser's CER / WER on it.
+"""The page by the shipped writer that the README shows (docs/writer_page.png),
+and the recogniser's CER / WER on it.
 
-  python -m tools.writer_page                      # docs/writer_page.png, prints CER / WER
+  python -m tools.writer_page --bias=1             # docs/writer_page.png, prints CER / WER
   python -m tools.writer_page --seed=1 --out=page.png
 
 Writes docs/page_text.txt (ten lines never used in any tuning) one line per
