@@ -5,12 +5,12 @@ and the recogniser's CER / WER on it.
   python -m tools.writer_page --seed=1 --out=page.png
 
 Writes docs/page_text.txt (ten lines never used in any tuning) one line per
-line, unprimed, at bias 1, with a fixed seed (seqgen.write), then reads the
-strokes back with the shipped recogniser (seqgen.read, which prints each
-line read and the page's CER and WER). Only the PNG is kept; the SVG and the
-strokes go to a temporary folder. The same seed on the same JAX version and
-CPU gives the same page. A docs tool, run from a clone.
-"""
+line, unprimed, at --bias (0.75; the page shown is bias 1), with a fixed seed
+(seqgen.write), then reads the strokes back with the shipped recogniser
+(seqgen.read, which prints each line read and the page's CER and WER). Only
+the PNG is kept; the SVG and the strokes go to a temporary folder. The same
+seed on the same JAX version and CPU gives the same page. A docs tool, run
+from a clone. """
 
 from __future__ import annotations
 
