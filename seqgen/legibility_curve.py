@@ -23,7 +23,7 @@ from absl import flags
 from seqgen.command import flag_checks as fc
 from seqgen.command import preamble
 from seqgen.command.errors import UserError
-from seqgen.config.handwriting import BIAS
+from seqgen.config.handwriting import BIAS, check_bias
 
 FLAGS = flags.FLAGS
 THRESHOLD = 0.10
@@ -49,7 +49,7 @@ RULES = {
     "workdir": fc.trained_workdir,
     "recogniser": fc.trained_workdir,
     "num": fc.between(1, 100_000, "texts per checkpoint"),
-    "bias": fc.sampling_bias,
+    "bias": check_bias,
     "steps": _steps,
     "seed": fc.at_least(0),
     "out": fc.out_file(),

@@ -19,7 +19,7 @@ from seqgen import pretrained
 from seqgen.command import flag_checks as fc
 from seqgen.command import preamble
 from seqgen.command.console import busy
-from seqgen.config.handwriting import BIAS
+from seqgen.config.handwriting import BIAS, check_bias
 from seqgen.kinds import load_trained
 
 FLAGS = flags.FLAGS
@@ -51,7 +51,7 @@ RULES = {
     "seed": fc.at_least(0),
     "prime": fc.anything,  # the kind checks its symbols against the vocabulary
     "temperature": fc.between(0.0, 100.0, "0 = greedy, 1 = the model's distribution"),
-    "bias": fc.sampling_bias,
+    "bias": check_bias,
     "out": fc.out_file(empty_ok=True),
 }
 

@@ -43,7 +43,7 @@ from absl import flags, logging
 
 from seqgen.command import flag_checks as fc
 from seqgen.command import preamble
-from seqgen.config.handwriting import BIAS
+from seqgen.config.handwriting import BIAS, check_bias
 from seqgen.data.fonts import FONTS
 from seqgen.handwriting import page
 
@@ -90,7 +90,7 @@ RULES = {
     "model": fc.anything,  # checked against the store in seqgen.pretrained.path
     "list-styles": fc.anything,
     "text": fc.optional(fc.non_empty("the text to write, e.g. --text='hello world'")),
-    "bias": fc.sampling_bias,
+    "bias": check_bias,
     "style": fc.optional(fc.non_empty("a style's name or number (--list-styles)")),
     "style_file": fc.optional(fc.existing_file()),
     "style_text": fc.anything,  # checked with the ink (seqgen/handwriting/styles.py)

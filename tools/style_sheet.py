@@ -18,7 +18,7 @@ from absl import flags
 
 from seqgen.command import flag_checks as fc
 from seqgen.command import preamble
-from seqgen.config.handwriting import BIAS
+from seqgen.config.handwriting import BIAS, check_bias
 
 FLAGS = flags.FLAGS
 
@@ -38,7 +38,7 @@ RULES = {
     "recogniser": fc.optional(fc.trained_workdir),
     "styles": lambda v: None if v else "give styles by name or number, e.g. 0,1,2",
     "text": fc.non_empty("the text every style writes"),
-    "bias": fc.sampling_bias,
+    "bias": check_bias,
     "seed": fc.at_least(0),
     "out": fc.out_file(),
 }

@@ -24,7 +24,7 @@ from absl import flags
 
 from seqgen.command import flag_checks as fc
 from seqgen.command import preamble
-from seqgen.config.handwriting import BIAS
+from seqgen.config.handwriting import BIAS, check_bias
 
 FLAGS = flags.FLAGS
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ def _define_flags() -> None:
 
 RULES = {
     "text_file": fc.existing_file(),
-    "bias": fc.sampling_bias,
+    "bias": check_bias,
     "seed": fc.at_least(0),
     "out": fc.out_file(".png"),
 }

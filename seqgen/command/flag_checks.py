@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from seqgen.command.errors import UserError
-from seqgen.config.handwriting import BIAS, BIAS_MAX
 
 Rule = Callable[[Any], "str | None"]
 
@@ -65,12 +64,6 @@ def between(low: float, high: float, what: str = "") -> Rule:
             return f"use a value in [{low}, {high}]{f' ({what})' if what else ''}"
         return None
     return rule
-
-
-def sampling_bias(v: Any) -> str | None:
-    """Graves' sampling bias: one range for every command (seqgen/config/handwriting.py)."""
-    return between(0.0, BIAS_MAX, f"Graves' sampling bias: 0 = the model's own variety, "
-                                  f"{BIAS} is tidy")(v)
 
 
 def one_of(*choices: str) -> Rule:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ml_collections
 
+from seqgen.command import flag_checks as fc
 from seqgen.config import common as common_config
 
 # Graves' sampling bias b (eqs. 61-62), with one default and one range for
@@ -21,6 +22,9 @@ from seqgen.config import common as common_config
 # Beyond 10 the mixture has long collapsed onto its likeliest stroke.
 BIAS = 0.75
 BIAS_MAX = 10.0
+# Every --bias flag's check (seqgen/command/flag_checks.py).
+check_bias = fc.between(0.0, BIAS_MAX, f"Graves' sampling bias: 0 = the model's own variety, "
+                                       f"{BIAS} is tidy")
 
 
 def lines_base() -> ml_collections.ConfigDict:
