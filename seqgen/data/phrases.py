@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import string
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 
@@ -158,9 +159,10 @@ def phrase(rng: np.random.Generator) -> str:
     return fill(TEMPLATES[int(rng.integers(len(TEMPLATES)))], rng)
 
 
-def phrases(seed: int, split: str, n: int, max_chars: int) -> list[str]:
+def phrases(seed: int, split: str, n: int, max_chars: int,
+            exclude: AbstractSet[str] = frozenset()) -> list[str]:
     """The first n phrases of `split` with max_chars * MIN_FRACTION to
-    max_chars characters (see the module docstring)."""
+    max_chars characters, none of them in `exclude` (see the module docstring)."""
     if max_chars < 10:
         raise StrokeDataError(f"data_config.max_chars={max_chars}: use 10 or more "
                               f"(IAM-OnDB lines have ~30-45 characters).")
@@ -171,7 +173,8 @@ def phrases(seed: int, split: str, n: int, max_chars: int) -> list[str]:
     misses = 0
     while len(out) < n:
         line = phrase(rng)
-        if low <= len(line) <= max_chars and line not in seen and split_of(line) == split:
+        if (low <= len(line) <= max_chars and line not in seen and line not in exclude
+                and split_of(line) == split):
             out.append(line)
             seen.add(line)
             misses = 0
