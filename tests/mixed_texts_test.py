@@ -218,8 +218,8 @@ def test_the_config_documents_the_fields_and_old_runs_resume():
 
 def test_ink_density_of_mixed_lines_stays_near_25_points_a_character():
     splits = drawn.load_drawn({**MIXED, "num_train": 120, "num_valid": 0, "num_test": 0})
+    # Calibrated on Shakespeare's characters, as before; digits change it little.
     assert 22.0 < splits.info["mean_points_per_char"]["train"] < 30.0
-    assert drawing._ink_rates.cache_info().currsize >= 1  # calibrated on Shakespeare, as before
 
 
 @pytest.mark.parametrize("kind_name", ["synthesis", "recognition"])

@@ -104,7 +104,7 @@ def test_dates_are_real_days(many):
 
 def test_times_amounts_sums_and_ordinals_are_well_formed(many):
     text = "\n".join(many)
-    for h, m, half in re.findall(r"\b(\d{1,2}):(\d{2}) (am|pm)\b", text):
+    for h, m, _half in re.findall(r"\b(\d{1,2}):(\d{2}) (am|pm)\b", text):
         assert 1 <= int(h) <= 12 and 0 <= int(m) <= 59
     for h, m in re.findall(r"\b(\d{1,2}):(\d{2})\b(?! [ap]m)", text):
         assert 0 <= int(h) <= 23 and 0 <= int(m) <= 59
