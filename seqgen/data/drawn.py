@@ -56,7 +56,8 @@ themselves, as always) and counted as a fallback; a character no font has is
 left out of both ink and text and counted as missing (the Hershey-Fonts
 package itself skips unknown characters silently). Neither ever raises;
 info['fallback_glyphs'] and info['missing_glyphs'] count them per font. The
-vendored corpus is ASCII and every font covers it, so both are 0 there. A
+vendored corpus is ASCII and every font covers it, so both are 0 there
+(with texts = 'mixed' the Hershey fonts borrow the phrases' £ and €). A
 line with nothing to draw at all is skipped and counted.
 
 Lines follow seqgen.data.strokes: float32 (T, 3) rows (dx, dy, eos), y up;
@@ -72,7 +73,8 @@ identical arrays, and asking for more lines keeps the first ones (with
 writers: for the same number of writers). Which pool lines are used is drawn
 from `default_rng([seed, s])`: a random subset without repetition while the
 pool lasts (27,731 train, ~1,500 valid and test lines), then further rounds
-of the same texts, drawn differently (info['lines_reused']).
+of the same texts, drawn differently (info['lines_reused']); with texts =
+'mixed', drawn_mix.py picks them, line i from its i-th draw.
 
 Drawing anew every epoch (data_config.redraw_every_epoch = True). The
 splits carry `redraw_train(e)`: epoch e's training lines, line i drawn with
