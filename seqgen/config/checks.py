@@ -46,6 +46,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
         raise ConfigError(f"config.nonfinite_policy={config.nonfinite_policy!r}; use "
                           "'skip' or 'halt'")
     _validate_regularise(config)
+    _validate_texts(config)
     if config.model.matmul_dtype not in ("float32", "bfloat16"):
         raise ConfigError(f"config.model.matmul_dtype={config.model.matmul_dtype!r}; "
                          "use 'float32' or 'bfloat16'")
@@ -71,6 +72,19 @@ def _validate_regularise(config: ml_collections.ConfigDict) -> None:
                           "that run first or set --config.init_from='' to start afresh")
 
 
+def _validate_texts(config: ml_collections.ConfigDict) -> None:
+    """data.texts and its mixing fractions (drawn handwriting's mixed texts)."""
+    data = config.get("data")
+    if data is None or "texts" not in data:
+        return
+    from seqgen.data import drawn_mix  # numpy only; no corpus is read here
+
+    error = drawn_mix.fractions_error(data.texts, data.get("prose_fraction", 0.3),
+                                      data.get("numbers_fraction", 0.3))
+    if error:
+        raise ConfigError(f"config.data.{error}")
+
+
 def ensure_writable(workdir: str) -> None:
     path = pathlib.Path(workdir)
     try:
@@ -83,13 +97,22 @@ def ensure_writable(workdir: str) -> None:
                       "can write to")
 
 
+# Fields added after runs were saved, with the value that does what those
+# runs did: a checkpoint whose config lacks the field resumes when it has it.
+ADDED_FIELDS = {"data": {"texts": "shakespeare", "prose_fraction": 0.3,
+                         "numbers_fraction": 0.3}}
+
+
 def check_same_model(saved: dict, config: ml_collections.ConfigDict,
                      workdir: str) -> None:
     """A resume must rebuild the model and data the checkpoint was made with."""
     now = config.to_dict()
+    missing = object()
     diffs = [f"{section}.{k}: {saved[section].get(k)!r} -> {v!r}"
              for section in ("model", "data") for k, v in now[section].items()
-             if saved.get(section, {}).get(k) != v]
+             if saved.get(section, {}).get(k) != v
+             and not (k not in saved.get(section, {})
+                      and ADDED_FIELDS.get(section, {}).get(k, missing) == v)]
     for k in ("kind", "batch_size", "seq_len"):
         if saved.get(k) != now.get(k):
             diffs.append(f"{k}: {saved.get(k)!r} -> {now.get(k)!r}")

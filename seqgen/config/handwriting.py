@@ -44,6 +44,13 @@ def lines_base() -> ml_collections.ConfigDict:
     c.data.num_test = 300  # drawn: test lines
     c.data.max_chars = 50  # drawn: text lines of max_chars/2..max_chars characters
     c.data.fonts = "hershey_script,ems_allure,ems_elfin,ems_nixish_italic"  # drawn; 'all' = 7
+    # drawn: what the lines say (seqgen/data/drawn_mix.py): 'shakespeare' (the
+    # lines of every earlier version) or 'mixed': Shakespeare, modern prose (the
+    # Jargon File) and generated phrases with dates, amounts, times and numbers,
+    # with digits and their symbols in the alphabet.
+    c.data.texts = "shakespeare"
+    c.data.prose_fraction = 0.3  # drawn, texts='mixed': fraction of lines of modern prose (0-1)
+    c.data.numbers_fraction = 0.3  # drawn, texts='mixed': fraction of number phrases (0-1)
     # drawn: a population of writers (seqgen/data/writers.py): training writers,
     # 0 = the legacy lines (fonts in turn, a fresh style per line); e.g. 300
     # with fonts = 'all'. Validation and test lines get writers of their own.

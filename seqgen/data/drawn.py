@@ -2,12 +2,13 @@
 
 `load_drawn(data_config)` returns `HandwritingSplits` (name 'drawn') of
 (strokes, text) lines that anyone can generate: no registration, no network.
-Five modules: fonts.py reads the glyphs (fonts.FONTS, WRITER_FONTS,
+Six modules: fonts.py reads the glyphs (fonts.FONTS, WRITER_FONTS,
 RESERVED_FONTS), drawn_texts.py wraps the vendored Shakespeare corpus into
 text lines of each split (the same disjoint stretches as the 'shakespeare'
-text dataset's: train, valid and test share no text), drawing.py draws one
-line (layout, style, pen), writers.py makes the population of writers, and
-this one assembles the splits.
+text dataset's: train, valid and test share no text), drawn_mix.py mixes
+modern prose and generated number phrases in when data_config.texts =
+'mixed', drawing.py draws one line (layout, style, pen), writers.py makes
+the population of writers, and this one assembles the splits.
 
 Two ways to choose who writes a line:
 - Legacy (data_config.writers = 0, the default): the lines cycle through
@@ -55,7 +56,8 @@ themselves, as always) and counted as a fallback; a character no font has is
 left out of both ink and text and counted as missing (the Hershey-Fonts
 package itself skips unknown characters silently). Neither ever raises;
 info['fallback_glyphs'] and info['missing_glyphs'] count them per font. The
-vendored corpus is ASCII and every font covers it, so both are 0 there. A
+vendored corpus is ASCII and every font covers it, so both are 0 there
+(with texts = 'mixed' the Hershey fonts borrow the phrases' £ and €). A
 line with nothing to draw at all is skipped and counted.
 
 Lines follow seqgen.data.strokes: float32 (T, 3) rows (dx, dy, eos), y up;
@@ -71,7 +73,8 @@ identical arrays, and asking for more lines keeps the first ones (with
 writers: for the same number of writers). Which pool lines are used is drawn
 from `default_rng([seed, s])`: a random subset without repetition while the
 pool lasts (27,731 train, ~1,500 valid and test lines), then further rounds
-of the same texts, drawn differently (info['lines_reused']).
+of the same texts, drawn differently (info['lines_reused']); with texts =
+'mixed', drawn_mix.py picks them, line i from its i-th draw.
 
 Drawing anew every epoch (data_config.redraw_every_epoch = True). The
 splits carry `redraw_train(e)`: epoch e's training lines, line i drawn with
@@ -100,7 +103,8 @@ GENERATION_VERSION changes whenever the legacy lines change, by an edit
 here, in drawing.py, fonts.py or drawn_texts.py; writers.WRITER_VERSION
 whenever the writers' lines change (pen.py, writers.py, cursive layout).
 info records them with the sha256 of the sources (corpus, SVG fonts,
-Hershey-Fonts version).
+Hershey-Fonts version; with mixed texts also the prose and the versions
+drawn_mix.MIX_VERSION and phrases.PHRASES_VERSION, which info records too).
 
 data_config fields (read with defaults, so a minimal ConfigDict or dict works):
   seed: int >= 0, default 0.
@@ -114,6 +118,12 @@ data_config fields (read with defaults, so a minimal ConfigDict or dict works):
   valid_writers, test_writers: writers of the validation and test lines
     (never trained on), default 20 each; used only when writers > 0.
   max_chars: longest text line in characters, default 50 (>= 10).
+  texts: what the lines say: 'shakespeare' (default; the lines of every
+    earlier version) or 'mixed' (drawn_mix.py: Shakespeare, Jargon File
+    prose and generated phrases with dates, amounts, times and numbers).
+  prose_fraction, numbers_fraction: with texts = 'mixed', the fractions of
+    lines of prose and of number phrases (each in [0, 1], default 0.3;
+    Shakespeare gets the rest).
   redraw_every_epoch: draw the training lines anew each epoch (bool, default
     False; read by the kinds' batcher, see above).
   points_per_char: mean points per character, default TARGET_POINTS_PER_CHAR = 25.
@@ -134,6 +144,7 @@ from typing import Any
 import numpy as np
 
 from seqgen.command.console import progress
+from seqgen.data import drawn_mix
 from seqgen.data import writers as writers_lib
 from seqgen.data.drawing import (  # noqa: F401  (the drawing API, re-exported here)
     JOIN_TOLERANCE,
@@ -179,6 +190,7 @@ class _Settings:
     max_chars: int
     density: float  # points per character
     writers: dict[str, int]  # writers per split; all 0 = legacy per-line styles
+    mix: drawn_mix.Mix | None = None  # texts='mixed'; None = the Shakespeare lines
 
 
 def _config(data_config: Any) -> _Settings:
@@ -217,7 +229,7 @@ def _config(data_config: Any) -> _Settings:
         writers[split] = (integer(f"{split}_writers", DEFAULT_HELD_OUT_WRITERS, 1)
                           if writers["train"] else 0)
     return _Settings(seed, counts, fonts, integer("max_chars", DEFAULT_MAX_CHARS, 10),
-                     float(density), writers)
+                     float(density), writers, drawn_mix.settings(data_config))
 
 
 def fonts_of(data_config: Any) -> tuple[str, ...]:
@@ -225,9 +237,9 @@ def fonts_of(data_config: Any) -> tuple[str, ...]:
     return _config(data_config).fonts
 
 
-def _source_sha256(fonts: tuple[str, ...]) -> str:
+def _source_sha256(fonts: tuple[str, ...], mixed: bool = False) -> str:
     """sha256 over what the lines are made of: corpus, SVG fonts (those of FONTS,
-    as always, and any other used), Hershey-Fonts version."""
+    as always, and any other used), Hershey-Fonts version (and the mixed texts')."""
     import HersheyFonts
 
     from seqgen.data.text.shakespeare import shakespeare_text
@@ -236,6 +248,8 @@ def _source_sha256(fonts: tuple[str, ...]) -> str:
     for name in sorted((set(FONTS) | set(fonts)) & set(SVG_FONT_FILES)):
         h.update((FONTS_DIR / SVG_FONT_FILES[name]).read_bytes())
     h.update(f"Hershey-Fonts {HersheyFonts.__version__}".encode())
+    if mixed:
+        drawn_mix.update_source_hash(h)
     return h.hexdigest()
 
 
@@ -249,6 +263,9 @@ def load_drawn(data_config: Any) -> HandwritingSplits:
     for font in fonts:
         load_font(font)  # a missing font file fails here, before any work
     pools = wrap_corpus(shakespeare_text(), cfg.max_chars)
+    if cfg.mix:
+        pools = drawn_mix.mixed_pools(pools, drawn_mix.prose_text(), seed, cfg.counts,
+                                      cfg.max_chars, cfg.mix)
     population = {s: writers_lib.population(seed, s, cfg.writers[s], fonts) for s in SPLITS}
     fallback: collections.Counter = collections.Counter()
     missing: collections.Counter = collections.Counter()
@@ -281,7 +298,7 @@ def load_drawn(data_config: Any) -> HandwritingSplits:
     stats = compute_stats(sets["train"].lines)
     info = {
         "generation_version": GENERATION_VERSION,
-        "source_sha256": _source_sha256(fonts),
+        "source_sha256": _source_sha256(fonts, cfg.mix is not None),
         "seed": seed,
         "fonts": list(fonts),
         "max_chars": cfg.max_chars,
@@ -299,6 +316,8 @@ def load_drawn(data_config: Any) -> HandwritingSplits:
         "mean_strokes_per_char": {s: n_strokes[s] / max(chars[s], 1) for s in SPLITS},
         "generation_seconds": round(time.perf_counter() - start, 2),
     }
+    if cfg.mix:
+        info.update(drawn_mix.info(pools, cfg.mix))
     if cfg.writers["train"]:
         info.update({
             "writer_version": writers_lib.WRITER_VERSION,
@@ -327,8 +346,9 @@ def _draw_split(cfg: _Settings, pools: Any, hands: tuple[writers_lib.Writer, ...
                               f"max_chars={cfg.max_chars}; raise data_config.max_chars.")
     choice_rng = np.random.default_rng([cfg.seed, k])
     rounds = -(-n // len(pool)) if n else 0
-    order = np.concatenate([choice_rng.permutation(len(pool)) for _ in range(rounds)]
-                           or [np.zeros(0, np.int64)])[:n]
+    order = np.arange(n) if getattr(pools, "in_order", False) else np.concatenate(
+        [choice_rng.permutation(len(pool)) for _ in range(rounds)]
+        or [np.zeros(0, np.int64)])[:n]
     what = f"drawing {split} lines" + (f" (epoch {epoch})" if epoch else "")
     for i, j in progress(enumerate(order), what, total=len(order), unit="line"):
         # Epoch 0's seed is [seed, s, i]: SeedSequence pads its entropy with

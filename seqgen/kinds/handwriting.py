@@ -232,7 +232,10 @@ class Transcribed(Kind):
 
     def load_data(self) -> None:
         super().load_data()
-        self.alphabet = Alphabet.from_texts(self.splits.train.texts,
+        # Characters a dataset promises (drawn's mixed texts: digits and their
+        # symbols) get ids even when these training lines happen to lack them.
+        extra = self.splits.info.get("alphabet_extra", "")
+        self.alphabet = Alphabet.from_texts(self.splits.train.texts + ((extra,) if extra else ()),
                                             reduced=self.config.data.reduced_alphabet)
         self.meta["alphabet"] = self.alphabet.to_dict()
 
