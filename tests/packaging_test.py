@@ -116,6 +116,9 @@ def test_wheel_in_a_fresh_venv_trains_samples_and_writes(tmp_path):
                  "seqgen/third_party/jargon/jargon_sentences.txt.gz",
                  "seqgen/third_party/jargon/LICENSE", "seqgen/third_party/jargon/PROVENANCE.md",
                  "seqgen/third_party/fonts/EMSAllure.svg", "seqgen/third_party/fonts/LICENSE",
+                 "seqgen/third_party/hands/catalogue.json",
+                 "seqgen/third_party/hands/caveat/caveat.ttf",
+                 "seqgen/third_party/hands/caveat/LICENSE",
                  "seqgen/py.typed", "seqgen/pretrained/writer/MODEL_CARD.md",
                  "seqgen/pretrained/recogniser/check.json",
                  "seqgen/pretrained/shakespeare/MODEL_CARD.md"):
