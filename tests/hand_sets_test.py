@@ -3,7 +3,7 @@ import hashlib
 
 import pytest
 
-from seqgen.data import hands
+from seqgen.data import hand_sets as hands
 
 WRITER_FONTS = ("hershey_script", "ems_allure")
 RESERVED_FONTS = ("ems_felix",)
