@@ -41,7 +41,7 @@ from scipy import ndimage
 from skimage.morphology import skeletonize
 
 SPUR_FACTOR = 0.8  # a terminal edge reaching under this times r past its junction's disc: a spur
-MERGE_FACTOR = 1.0  # junctions closer than this times (r_a + r_b) (along the edge) merge
+MERGE_FACTOR = 1.5  # junctions closer than this times (r_a + r_b) (along the edge) merge
 HOLE_FACTOR = 4.0  # a self-loop shorter than this times r (a hole under ~1.3 r across) goes
 SIMPLIFY_PX = 0.4  # Douglas-Peucker tolerance, pixels (~0.004 x-heights)
 SMOOTH_SIGMA = (1.0, 3.0)  # pixels: the smoothing's range, 0.5 r clipped to it
