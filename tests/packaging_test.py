@@ -114,6 +114,9 @@ def test_wheel_in_a_fresh_venv_trains_samples_and_writes(tmp_path):
                  "seqgen/third_party/shakespeare/LICENSE",
                  "seqgen/third_party/shakespeare/PROVENANCE.md",
                  "seqgen/third_party/fonts/EMSAllure.svg", "seqgen/third_party/fonts/LICENSE",
+                 "seqgen/third_party/hands/catalogue.json",
+                 "seqgen/third_party/hands/caveat/caveat.ttf",
+                 "seqgen/third_party/hands/caveat/LICENSE",
                  "seqgen/py.typed", "seqgen/pretrained/writer/MODEL_CARD.md",
                  "seqgen/pretrained/recogniser/check.json",
                  "seqgen/pretrained/shakespeare/MODEL_CARD.md"):
