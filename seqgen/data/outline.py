@@ -12,7 +12,8 @@ flattens the contours (quadratic and cubic Beziers, components decomposed)
 and fills them with the nonzero winding rule (overlapping contours, common
 in handwriting fonts, stay ink; a counter drawn the other way round is a
 hole), a pixel being ink when a fifth of its 4 x 4 sample points are (so
-a calligraphic hairline thinner than a pixel stays connected); no FreeType
+a calligraphic hairline thinner than a pixel stays connected) and pinholes
+where contours overlap unevenly filled (fill_pinholes); no FreeType
 hinting moves anything, so `Raster.to_font` / `to_pixels` map exactly between pixel
 (column, row) and font units (x right, y up).
 
@@ -27,6 +28,7 @@ from pathlib import Path
 import numpy as np
 from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont, TTLibError
+from scipy import ndimage
 
 from seqgen.command.errors import UserError
 
@@ -38,6 +40,7 @@ CURVE_STEP_PX = 1.5  # a Bezier is flattened into pieces about this long
 # stays one connected line instead of breaking into specks between pixel centres.
 SUPERSAMPLE = 4
 HAIRLINE_SHARE = 0.2
+PINHOLE_PX = 1.5  # enclosed gaps at most this far from ink are filled (fill_pinholes)
 X_HEIGHT_LETTERS = "acemnorsuvwxz"  # as fonts.X_HEIGHT_LETTERS (no import: no cycle)
 
 
@@ -132,6 +135,21 @@ def fill_nonzero(contours: list[np.ndarray], height: int, width: int) -> np.ndar
     return np.cumsum(diff_HxW1[:, :width], axis=1) != 0
 
 
+def fill_pinholes(mask_HxW: np.ndarray) -> np.ndarray:
+    """The mask with its pinholes filled: enclosed gaps no wider than
+    2 * PINHOLE_PX, where contours overlap unevenly (a blot of an 'i' dot
+    drawn as two shapes). A real counter, even a bold 'e's, is wider."""
+    holes_HxW, n = ndimage.label(~mask_HxW)
+    if n < 2:
+        return mask_HxW
+    width_K = ndimage.maximum(ndimage.distance_transform_edt(holes_HxW > 0), holes_HxW,
+                              np.arange(1, n + 1))
+    border = set(np.unique(np.concatenate([holes_HxW[0], holes_HxW[-1], holes_HxW[:, 0],
+                                           holes_HxW[:, -1]])).tolist())
+    small = [k for k in range(1, n + 1) if k not in border and width_K[k - 1] <= PINHOLE_PX]
+    return mask_HxW | np.isin(holes_HxW, small)
+
+
 class OutlineFont:
     """A .ttf/.otf font: its glyphs rendered at PX_PER_X_HEIGHT pixels per x-height."""
 
@@ -191,4 +209,4 @@ class OutlineFont:
         fine_HxW = fill_nonzero([raster.to_pixels(c) * k for c in contours], height * k,
                                 width * k)
         share_HxW = fine_HxW.reshape(height, k, width, k).mean(axis=(1, 3))
-        return dataclasses.replace(raster, mask_HxW=share_HxW >= HAIRLINE_SHARE)
+        return dataclasses.replace(raster, mask_HxW=fill_pinholes(share_HxW >= HAIRLINE_SHARE))

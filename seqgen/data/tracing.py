@@ -15,6 +15,8 @@ what passes:
    through junctions), orients them (top to bottom, left to right; rings
    counter-clockwise from the top) and orders them (left to right, stems
    before crossbars, dots and accents last);
+   then a short stroke lying wholly within the others' stroke width (a
+   crumb of a knotted junction) is dropped;
 4. trace_quality.py measures coverage and precision against the outline.
 
 A glyph fails (and is left out) if its coverage is under MIN_COVERAGE, its
@@ -43,11 +45,11 @@ from pathlib import Path
 
 import numpy as np
 
-from seqgen.data.fonts import Font, Glyph, normalise_font
-from seqgen.data.outline import OutlineFont
-from seqgen.data.skeleton_graph import Graph, skeleton_graph
+from seqgen.data.fonts import Font, Glyph, normalise_font, segment_distance
+from seqgen.data.outline import PX_PER_X_HEIGHT, OutlineFont
+from seqgen.data.skeleton_graph import Graph, arc_length, skeleton_graph
 from seqgen.data.stroke_order import order_strokes
-from seqgen.data.trace_quality import measure
+from seqgen.data.trace_quality import measure, sample_strokes
 
 CHARS = "".join(c for c in string.printable if c.isprintable())  # ' ' and the 94 visible
 REQUIRED = string.ascii_lowercase + string.ascii_uppercase
@@ -55,6 +57,7 @@ MIN_COVERAGE = 0.9
 MIN_PRECISION = 0.95
 MAX_STROKES = 6
 MAX_FAILED = 8  # digits and punctuation marks the font has that may fail
+REDUNDANT_PX = 0.3 * PX_PER_X_HEIGHT  # a shorter stroke inside the others' ink goes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +90,23 @@ def _to_units(graph: Graph, to: callable) -> Graph:
         dots=[to(d) for d in graph.dots])
 
 
+def _drop_redundant(strokes_px: list[np.ndarray], graph: Graph) -> list[np.ndarray]:
+    """The strokes without short ones (under REDUNDANT_PX) that lie wholly
+    within the stroke width of the others: crumbs of a knotted junction, where
+    a hairline crosses a stem, that add no ink and only pen lifts."""
+    keep = list(strokes_px)
+    for s in sorted(strokes_px, key=arc_length):
+        if arc_length(s) > REDUNDANT_PX or len(keep) < 2:
+            continue
+        others = [o for o in keep if o is not s]
+        p_Nx2 = sample_strokes([s], 1.0)
+        near_N = np.min([segment_distance(p_Nx2, o if len(o) > 1 else np.repeat(o, 2, 0))
+                         for o in others], axis=0)
+        if np.all(near_N <= np.array([graph.radius(p) for p in p_Nx2]) + 1.0):
+            keep = others
+    return keep
+
+
 def trace_glyph(outline: OutlineFont, char: str) -> TracedGlyph:
     """One character traced and measured (module docstring)."""
     if not outline.has(char):
@@ -103,7 +123,8 @@ def trace_glyph(outline: OutlineFont, char: str) -> TracedGlyph:
                             d[0] + (0, graph.radius(d[0]) / 2)]) for d in graph.dots]
     x_height = outline.x_height
     in_x_heights = _to_units(graph, lambda p: raster.to_font(p) / x_height)
-    strokes = tuple(s * x_height for s in order_strokes(in_x_heights))
+    ordered = [raster.to_pixels(s * x_height) for s in order_strokes(in_x_heights)]
+    strokes = tuple(raster.to_font(s) for s in _drop_redundant(ordered, graph))
     coverage, precision = measure(raster, list(strokes))
     problems = []
     if coverage < MIN_COVERAGE:
