@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from seqgen.data.fonts import Font, Glyph, normalise_font, segment_distance
-from seqgen.data.outline import PX_PER_X_HEIGHT, OutlineFont
+from seqgen.data.outline import PX_PER_X_HEIGHT, OutlineFont, Raster
 from seqgen.data.skeleton_graph import Graph, arc_length, skeleton_graph
 from seqgen.data.stroke_order import order_strokes
 from seqgen.data.trace_quality import measure, sample_strokes
@@ -107,6 +107,22 @@ def _drop_redundant(strokes_px: list[np.ndarray], graph: Graph) -> list[np.ndarr
     return keep
 
 
+def trace_raster(raster: Raster, x_height: float) -> tuple[np.ndarray, ...]:
+    """The pen strokes of a glyph's ink (font units, y up), in writing order.
+
+    `x_height` is the font's, in its units: the order's thresholds are in
+    x-heights; the raster should be at about PX_PER_X_HEIGHT pixels per
+    x-height, for which the cleaning's pixel tolerances are set.
+    """
+    graph = skeleton_graph(raster.mask_HxW)
+    # A dot (a one-point skeleton) becomes a short downward dab of its half width.
+    graph.dots = [np.array([d[0] - (0, graph.radius(d[0]) / 2),
+                            d[0] + (0, graph.radius(d[0]) / 2)]) for d in graph.dots]
+    in_x_heights = _to_units(graph, lambda p: raster.to_font(p) / x_height)
+    ordered = [raster.to_pixels(s * x_height) for s in order_strokes(in_x_heights)]
+    return tuple(raster.to_font(s) for s in _drop_redundant(ordered, graph))
+
+
 def trace_glyph(outline: OutlineFont, char: str) -> TracedGlyph:
     """One character traced and measured (module docstring)."""
     if not outline.has(char):
@@ -117,14 +133,7 @@ def trace_glyph(outline: OutlineFont, char: str) -> TracedGlyph:
         if char.isspace():
             return TracedGlyph(char, Glyph(strokes=(), advance=advance))
         return TracedGlyph(char, None, 0.0, 0.0, "no ink")
-    graph = skeleton_graph(raster.mask_HxW)
-    # A dot (a one-point skeleton) becomes a short downward dab of its half width.
-    graph.dots = [np.array([d[0] - (0, graph.radius(d[0]) / 2),
-                            d[0] + (0, graph.radius(d[0]) / 2)]) for d in graph.dots]
-    x_height = outline.x_height
-    in_x_heights = _to_units(graph, lambda p: raster.to_font(p) / x_height)
-    ordered = [raster.to_pixels(s * x_height) for s in order_strokes(in_x_heights)]
-    strokes = tuple(raster.to_font(s) for s in _drop_redundant(ordered, graph))
+    strokes = trace_raster(raster, outline.x_height)
     coverage, precision = measure(raster, list(strokes))
     problems = []
     if coverage < MIN_COVERAGE:
