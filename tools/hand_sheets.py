@@ -2,8 +2,10 @@
 
 One small PNG per family: the traced alphabet, digits and punctuation in
 rows of SHEET_COLUMNS cells, each glyph's outline in light grey behind its
-strokes. Strokes are coloured in writing order (STROKE_COLOURS: 1st blue,
-2nd orange, 3rd green, 4th red, 5th purple, 6th brown), each with a dot at
+strokes, at one scale per family (X_HEIGHT_PX per x-height, less where the
+family's wide or tall glyphs would leave their cells). Strokes are
+coloured in writing order (STROKE_COLOURS: 1st blue, 2nd orange, 3rd
+green, 4th red, 5th purple, 6th brown), each with a dot at
 its start, its number beside it, and an arrowhead a third of the way along
 showing the pen's direction. A glyph that failed the quality checks is
 drawn in grey with its cell framed in red; a glyph the font lacks is an
@@ -55,17 +57,33 @@ def contact_sheet(family: TracedFamily, outline: OutlineFont, out: Path,
     status = f"dropped: {family.dropped}" if family.dropped else "kept"
     draw.text((4, 4), f"{family.name}: {status}", fill=(0, 0, 0),
               font=_label_font(max(int(13 * scale), 8)))
-    px_per_unit = X_HEIGHT_PX * scale / outline.x_height
+    # Wide capitals of a script (or tall loops) shrink the family's scale, so
+    # that nine glyphs in ten fit their cells (a few may reach a neighbour's).
+    widths, ups, downs = [1.0], [1.0], [0.0]  # x-heights from the origin
+    for traced in family.glyphs.values():
+        if traced.char in chars and traced.glyph is not None and traced.glyph.strokes:
+            xy = np.concatenate(traced.glyph.strokes) / outline.x_height
+            widths.append(float(xy[:, 0].max() - min(xy[:, 0].min(), 0.0)))
+            ups.append(float(xy[:, 1].max()))
+            downs.append(float(xy[:, 1].min()))
+    fit = min(0.85 * CELL[0] / np.percentile(widths, 90),
+              (BASELINE_PX - 12) / np.percentile(ups, 90),
+              (CELL[1] - BASELINE_PX - 2) / max(-np.percentile(downs, 10), 1e-9))
+    px_per_unit = min(X_HEIGHT_PX, fit) * scale / outline.x_height
     for k, char in enumerate(chars):
         left = (k % SHEET_COLUMNS) * cell_w
         top = title_h + (k // SHEET_COLUMNS) * cell_h
-        origin = np.array([left + 0.15 * cell_w, top + BASELINE_PX * scale])
+        traced = family.glyphs.get(char)
+        left_x = 0.0
+        if traced is not None and traced.glyph is not None and traced.glyph.strokes:
+            left_x = min(float(np.concatenate(traced.glyph.strokes)[:, 0].min()), 0.0)
+        origin = np.array([left + 0.1 * cell_w - left_x * px_per_unit,
+                           top + BASELINE_PX * scale])
 
         def to_sheet(p_Nx2: np.ndarray, origin=origin) -> np.ndarray:
             return origin + p_Nx2 * px_per_unit * np.array([1.0, -1.0])
 
         draw.text((left + 2, top + 1), char, fill=(120, 120, 120), font=small)
-        traced = family.glyphs.get(char)
         if traced is None or traced.glyph is None:
             draw.rectangle([left + 1, top + 1, left + cell_w - 2, top + cell_h - 2],
                            outline=FRAME)
