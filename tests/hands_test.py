@@ -30,7 +30,8 @@ def test_enough_families_with_unique_lowercase_ids():
     assert len(set(IDS)) == len(IDS)
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", i) for i in IDS), IDS
     folders = {p.name for p in HANDS.iterdir() if p.is_dir()}
-    assert folders == set(IDS)
+    # traced/: the pen strokes tools/trace_fonts.py derives from the fonts.
+    assert folders - {"traced"} == set(IDS)
 
 
 def test_the_required_characters_match_the_tool():

@@ -48,6 +48,7 @@ import numpy as np
 from seqgen.data.fonts import (
     FONTS,
     RESERVED_FONTS,
+    TRACED_FONTS,
     WRITER_FONTS,
     Glyph,
     load_font,
@@ -137,7 +138,7 @@ def _find_glyph(char: str, font: str) -> tuple[Glyph | None, bool]:
 
     The four FONTS fall back among themselves, in their order after the font
     (cyclically), as they always have; every other font tries WRITER_FONTS
-    after it, cyclically (a reserved font: from the start).
+    after it, cyclically (a reserved or traced font: from the start).
     """
     glyph = load_font(font).glyphs.get(char)
     if glyph is not None:
@@ -317,7 +318,7 @@ def draw_line(text: str, font: str, rng: np.random.Generator,
     if unknown:
         raise StrokeDataError(f"draw_line: unknown style parameter(s) {sorted(unknown)}; "
                               f"use fields of seqgen.data.drawn.Style.")
-    if font not in WRITER_FONTS + RESERVED_FONTS:  # reserved: for the independent check
+    if font not in WRITER_FONTS + RESERVED_FONTS + TRACED_FONTS:  # reserved: the independent check
         raise StrokeDataError(f"draw_line: font {font!r} is unknown; use one of "
                               f"{WRITER_FONTS}.")
     chosen = dataclasses.replace(sample_style(rng), **style)

@@ -1,6 +1,6 @@
 """Single-line fonts for drawn handwriting: glyphs as pen-down polylines, in x-heights.
 
-Three lists of font names:
+Four lists of font names:
   FONTS          Hershey script and the EMS fonts Allure, Elfin and Nixish
                  Italic: the default of data_config.fonts, unchanged since
                  drawn handwriting began (the legacy lines are drawn with them).
@@ -10,6 +10,10 @@ Three lists of font names:
   RESERVED_FONTS EMS Felix, Readability and Readability Italic: vendored for
                  an independent check of what a model learnt and never
                  trained or tuned on; drawn.py refuses them in data_config.fonts.
+  TRACED_FONTS   the outline handwriting fonts of seqgen/third_party/hands that
+                 traced cleanly into pen strokes (ids from its catalogue.json;
+                 hands.py reads the traced files tools/trace_fonts.py writes).
+                 Which of them train or judge a writer is decided elsewhere.
 Hershey fonts come from the PyPI package Hershey-Fonts (MIT; HERSHEY_FONTS);
 the EMS SVG fonts are vendored in seqgen/third_party/fonts (SIL OFL 1.1,
 provenance in PROVENANCE.md there; SVG_FONT_FILES). `load_font(name)`
@@ -38,6 +42,7 @@ from pathlib import Path
 import numpy as np
 from defusedxml import ElementTree
 
+from seqgen.data import hands
 from seqgen.data.strokes import StrokeDataError
 from seqgen.data.vendored import vendored_dir
 
@@ -55,6 +60,8 @@ FONTS = ("hershey_script", "ems_allure", "ems_elfin", "ems_nixish_italic")
 WRITER_FONTS = FONTS + ("hershey_script_complex", "ems_nixish", "ems_tech")
 # Kept out of every training and validation font list: an independent check.
 RESERVED_FONTS = ("ems_felix", "ems_readability", "ems_readability_italic")
+# Every traced handwriting family (its id in seqgen/third_party/hands/catalogue.json).
+TRACED_FONTS = hands.traced_ids()
 # Hershey "complex" fonts thicken stems with a second, parallel pass of the
 # pen; a stretch of a stroke lying within this many x-heights of a longer
 # stroke of the same glyph is such a pass and is cut out (one line, as a pen
@@ -309,7 +316,7 @@ def drop_double_passes(glyph: Glyph, distance: float) -> Glyph:
 
 @functools.cache
 def load_font(name: str) -> Font:
-    """One of WRITER_FONTS or RESERVED_FONTS, in x-heights (cached)."""
+    """One of WRITER_FONTS, RESERVED_FONTS or TRACED_FONTS, in x-heights (cached)."""
     if name in HERSHEY_FONTS:
         font = normalise_font(name, _hershey_glyphs(HERSHEY_FONTS[name]))
         if name in DOUBLE_PASS_FONTS:
@@ -324,5 +331,11 @@ def load_font(name: str) -> Font:
                                   f"(pip install -e . or the wheel) or drop {name!r} from "
                                   f"data_config.fonts.")
         return normalise_font(name, read_svg_font(path))
+    if name in TRACED_FONTS:
+        # Stored already normalised (hands.py), so not normalised again.
+        glyphs, x_height, baseline = hands.load(hands.TRACED_DIR / f"{name}.npz")
+        return Font(name=name, glyphs={c: Glyph(strokes=s, advance=a)
+                                       for c, (s, a) in glyphs.items()},
+                    x_height=x_height, baseline=baseline)
     raise StrokeDataError(f"font {name!r} is unknown: data_config.fonts takes names from "
                           f"{WRITER_FONTS}.")
