@@ -2,9 +2,17 @@
 written and read back by a recogniser, scored by character and word error
 rate (CER, WER).
 
-  python -m seqgen.legibility --workdir=SYNTH_RUN --recogniser=RECOGNITION_RUN
-  python -m seqgen.legibility --workdir=... --recogniser=... --num=200 \
+  python -m seqgen.legibility                          # the shipped writer, by the judge
+  python -m seqgen.legibility --workdir=SYNTH_RUN --reader=shipped --num=200 \
       --biases=0,0.5,1,2 --styles=0,1,2 --out=legibility
+
+The reader that grades is the judge (--recogniser; default the shipped
+judge, which never saw the hands the writer learned from), and the table
+states its calibration: its CER on --calibration_lines lines of the writer
+hands and of the reserved hands, in known text, neither ever trained on
+(seqgen/handwriting/calibration.py). --reader also reads every written line
+with a second reader, e.g. the product reader that may verify a writer's
+lines, reported beside the judge and never instead of it.
 
 The texts are the synthesis run's test split (drawn handwriting: Shakespeare
 lines held out of training and validation; IAM-OnDB: its test set's
@@ -26,6 +34,7 @@ Dimension letters: none (lists of lines).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pathlib
 import time
@@ -41,8 +50,14 @@ FLAGS = flags.FLAGS
 
 
 def _define_flags() -> None:
-    flags.DEFINE_string("workdir", None, "Workdir of a trained synthesis run.")
-    flags.DEFINE_string("recogniser", None, "Workdir of a trained recognition run.")
+    flags.DEFINE_string("workdir", None, "Workdir of a trained synthesis run (default: the "
+                        "shipped writer).")
+    flags.DEFINE_string("recogniser", None, "The judge: workdir of a recognition run that "
+                        "never saw the writer's hands (default: the shipped judge).")
+    flags.DEFINE_string("reader", "", "Also read every line with this reader: a recognition "
+                        "run's workdir, or 'shipped' for the shipped product reader; '' = no.")
+    flags.DEFINE_integer("calibration_lines", 200, "Lines of writer hands and of reserved "
+                         "hands the judge reads to state its calibration; 0 = none.")
     flags.DEFINE_integer("num", 200, "Texts written per cell (from the test split).")
     flags.DEFINE_list("biases", ["0", "0.5", "1", "2"], "Sampling biases (Graves eq. 61).")
     flags.DEFINE_list("styles", ["0", "1", "2"], "Validation lines to prime with ('' = none).")
@@ -67,8 +82,10 @@ def _numbers(low: float, what: str, integers: bool = False, empty_ok: bool = Fal
 
 # Every flag's check (seqgen/command/flag_checks.py).
 RULES = {
-    "workdir": fc.trained_workdir,
-    "recogniser": fc.trained_workdir,
+    "workdir": fc.optional(fc.trained_workdir),
+    "recogniser": fc.optional(fc.trained_workdir),
+    "reader": lambda v: None if v in ("", "shipped") else fc.trained_workdir(v),
+    "calibration_lines": fc.between(0, 100_000, "lines per hand set; 0 = no calibration"),
     "num": fc.between(1, 100_000, "texts per cell"),
     "biases": _numbers(0.0, f"biases in [0, {BIAS_MAX}] (Graves' sampling bias), e.g. 0,0.5,1",
                        high=BIAS_MAX),
@@ -80,23 +97,30 @@ RULES = {
 
 
 def main() -> None:
-    from seqgen.handwriting import legibility, render  # flags first, then JAX
-    from seqgen.kinds import (
-        base,
-        load_trained,
-    )
+    from seqgen import pretrained
+    from seqgen.handwriting import calibration, legibility, render  # flags first, then JAX
+    from seqgen.kinds import base, load_trained
 
     t0 = time.time()
     biases = [float(b) for b in FLAGS.biases]
     styles = [int(s) for s in FLAGS.styles if s.strip()]
-    writer, model, _, step = load_trained(FLAGS.workdir)
+    writer_dir = pretrained.resolve(FLAGS.workdir, None, "write")
+    writer, model, _, step = load_trained(writer_dir)
     if not isinstance(writer, base.Writer):
-        raise UserError(f"--workdir={FLAGS.workdir} is a {writer.config.kind!r} run; "
+        raise UserError(f"--workdir={writer_dir} is a {writer.config.kind!r} run; "
                         "it needs a synthesis run")
-    reader, reader_model, _, _ = load_trained(FLAGS.recogniser)
-    if not isinstance(reader, base.Reader):
-        raise UserError(f"--recogniser={FLAGS.recogniser} is a {reader.config.kind!r} "
-                        "run; it needs a recognition run (configs/recognition.py)")
+    readers = {"judge": pretrained.resolve(FLAGS.recogniser, None, "legibility")}
+    if FLAGS.reader:
+        readers["reader"] = pretrained.resolve(
+            None if FLAGS.reader == "shipped" else FLAGS.reader, None, "read")
+    loaded = {}
+    for role, where in readers.items():
+        kind, reader_model, _, _ = load_trained(where)
+        if not isinstance(kind, base.Reader):
+            raise UserError(f"{where} is a {kind.config.kind!r} run; the {role} needs a "
+                            "recognition run (configs/judge.py, configs/reader.py)")
+        loaded[role] = (kind, reader_model)
+    reader, reader_model = loaded["judge"]
     texts = legibility.test_texts(writer, FLAGS.num)
     primes = [None] + [writer.style_line(i) for i in styles]
 
@@ -107,14 +131,32 @@ def main() -> None:
             results[(row, bias)] = legibility.cell(writer, model, reader, reader_model, texts,
                                                     bias, prime, FLAGS.seed)
     md = legibility.markdown_table(results, biases, len(texts), step)
+    also = {}
+    if "reader" in loaded:  # the same lines, read by the product reader too
+        for key, c in results.items():
+            errors, _ = legibility.read_back(*loaded["reader"], writer.meta, c["lines"], texts)
+            also[key] = {"cer": errors.cer, "wer": errors.wer, "stop_rate": c["stop_rate"]}
+        md += "\nThe same lines read by the product reader (it never grades):\n\n"
+        md += legibility.markdown_table(also, biases, len(texts), step)
+    calibrated = [calibration.calibrate(reader, reader_model, hands, FLAGS.calibration_lines)
+                  for hands in ("writer", "reserved") if FLAGS.calibration_lines]
+    if calibrated:
+        md += "\nThe judge's calibration (lines of known text, hands it never saw): " + \
+            "; ".join(f"{c.hands} hands CER {c.cer:.1%} / WER {c.wer:.1%} ({c.lines} lines)"
+                      for c in calibrated) + "\n"
     out = pathlib.Path(FLAGS.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text(md)
-    report = {"workdir": FLAGS.workdir, "recogniser": FLAGS.recogniser, "step": step,
+    report = {"workdir": writer_dir, "recogniser": readers["judge"], "step": step,
               "texts": len(texts), "seconds": round(time.time() - t0, 1),
               "cells": [{"style": r, "bias": b, **{k: v for k, v in c.items()
                                                    if k in ("cer", "wer", "stop_rate")}}
-                        for (r, b), c in results.items()]}
+                        for (r, b), c in results.items()],
+              "calibration": [dataclasses.asdict(c) for c in calibrated]}
+    if also:
+        report["reader"] = readers["reader"]
+        report["reader_cells"] = [{"style": r, "bias": b, "cer": c["cer"], "wer": c["wer"]}
+                                  for (r, b), c in also.items()]
     out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
     # Contact sheet: the 4 best and 4 worst lines of all cells.
     flat = [(c["per_line_cer"][i], c["lines"][i], c["pairs"][i], r, b)
@@ -128,7 +170,7 @@ def main() -> None:
 
     stem = out.with_suffix("")
     curve = stem.with_name(stem.name + "_cer.png")
-    plots.legibility(report["cells"], title=f"{FLAGS.workdir}, step {step}", path=curve)
+    plots.legibility(report["cells"], title=f"{writer_dir}, step {step}", path=curve)
     print(md, end="")
     print(f"wrote {out.with_suffix('.md')}, {out.with_suffix('.json')}, "
           f"{out.with_suffix('.png')} and {curve} in {time.time() - t0:.0f} s")

@@ -144,7 +144,7 @@ from typing import Any
 import numpy as np
 
 from seqgen.command.console import progress
-from seqgen.data import drawn_mix
+from seqgen.data import drawn_mix, hand_sets, hands
 from seqgen.data import writers as writers_lib
 from seqgen.data.drawing import (  # noqa: F401  (the drawing API, re-exported here)
     JOIN_TOLERANCE,
@@ -163,6 +163,7 @@ from seqgen.data.fonts import (
     FONTS_DIR,
     RESERVED_FONTS,
     SVG_FONT_FILES,
+    TRACED_FONTS,
     WRITER_FONTS,
     load_font,
 )
@@ -193,8 +194,9 @@ class _Settings:
     mix: drawn_mix.Mix | None = None  # texts='mixed'; None = the Shakespeare lines
 
 
-def _config(data_config: Any) -> _Settings:
-    """The data_config fields, checked."""
+def _config(data_config: Any, measuring: bool = False) -> _Settings:
+    """The data_config fields, checked; `measuring` admits the reserved hands
+    (lines only read to measure a reader, never trained or tuned on)."""
     def integer(name: str, default: int, low: int) -> int:
         value = config_get(data_config, name, default)
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
@@ -206,18 +208,23 @@ def _config(data_config: Any) -> _Settings:
               for s in SPLITS}
     fonts = config_get(data_config, "fonts", FONTS)
     if isinstance(fonts, str):
-        fonts = (WRITER_FONTS if fonts.strip() == "all" else
-                 tuple(f.strip() for f in fonts.split(",") if f.strip()))
+        try:
+            named = hand_sets.named(fonts.strip())
+        except ValueError as e:
+            raise StrokeDataError(f"data_config.fonts={e}") from None
+        fonts = named or (WRITER_FONTS if fonts.strip() == "all" else
+                          tuple(f.strip() for f in fonts.split(",") if f.strip()))
     fonts = tuple(fonts)
-    reserved = [f for f in fonts if f in RESERVED_FONTS]
-    if reserved:
+    reserved = [f for f in fonts if f in hand_sets.sets().reserved]
+    if reserved and not measuring:
         raise StrokeDataError(f"data_config.fonts={fonts!r}: {reserved[0]!r} is reserved for "
                               f"an independent check and is never trained or tuned on; use "
-                              f"some of {WRITER_FONTS}.")
-    unknown = [f for f in fonts if f not in WRITER_FONTS]
+                              f"'hands:writer', 'hands:judge' or some of {WRITER_FONTS}.")
+    unknown = [f for f in fonts if f not in WRITER_FONTS + TRACED_FONTS + RESERVED_FONTS]
     if not fonts or unknown:
         raise StrokeDataError(f"data_config.fonts={fonts!r}: give one or more of "
-                              f"{WRITER_FONTS} or 'all'"
+                              f"{WRITER_FONTS} or traced hands (seqgen/third_party/hands), "
+                              f"'all', or a hand set such as 'hands:writer'"
                               f"{f' ({unknown[0]!r} is unknown)' if unknown else ''}.")
     density = config_get(data_config, "points_per_char", TARGET_POINTS_PER_CHAR)
     if isinstance(density, bool) or not isinstance(density, (int, float)) or not (
@@ -247,17 +254,21 @@ def _source_sha256(fonts: tuple[str, ...], mixed: bool = False) -> str:
     h = hashlib.sha256(shakespeare_text().encode("utf-8"))
     for name in sorted((set(FONTS) | set(fonts)) & set(SVG_FONT_FILES)):
         h.update((FONTS_DIR / SVG_FONT_FILES[name]).read_bytes())
+    for name in sorted(set(fonts) & set(TRACED_FONTS)):
+        h.update((hands.TRACED_DIR / f"{name}.npz").read_bytes())
     h.update(f"Hershey-Fonts {HersheyFonts.__version__}".encode())
     if mixed:
         drawn_mix.update_source_hash(h)
     return h.hexdigest()
 
 
-def load_drawn(data_config: Any) -> HandwritingSplits:
-    """Drawn handwriting splits (name 'drawn'), generated in memory; see the module docstring."""
+def load_drawn(data_config: Any, measuring: bool = False) -> HandwritingSplits:
+    """Drawn handwriting splits (name 'drawn'), generated in memory; see the
+    module docstring. `measuring` admits the reserved hands: only for lines
+    that are read to measure a reader (seqgen/handwriting/calibration.py)."""
     from seqgen.data.text.shakespeare import shakespeare_text
 
-    cfg = _config(data_config)
+    cfg = _config(data_config, measuring)
     seed, fonts = cfg.seed, cfg.fonts
     start = time.perf_counter()
     for font in fonts:

@@ -12,7 +12,9 @@ result seen:
 2. The traced handwriting families (fonts that trace cleanly, each drawn
    from one person's hand) are split by style, joined (script faces whose
    letters connect) and print, as the catalogue records it, so that every
-   set gets both kinds.
+   set gets both kinds. A family whose lowercase letters are capitals (the
+   catalogue's caps_only) writes another text than the one asked, and
+   reading it back would count its case as errors: it is in no set.
 3. Within each style, the families are ordered by the sha256 of
    "seqgen hands v1:" + the family id (an order no one chose) and dealt by
    position i: i % 10 == 0 reserved, i % 10 in (1, 4, 7) judge, otherwise
@@ -28,10 +30,12 @@ verifies written lines and reads the user's ink) on writer and judge hands.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Mapping
 
 SALT = "seqgen hands v1:"
+NAMES = ("writer", "judge", "reserved")
 MIN_RESERVED = 5  # traced families reserved, besides the three reserved single-line fonts
 MIN_JUDGE = 12  # traced families only the judge learns
 STYLES = ("joined", "print")
@@ -73,3 +77,27 @@ def split(traced: Mapping[str, str], writer_fonts: tuple[str, ...],
     return Hands(writer=tuple(writer_fonts) + tuple(sorted(sets["writer"])),
                  judge=tuple(sorted(sets["judge"])),
                  reserved=tuple(reserved_fonts) + tuple(sorted(sets["reserved"])))
+
+
+@functools.cache
+def sets() -> Hands:
+    """The rule applied to the vendored families (seqgen/third_party/hands)."""
+    from seqgen.data import fonts, hands
+
+    traced = set(fonts.TRACED_FONTS)
+    styles = {r["id"]: r["style"] for r in hands.catalogue()
+              if r["id"] in traced and not r.get("caps_only")}
+    return split(styles, fonts.WRITER_FONTS, fonts.RESERVED_FONTS)
+
+
+def named(spec: str) -> tuple[str, ...] | None:
+    """The families of 'hands:writer', 'hands:judge' or a '+' union of set
+    names ('hands:writer+judge'); None when `spec` names no hand set."""
+    if not spec.startswith("hands:"):
+        return None
+    names = [n.strip() for n in spec[len("hands:"):].split("+")]
+    unknown = [n for n in names if n not in NAMES]
+    if unknown or not names:
+        raise ValueError(f"{spec!r}: name hand sets from {NAMES}, joined by '+', e.g. "
+                         "'hands:writer+judge'")
+    return tuple(f for n in names for f in getattr(sets(), n))

@@ -26,7 +26,8 @@ import re
 from seqgen.command.errors import UserError
 
 ROOT = pathlib.Path(__file__).parent
-DEFAULT = {"write": "writer", "read": "recogniser", "sample": "shakespeare"}
+DEFAULT = {"write": "writer", "read": "recogniser", "sample": "shakespeare",
+           "legibility": "recogniser"}
 MODEL_CARD = "MODEL_CARD.md"
 # The card's one ```json block: its headline numbers, machine-readable so
 # that the README's quotes and the check can be held to them.

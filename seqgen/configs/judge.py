@@ -1,0 +1,48 @@
+"""The judge: a recogniser that never saw the writer's hands.
+
+  python -m seqgen.main --config=configs/judge.py --workdir=/tmp/seqgen/judge
+  python -m seqgen.legibility --workdir=SYNTH_RUN --recogniser=/tmp/seqgen/judge
+
+Legibility is the character error rate of written lines read back; it means
+something only if the reader learned other hands than the writer did. The
+judge trains on the judge hands only (seqgen/data/hand_sets.py: traced
+handwriting families the writer never gets), 300 writers drawn from them,
+on the mixed texts (Shakespeare, modern prose, phrases with numbers, dates,
+amounts and times), lines drawn anew every epoch. Its calibration, reported
+beside every legibility figure: its CER on lines of the writer hands and of
+the reserved hands, neither ever seen (seqgen/handwriting/calibration.py).
+The recipe is configs/recognition.py's (2 bidirectional layers of 128, 3
+points a frame, Adam 1e-3, 32 lines a batch); its data is what differs.
+Expected: ~25-30 min for 4,000 steps on 2 cores; the result is on its model
+card (seqgen/pretrained/judge/MODEL_CARD.md) once shipped.
+Smoke variant (seconds): --config=configs/judge.py:smoke
+
+Deviations from Graves et al. (2009) are configs/recognition.py's.
+"""
+
+import pathlib
+
+from seqgen.config.files import load_module
+from seqgen.config.variants import parse_arg
+
+recognition = load_module(str(pathlib.Path(__file__).with_name("recognition.py")),
+                          "seqgen_configs_recognition")
+HANDS = "hands:judge"  # the judge hands only: never a writer's, never a reserved one
+
+
+def get_config(arg: str | None = None):
+    v = parse_arg(arg, "configs/judge.py", smoke=False)
+    c = recognition.get_config("writers=300,smoke" if v.smoke else "writers=300")
+    c.data.fonts = HANDS
+    c.data.texts = "mixed"  # numbers, dates, amounts, times and modern words too
+    c.data.max_chars = 40  # lines of 16-40 characters
+    if v.smoke:
+        c.data.writers = 4
+        c.data.valid_writers = 2
+        c.data.test_writers = 2
+    return c
+
+
+def sweep(add):
+    add()  # 2x128
+    add(**{"model.hidden": 192})  # wider: many more hands than the seven fonts
