@@ -194,7 +194,9 @@ def restore_params(workdir: str, step: int, model: nnx.Module) -> None:
     """Load the saved parameters into `model` (built from the saved config)."""
     ckpt = Checkpointer(workdir, keep=1, every=1, read_only=True)
     params = nnx.state(model, nnx.Param)
-    r = ckpt.manager.restore(step, args=ocp.args.Composite(
-        params=ocp.args.StandardRestore(abstract(params))))
-    ckpt.close()
+    try:  # closed even when the saved shapes do not fit (its threads would leak)
+        r = ckpt.manager.restore(step, args=ocp.args.Composite(
+            params=ocp.args.StandardRestore(abstract(params))))
+    finally:
+        ckpt.close()
     nnx.update(model, r.params)

@@ -51,15 +51,22 @@ def train_items(state: TrainState) -> dict:
 def warm_start_params(kind, config: ml_collections.ConfigDict, init_from: str,
                       log: MetricLog) -> nnx.State:
     """The params of `init_from`'s newest checkpoint (Graves started each
-    regularised run from the unregularised network's weights). Optimizer,
-    step, data position and RNG start afresh."""
+    regularised run from the unregularised network's weights; a run can go
+    on from another run or a shipped model, on other data). Optimizer, step,
+    data position and RNG start afresh. The model's config must be the same,
+    and so must every parameter's shape (the alphabet sizes the output)."""
     saved, _, step = checkpoint.load_run_info(init_from)
     try:
-        config_checks.check_same_model(saved.to_dict(), config, init_from)
+        config_checks.check_same_model(saved.to_dict(), config, init_from, sections=("model",))
     except ConfigError as e:
         raise ConfigError(f"config.init_from={init_from!r}: {e}") from None
     model = kind.build_model(nnx.Rngs(config.seed))
-    checkpoint.restore_params(init_from, step, model)
+    try:
+        checkpoint.restore_params(init_from, step, model)
+    except ValueError as e:  # orbax: a saved array's shape is not the model's
+        raise ConfigError(f"config.init_from={init_from!r}: its parameters do not fit this "
+                          f"config's model (a different alphabet or size?): "
+                          f"{str(e).splitlines()[0][:300]}") from None
     log.info("warm start: params from %s/checkpoints/%d", init_from, step)
     return nnx.state(model, nnx.Param)
 

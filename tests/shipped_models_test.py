@@ -26,7 +26,8 @@ from seqgen.kinds import load_trained
 from seqgen.pretrained import measure as shipped_check
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-MODELS = {"writer": "synthesis", "recogniser": "recognition", "shakespeare": "text"}
+MODELS = {"writer": "synthesis", "recogniser": "recognition", "shakespeare": "text",
+          "judge": "recognition", "reader": "recognition"}
 CARD_FIELDS = ("Data", "Config", "Training", "Machine", "Metrics", "Licence")
 
 
@@ -122,6 +123,30 @@ CARD_QUOTES = [
     (r"saves ([\d.]+) nats per point", "writer", ["text_gain"]),
     (r"mean ([\d.]+)% \(WER ([\d.]+)%\)", "writer", ["primed_cer_pct", "primed_wer_pct"]),
 ]
+
+
+# The judge's and the reader's tables: their own splits and their calibration.
+for _name, _rows in (("judge", ("validation \\(20 unseen writers of the judge hands\\)",
+                                "test \\(20 other unseen writers\\)",
+                                "writer hands it never saw \\(200 lines, calibration\\)",
+                                "reserved hands \\(200 lines, calibration\\)")),
+                     ("reader", ("validation \\(20 unseen writers of its hands\\)",
+                                 "test \\(20 other unseen writers\\)",
+                                 "reserved hands, never trained on \\(200 lines\\)"))):
+    for _row, _key in zip(_rows, ("valid", "test") + (("writer_hands", "reserved_hands")
+                                                      if _name == "judge" else
+                                                      ("reserved_hands",)), strict=True):
+        CARD_QUOTES.append((rf"\| {_row} \| ([\d.]+)% \| ([\d.]+)% \|", _name,
+                            [f"{_key}_cer_pct", f"{_key}_wer_pct"]))
+
+
+def test_the_judge_and_the_reader_name_the_hands_they_trained_on():
+    from seqgen.data import hand_sets
+    sets = hand_sets.sets()
+    for name, hands in (("judge", sets.judge), ("reader", sets.writer + sets.judge)):
+        _, meta, _ = load_run_info(str(pretrained.path(name)), None)
+        assert pretrained.numbers(name)["hands"] == meta["info"]["fonts"] == list(hands)
+        assert not set(hands) & set(sets.reserved)
 
 
 def _check_quotes(text: str, where: str, quotes) -> None:

@@ -133,6 +133,15 @@ def test_warm_start_loads_the_earlier_runs_params(tmp_path):
     other.model.hidden = 48
     with pytest.raises(ConfigError, match=r"config.init_from=.*model.hidden: 32 -> 48"):
         train.train_and_evaluate(other, str(tmp_path / "third"), devices=one)
+    # Other data is fine (a run goes on from another on new text) as long as
+    # every parameter fits: another alphabet does not, and says so.
+    text = tmp_path / "small.txt"
+    text.write_text("a cab, a bad cab.\n" * 400, encoding="utf-8")
+    elsewhere = tiny(init_from=str(tmp_path / "first"))
+    elsewhere.data.dataset, elsewhere.data.path = "text_file", str(text)
+    elsewhere.data.data_dir = str(tmp_path / "tfds")
+    with pytest.raises(ConfigError, match=r"config.init_from=.*do not fit this config's model"):
+        train.train_and_evaluate(elsewhere, str(tmp_path / "fifth"), devices=one)
     with pytest.raises(ConfigError, match=r"config.init_from=.* holds no checkpoints"):
         train.train_and_evaluate(tiny(init_from=str(tmp_path / "none")),
                                  str(tmp_path / "fourth"), devices=one)

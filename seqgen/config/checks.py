@@ -104,12 +104,13 @@ ADDED_FIELDS = {"data": {"texts": "shakespeare", "prose_fraction": 0.3,
 
 
 def check_same_model(saved: dict, config: ml_collections.ConfigDict,
-                     workdir: str) -> None:
-    """A resume must rebuild the model and data the checkpoint was made with."""
+                     workdir: str, sections: tuple[str, ...] = ("model", "data")) -> None:
+    """A resume must rebuild the model and data the checkpoint was made with
+    (a warm start, only the model: sections=("model",))."""
     now = config.to_dict()
     missing = object()
     diffs = [f"{section}.{k}: {saved[section].get(k)!r} -> {v!r}"
-             for section in ("model", "data") for k, v in now[section].items()
+             for section in sections for k, v in now[section].items()
              if saved.get(section, {}).get(k) != v
              and not (k not in saved.get(section, {})
                       and ADDED_FIELDS.get(section, {}).get(k, missing) == v)]

@@ -2,7 +2,12 @@
 training first.
 
   writer       handwriting synthesis on 300 drawn writers (configs/writer.py)
-  recogniser   reads drawn handwriting back as text (configs/recognition.py:writers=300)
+  judge        grades the writer: reads only hands the writer never learned
+               (configs/judge.py; seqgen.legibility's default)
+  reader       the product reader: reads your ink and may check the writer's
+               lines, on the writer and judge hands (configs/reader.py)
+  recogniser   the first reader, of the seven single-line fonts
+               (configs/recognition.py:writers=300)
   shakespeare  a character model of the embedded Shakespeare (configs/default.py)
 
 Each lives in seqgen/pretrained/<name>/ as a workdir cut down to what a

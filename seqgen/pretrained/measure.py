@@ -54,6 +54,7 @@ READBACK_TEXTS = ("the quick brown fox", "jumps over the lazy dog", "to be or no
                   "yonder window breaks", "the rest is silence", "once more unto the breach",
                   "if music be the food", "of love, play on")
 CHECK_FILE = "check.json"
+CALIBRATION_LINES = 200  # lines of each hand set a judge's or reader's card states
 
 
 def _fixed_batches(kind, model) -> dict[str, float]:
@@ -113,6 +114,7 @@ def _headline(trained, name: str) -> dict[str, float]:
     from flax import nnx
 
     from seqgen import eval_loops
+    from seqgen.handwriting import calibration
     from seqgen.kinds import base as kinds_base
 
     kind, model = trained.kind, trained.model
@@ -122,6 +124,12 @@ def _headline(trained, name: str) -> dict[str, float]:
             errors, _, _ = kind.split_errors(model, split)
             got[f"{split}_cer_pct"] = 100 * errors.cer
             got[f"{split}_wer_pct"] = 100 * errors.wer
+        # A judge's or reader's calibration: hands it never saw (CALIBRATION_LINES each).
+        for hands in ("writer", "judge", "reserved"):
+            if f"{hands}_hands_cer_pct" in pretrained.numbers(name):
+                c = calibration.calibrate(kind, model, hands, CALIBRATION_LINES)
+                got[f"{hands}_hands_cer_pct"] = 100 * c.cer
+                got[f"{hands}_hands_wer_pct"] = 100 * c.wer
         return got
     if isinstance(kind, kinds_base.Writer):
         # Its whole-split likelihood takes a minute and its legibility hours:

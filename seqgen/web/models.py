@@ -62,7 +62,8 @@ def load(workdirs: list[str]) -> dict[str, Loaded]:
             raise UserError(f"--workdir={workdir}: {out[role].workdir} already serves "
                             f"{role!r}; give one run of each kind")
         out[role] = Loaded(workdir, kind, model, step)
-    for role, name in pretrained.DEFAULT.items():
+    for role in ("write", "read", "sample"):  # the page's roles; legibility is not one
+        name = pretrained.DEFAULT[role]
         if role not in out and name in pretrained.names():
             kind, model, _, step = load_trained(str(pretrained.path(name)))
             out[role] = Loaded(str(pretrained.path(name)), kind, model, step)
