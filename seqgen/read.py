@@ -1,7 +1,7 @@
 """`python -m seqgen.read`: the text in lines of handwriting, read by a
 trained recognition run (configs/recognition.py).
 
-  python -m seqgen.read --strokes=page.npz      # the shipped recogniser
+  python -m seqgen.read --strokes=page.npz      # the shipped product reader
   python -m seqgen.read --workdir=/tmp/seqgen/recognition --strokes=page.npz
   python -m seqgen.read --workdir=DIR --strokes=mine.json,other.inkml
 
@@ -32,7 +32,7 @@ FIT = ("auto", "always", "never")
 
 def _define_flags() -> None:
     flags.DEFINE_string("workdir", None, "Workdir of a trained recognition run "
-                        "(default: the shipped recogniser).")
+                        "(default: the shipped product reader).")
     flags.DEFINE_string("model", None, "A shipped model by name (seqgen/pretrained).")
     flags.DEFINE_list("strokes", None, "Ink files (.npy, .npz, .json, .inkml), comma-separated.")
     flags.DEFINE_enum("fit", "auto", list(FIT), "Rescale and resample the ink to the "

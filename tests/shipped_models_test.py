@@ -78,12 +78,23 @@ DOC_QUOTES = {
     "README.md": [
         (r"\| ([\d.]+) valid / ([\d.]+) test BPC \(the shipped `shakespeare` model\)",
          "shakespeare", ["valid_bpc", "test_bpc"]),
-        (r"\| ([\d.]+)% CER / ([\d.]+)% WER \| `python -m seqgen.legibility", "writer",
-         [("unprimed_cer_pct", "bias 1"), ("unprimed_wer_pct", "bias 1")]),
+        (r"\| ([\d.]+)% CER / ([\d.]+)% WER \(([\d.]+)% / ([\d.]+)% by the recogniser", "writer",
+         [("judge_unprimed_cer_pct", "bias 1"), ("judge_unprimed_wer_pct", "bias 1"),
+          ("unprimed_cer_pct", "bias 1"), ("unprimed_wer_pct", "bias 1")]),
+        (r"judge reads clean lines of the writer hands at ([\d.]+)% CER", "judge",
+         ["writer_hands_cer_pct"]),
         (r"\| ([\d.]+)% valid / ([\d.]+)% test CER \|", "recogniser",
          ["valid_cer_pct", "test_cer_pct"]),
     ],
     "docs/writer.md": [
+        (r"the shipped judge \| ([\d.]+)% / ([\d.]+)% \| ([\d.]+)% \| ([\d.]+)% \|", "judge",
+         ["valid_cer_pct", "test_cer_pct", "writer_hands_cer_pct", "reserved_hands_cer_pct"]),
+        (r"the shipped reader \| ([\d.]+)% / ([\d.]+)% \| - \| ([\d.]+)% \|", "reader",
+         ["valid_cer_pct", "test_cer_pct", "reserved_hands_cer_pct"]),
+        (r"\| unprimed \| ([\d.]+)% / ([\d.]+)% / 100% \| "
+         r"\*\*([\d.]+)% / ([\d.]+)% / 100%\*\* \|\n", "writer",
+         [("judge_unprimed_cer_pct", "bias 0.75"), ("judge_unprimed_wer_pct", "bias 0.75"),
+          ("judge_unprimed_cer_pct", "bias 1"), ("judge_unprimed_wer_pct", "bias 1")]),
         (r"writers it never saw at ([\d.]+)% \(validation\) and ([\d.]+)% \(test\) CER",
          "recogniser", ["valid_cer_pct", "test_cer_pct"]),
         (r"`configs/recognition.py:writers=300`, 4,000 steps .*? \| ([\d.]+)% / ([\d.]+)% \| "
@@ -93,6 +104,10 @@ DOC_QUOTES = {
          ["primed_cer_pct", "primed_wer_pct"]),
     ],
     "docs/models.md": [
+        (r"\| `judge` \|.*\| CER ([\d.]+)% on the writer hands and ([\d.]+)% on the reserved",
+         "judge", ["writer_hands_cer_pct", "reserved_hands_cer_pct"]),
+        (r"\| `reader` \|.*\| CER ([\d.]+)% on the reserved hands", "reader",
+         ["reserved_hands_cer_pct"]),
         (r"\| `recogniser` \|.*\| CER ([\d.]+)% valid / ([\d.]+)% test", "recogniser",
          ["valid_cer_pct", "test_cer_pct"]),
         (r"\| `shakespeare` \|.*\| ([\d.]+) valid / ([\d.]+) test BPC", "shakespeare",
@@ -112,6 +127,10 @@ LEGIBILITY_PAGE = "docs/writer.md"
 # The same for the cards' own prose and tables, which state the numbers of
 # their JSON blocks for people.
 CARD_QUOTES = [
+    (r"read at CER ([\d.]+)% / WER ([\d.]+)% at bias 0.75 and \*\*([\d.]+)% / ([\d.]+)% at "
+     r"bias 1\*\*", "writer",
+     [("judge_unprimed_cer_pct", "bias 0.75"), ("judge_unprimed_wer_pct", "bias 0.75"),
+      ("judge_unprimed_cer_pct", "bias 1"), ("judge_unprimed_wer_pct", "bias 1")]),
     (r"\| validation \(20 unseen writers\) \| ([\d.]+)% \| ([\d.]+)% \| ([\d.]+) \|",
      "recogniser", ["valid_cer_pct", "valid_wer_pct", "valid_nats_per_char"]),
     (r"\| test \(20 other unseen writers\) \| ([\d.]+)% \| ([\d.]+)% \| ([\d.]+) \|",
@@ -185,6 +204,12 @@ def test_each_card_states_the_numbers_of_its_json_block():
         _check_quotes(pretrained.card(name), f"{name}'s card",
                       [q for q in CARD_QUOTES if q[1] == name])
     _check_legibility_table(pretrained.card("writer"))
+
+
+def test_the_writers_card_states_its_judges_calibration_as_the_judges_card_does():
+    _check_quotes(pretrained.card("writer"), "writer's card", [
+        (r"writer hands at ([\d.]+)% CER and of the reserved hands at ([\d.]+)%", "judge",
+         ["writer_hands_cer_pct", "reserved_hands_cer_pct"])])
 
 
 def test_the_cards_state_the_check_figures_of_check_json():

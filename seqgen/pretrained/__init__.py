@@ -31,8 +31,8 @@ import re
 from seqgen.command.errors import UserError
 
 ROOT = pathlib.Path(__file__).parent
-DEFAULT = {"write": "writer", "read": "recogniser", "sample": "shakespeare",
-           "legibility": "recogniser"}
+DEFAULT = {"write": "writer", "read": "reader", "sample": "shakespeare",
+           "legibility": "judge"}
 MODEL_CARD = "MODEL_CARD.md"
 # The card's one ```json block: its headline numbers, machine-readable so
 # that the README's quotes and the check can be held to them.
