@@ -55,18 +55,26 @@ def warm_start_params(kind, config: ml_collections.ConfigDict, init_from: str,
     on from another run or a shipped model, on other data). Optimizer, step,
     data position and RNG start afresh. The model's config must be the same,
     and so must every parameter's shape (the alphabet sizes the output)."""
-    saved, _, step = checkpoint.load_run_info(init_from)
+    saved, meta, step = checkpoint.load_run_info(init_from)
     try:
         config_checks.check_same_model(saved.to_dict(), config, init_from, sections=("model",))
     except ConfigError as e:
         raise ConfigError(f"config.init_from={init_from!r}: {e}") from None
     model = kind.build_model(nnx.Rngs(config.seed))
-    try:
-        checkpoint.restore_params(init_from, step, model)
-    except ValueError as e:  # orbax: a saved array's shape is not the model's
+    # Shapes compared before restoring: a restore that fails leaves orbax's
+    # reads running after their event loop has closed.
+    then = kinds.make(saved, meta)
+    shapes = [{jax.tree_util.keystr(p): x.shape for p, x in
+               jax.tree_util.tree_leaves_with_path(nnx.state(m, nnx.Param))}
+              for m in (nnx.eval_shape(lambda: then.build_model(nnx.Rngs(0))), model)]
+    misfits = [f"{k}: {shapes[0].get(k)} -> {shapes[1].get(k)}"
+               for k in sorted(set(shapes[0]) | set(shapes[1]))
+               if shapes[0].get(k) != shapes[1].get(k)]
+    if misfits:
         raise ConfigError(f"config.init_from={init_from!r}: its parameters do not fit this "
-                          f"config's model (a different alphabet or size?): "
-                          f"{str(e).splitlines()[0][:300]}") from None
+                          f"config's model (another alphabet or size): {'; '.join(misfits[:3])}"
+                          f"{f' and {len(misfits) - 3} more' if len(misfits) > 3 else ''}")
+    checkpoint.restore_params(init_from, step, model)
     log.info("warm start: params from %s/checkpoints/%d", init_from, step)
     return nnx.state(model, nnx.Param)
 

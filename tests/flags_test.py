@@ -182,6 +182,7 @@ BAD = [
     ("tools.crash_drill", "seed", -1, ">= 0"),
     ("tools.writer_page", "text_file", "/nonexistent/page.txt", "no such file"),
     ("tools.writer_page", "seed", -1, ">= 0"),
+    ("tools.writer_page", "grader", "gpt", "is unknown"),
     ("tools.writer_page", "out", "{empty}", "is a directory"),
     ("tools.prepare_text", "source", "moby", "is unknown"),
     ("tools.prepare_text", "out", "{empty}", "is a directory"),
