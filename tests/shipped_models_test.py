@@ -145,18 +145,16 @@ CARD_QUOTES = [
 
 
 # The judge's and the reader's tables: their own splits and their calibration.
-for _name, _rows in (("judge", ("validation \\(20 unseen writers of the judge hands\\)",
-                                "test \\(20 other unseen writers\\)",
-                                "writer hands it never saw \\(200 lines, calibration\\)",
-                                "reserved hands \\(200 lines, calibration\\)")),
-                     ("reader", ("validation \\(20 unseen writers of its hands\\)",
-                                 "test \\(20 other unseen writers\\)",
-                                 "reserved hands, never trained on \\(200 lines\\)"))):
-    for _row, _key in zip(_rows, ("valid", "test") + (("writer_hands", "reserved_hands")
-                                                      if _name == "judge" else
-                                                      ("reserved_hands",)), strict=True):
-        CARD_QUOTES.append((rf"\| {_row} \| ([\d.]+)% \| ([\d.]+)% \|", _name,
-                            [f"{_key}_cer_pct", f"{_key}_wer_pct"]))
+CARD_QUOTES += [
+    (rf"\| {row} \| ([\d.]+)% \| ([\d.]+)% \|", name, [f"{key}_cer_pct", f"{key}_wer_pct"])
+    for name, row, key in (
+        ("judge", r"validation \(20 unseen writers of the judge hands\)", "valid"),
+        ("judge", r"test \(20 other unseen writers\)", "test"),
+        ("judge", r"writer hands it never saw \(200 lines, calibration\)", "writer_hands"),
+        ("judge", r"reserved hands \(200 lines, calibration\)", "reserved_hands"),
+        ("reader", r"validation \(20 unseen writers of its hands\)", "valid"),
+        ("reader", r"test \(20 other unseen writers\)", "test"),
+        ("reader", r"reserved hands, never trained on \(200 lines\)", "reserved_hands"))]
 
 
 def test_the_judge_and_the_reader_name_the_hands_they_trained_on():

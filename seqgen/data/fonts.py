@@ -36,7 +36,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -232,24 +232,32 @@ def _hershey_glyphs(name: str) -> dict[str, Glyph]:
     return glyphs
 
 
-def normalise_font(name: str, glyphs: Mapping[str, Glyph]) -> Font:
-    """Glyphs scaled to x-heights, with the baseline moved to y = 0.
-
-    Baseline and x-height are the medians of the bottoms and tops of the
-    X_HEIGHT_LETTERS the font has.
-    """
+def baseline_and_x_height(lines: Mapping[str, Sequence[np.ndarray]]
+                          ) -> tuple[float, float] | None:
+    """(baseline, x-height): the medians of the bottoms and of the tops of the
+    X_HEIGHT_LETTERS among `lines` (char -> polylines or contours, y up),
+    less the baseline; None when fewer than 3 of them have any."""
     tops, bottoms = [], []
     for c in X_HEIGHT_LETTERS:
-        if c in glyphs and glyphs[c].strokes:
-            y = np.concatenate([s[:, 1] for s in glyphs[c].strokes])
+        if c in lines and len(lines[c]):
+            y = np.concatenate([s[:, 1] for s in lines[c]])
             tops.append(y.max())
             bottoms.append(y.min())
     if len(tops) < 3:
+        return None
+    baseline = float(np.median(bottoms))
+    return baseline, float(np.median(tops)) - baseline
+
+
+def normalise_font(name: str, glyphs: Mapping[str, Glyph]) -> Font:
+    """Glyphs scaled to x-heights, with the baseline moved to y = 0
+    (`baseline_and_x_height`)."""
+    measured = baseline_and_x_height({c: g.strokes for c, g in glyphs.items()})
+    if measured is None:
         raise StrokeDataError(f"font {name!r}: fewer than 3 of the letters "
                               f"{X_HEIGHT_LETTERS!r}, so its size cannot be measured; "
                               f"use a font with lowercase letters.")
-    baseline = float(np.median(bottoms))
-    x_height = float(np.median(tops)) - baseline
+    baseline, x_height = measured
     offset = np.array([0.0, baseline])
     scaled = {c: Glyph(strokes=tuple((s - offset) / x_height for s in g.strokes),
                        advance=g.advance / x_height)

@@ -31,6 +31,7 @@ from fontTools.ttLib import TTFont, TTLibError
 from scipy import ndimage
 
 from seqgen.command.errors import UserError
+from seqgen.data.fonts import X_HEIGHT_LETTERS, baseline_and_x_height
 
 PX_PER_X_HEIGHT = 100.0  # pixels per x-height of every family's raster
 PAD_PX = 6  # empty border around a glyph's ink: room for the distance transforms
@@ -41,7 +42,6 @@ CURVE_STEP_PX = 1.5  # a Bezier is flattened into pieces about this long
 SUPERSAMPLE = 4
 HAIRLINE_SHARE = 0.2
 PINHOLE_PX = 1.5  # enclosed gaps at most this far from ink are filled (fill_pinholes)
-X_HEIGHT_LETTERS = "acemnorsuvwxz"  # as fonts.X_HEIGHT_LETTERS (no import: no cycle)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,18 +164,13 @@ class OutlineFont:
         except (OSError, TTLibError, KeyError, AssertionError) as err:
             raise UserError(f"{self.path}: cannot read the font ({err}); restore the file "
                             f"from its source named in the catalogue.") from None
-        tops, bottoms = [], []
-        for c in X_HEIGHT_LETTERS:
-            contours = self.contours(c, step=self.units_per_em / 400)
-            if contours:
-                y = np.concatenate(contours)[:, 1]
-                tops.append(y.max())
-                bottoms.append(y.min())
-        if len(tops) < 3:
+        measured = baseline_and_x_height(
+            {c: self.contours(c, step=self.units_per_em / 400) for c in X_HEIGHT_LETTERS})
+        if measured is None:
             raise UserError(f"{self.path}: fewer than 3 of the letters {X_HEIGHT_LETTERS!r} "
                             f"have outlines, so the x-height cannot be measured; drop the "
                             f"font from the catalogue.")
-        self.x_height = float(np.median(tops) - np.median(bottoms))  # font units
+        self.x_height = measured[1]  # font units
         self.scale = PX_PER_X_HEIGHT / self.x_height  # pixels per font unit
 
     def has(self, char: str) -> bool:

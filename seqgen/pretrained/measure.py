@@ -125,8 +125,9 @@ def _headline(trained, name: str) -> dict[str, float]:
             got[f"{split}_cer_pct"] = 100 * errors.cer
             got[f"{split}_wer_pct"] = 100 * errors.wer
         # A judge's or reader's calibration: hands it never saw (CALIBRATION_LINES each).
+        card = pretrained.numbers(name)
         for hands in ("writer", "judge", "reserved"):
-            if f"{hands}_hands_cer_pct" in pretrained.numbers(name):
+            if f"{hands}_hands_cer_pct" in card:
                 c = calibration.calibrate(kind, model, hands, CALIBRATION_LINES)
                 got[f"{hands}_hands_cer_pct"] = 100 * c.cer
                 got[f"{hands}_hands_wer_pct"] = 100 * c.wer
