@@ -11,7 +11,6 @@ import pytest
 
 from seqgen import train
 from seqgen.config import handwriting as handwriting_config
-from seqgen.handwriting import page
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -128,7 +127,3 @@ def test_write_refuses_in_one_line(workdir, tmp_path, text, needle, extra):
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert needle in proc.stderr.strip().splitlines()[-1]
-
-
-def test_split_lines_wraps_paragraphs():
-    assert page.split_lines("a b c d\\nsecond", 3) == ["a b", "c d", "second"]

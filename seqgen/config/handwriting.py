@@ -61,6 +61,16 @@ def lines_base() -> ml_collections.ConfigDict:
     c.data.max_points = 1000  # longest line kept, points; longer lines are dropped and counted
     c.data.bucket = 100  # padded batch lengths are multiples of this (few compiled shapes)
     c.data.augment = False  # random slant/scale/rotation of training lines
+    # drawn: each training letter's shape varied (0 = the fonts' own shapes;
+    # ~0.15: a reader learns letters, not a few fonts' drawings of them).
+    c.data.glyph_warp = 0.0
+    # drawn: probability that a training stroke is reversed, and that two
+    # neighbouring ones swap (0 = the writing order; ~0.3 for a reader).
+    c.data.stroke_shuffle = 0.0
+    # drawn: 'font' draws the single-line SVG fonts' strokes as the files do
+    # (for plotters: an 's' from its foot, stems upwards), as every earlier
+    # run did; 'writing' in a writer's order and direction.
+    c.data.stroke_order = "font"
     # drawn: draw the training lines anew every epoch (same texts and writers,
     # new ink: nothing to memorise); validation, test and the statistics stay
     # epoch 0's. A dataset that cannot redraw (iam_ondb) refuses True.

@@ -28,6 +28,19 @@ A short stroke of a letter of several strokes that joins nothing (i dots,
 t bars: ink under MARK_LENGTH) waits until the word's end, as cursive writers add them
 (IAM-OnDB's delayed strokes).
 
+Glyph warp. A style with glyph_warp w > 0 gives each letter its own shape
+(`warp_glyph`): a random affine about the letter's middle (width and height
+by exp(N(0, w)), shear N(0, w), rotation N(0, w / 2)), a smooth random
+displacement (two plane waves of wavelength 1.5-4 x-heights, amplitude
+w / 2 x-heights) and each of its strokes moved by N(0, w / 4) x-heights.
+A reader trained on few fonts learns their shapes; warped letters teach it
+the letter instead. w = 0 draws no random numbers: the lines are those of
+every earlier version. Likewise stroke_shuffle p > 0 reverses each stroke
+of a letter, then swaps each neighbouring pair, with probability p
+(`shuffle_strokes`; within the letter, so the letters still come in the
+text's order): people (and plotter fonts) draw a letter's strokes in other
+orders and directions than the hands a reader learned from.
+
 Points. A style whose pen fields (smooth, curve_gain, end_speed) are
 neutral is resampled at uniform arc length (`strokes.resample`): the legacy
 lines. Otherwise `pen.pen_resample` rounds corners and spaces the points
@@ -95,6 +108,16 @@ class Style:
     end_speed: float = 1.0  # pen speed at stroke ends relative to the middle (density 1 / it)
     end_length: float = 0.2  # x-heights, how far from the ends the pen is slow
     cursive: bool = False  # join letters within words (module docstring)
+    # Each glyph's shape varied (`warp_glyph`): 0 draws the font's shapes;
+    # ~0.15 makes every letter a slightly different one, as a hand's are.
+    glyph_warp: float = 0.0
+    # Each stroke reversed, and each pair of neighbouring strokes swapped,
+    # with this probability (`shuffle_strokes`): 0 keeps the writing order;
+    # ~0.3 teaches a reader the ink's shape, not the order it came in.
+    stroke_shuffle: float = 0.0
+    # The single-line SVG fonts' strokes in a writer's order and direction
+    # (fonts.load_font); False keeps the files' plotter order, as drawn before.
+    writing_order: bool = False
 
     def pen_profile(self) -> PenProfile | None:
         """The pen profile in raw units, or None for uniform arc-length points."""
@@ -133,20 +156,21 @@ class DrawnLine:
     missing: int  # characters left out
 
 
-def _find_glyph(char: str, font: str) -> tuple[Glyph | None, bool]:
+def _find_glyph(char: str, font: str, writing_order: bool = False
+                ) -> tuple[Glyph | None, bool]:
     """(glyph, is_fallback): the font's glyph, else the next font's that has it.
 
     The four FONTS fall back among themselves, in their order after the font
     (cyclically), as they always have; every other font tries WRITER_FONTS
     after it, cyclically (a reserved or traced font: from the start).
     """
-    glyph = load_font(font).glyphs.get(char)
+    glyph = load_font(font, writing_order).glyphs.get(char)
     if glyph is not None:
         return glyph, False
     order = FONTS if font in FONTS else WRITER_FONTS
     k = order.index(font) if font in order else -1
     for other in order[k + 1:] + order[:max(k, 0)]:
-        glyph = load_font(other).glyphs.get(char)
+        glyph = load_font(other, writing_order).glyphs.get(char)
         if glyph is not None:
             return glyph, True
     return None, False
@@ -190,6 +214,43 @@ def _ink(s: np.ndarray) -> float:
     return float(np.hypot(*np.diff(s, axis=0).T).sum())
 
 
+def warp_glyph(strokes: list[np.ndarray], rng: np.random.Generator, w: float
+               ) -> list[np.ndarray]:
+    """A glyph's strokes (x-heights, its own origin) in a randomly varied
+    shape of strength `w` (module docstring, Glyph warp)."""
+    if w <= 0 or not strokes:
+        return strokes
+    points_Nx2 = np.concatenate(strokes)
+    middle = np.array([(points_Nx2[:, 0].min() + points_Nx2[:, 0].max()) / 2, 0.5])
+    matrix = affine_matrix(slant=float(rng.normal(0.0, w)),
+                           scale=tuple(np.exp(rng.normal(0.0, w, 2))),
+                           rotation=float(rng.normal(0.0, w / 2)))
+    angles = rng.uniform(0.0, 2 * np.pi, 2)
+    waves = 2 * np.pi / rng.uniform(1.5, 4.0, 2)
+    phases = rng.uniform(0.0, 2 * np.pi, 2)
+    shifts = rng.normal(0.0, w / 4, (len(strokes), 2))
+    out = []
+    for s, shift in zip(strokes, shifts, strict=True):
+        p = (s - middle) @ matrix.T + middle
+        along = p @ np.stack([np.cos(angles), np.sin(angles)])  # (N, 2): each wave's phase
+        out.append(p + w / 2 * np.sin(along * waves + phases) + shift)
+    return out
+
+
+def shuffle_strokes(strokes: list[np.ndarray], rng: np.random.Generator, p: float
+                    ) -> list[np.ndarray]:
+    """A glyph's strokes, each reversed and each neighbouring pair swapped
+    with probability `p` (module docstring, Glyph warp)."""
+    if p <= 0 or not strokes:
+        return strokes
+    out = [s[::-1] if flip else s for s, flip in zip(strokes, rng.random(len(strokes)) < p,
+                                                       strict=True)]
+    for i, swap in enumerate(rng.random(len(out) - 1) < p):
+        if swap:
+            out[i], out[i + 1] = out[i + 1], out[i]
+    return out
+
+
 def _layout(text: str, font: str, rng: np.random.Generator, style: Style
             ) -> tuple[list[np.ndarray], str, int, int]:
     """Glyph strokes placed along the baseline, in x-heights (before any transform)."""
@@ -214,7 +275,7 @@ def _layout(text: str, font: str, rng: np.random.Generator, style: Style
             strokes += marks
             marks, joinable = [], False
             continue
-        glyph, is_fallback = _find_glyph(char, font)
+        glyph, is_fallback = _find_glyph(char, font, style.writing_order)
         if glyph is None:
             missing += 1
             continue
@@ -223,7 +284,8 @@ def _layout(text: str, font: str, rng: np.random.Generator, style: Style
         letter = style.cursive and char.isalpha() and bool(glyph.strokes)
         here = (x + _ink_span(glyph)[0], x + _ink_span(glyph)[1]) if letter else span
         first = True  # the letter's first stroke that is not a mark
-        for k, s in enumerate(glyph.strokes):
+        shaped = warp_glyph(list(glyph.strokes), rng, style.glyph_warp)
+        for k, s in enumerate(shuffle_strokes(shaped, rng, style.stroke_shuffle)):
             placed = s + (x, 0.0)
             if style.cursive:
                 if letter and joinable and (
@@ -254,7 +316,7 @@ def _layout(text: str, font: str, rng: np.random.Generator, style: Style
 
 
 @functools.cache
-def _ink_rates(font: str) -> tuple[float, float]:
+def _ink_rates(font: str, writing_order: bool = False) -> tuple[float, float]:
     """(ink length, strokes) per character of the corpus, in x-heights, for `font`."""
     from seqgen.data.text.shakespeare import shakespeare_text  # reads 1 MB
 
@@ -263,7 +325,7 @@ def _ink_rates(font: str) -> tuple[float, float]:
     counts = collections.Counter(" ".join(shakespeare_text().split()))
     ink = n_strokes = 0.0
     for char, count in counts.items():
-        glyph = None if char.isspace() else _find_glyph(char, font)[0]
+        glyph = None if char.isspace() else _find_glyph(char, font, writing_order)[0]
         if glyph is not None:
             ink += count * sum(_ink(s) for s in glyph.strokes)
             n_strokes += count * len(glyph.strokes)
@@ -285,7 +347,7 @@ def render_line(text: str, font: str, rng: np.random.Generator, style: Style,
     matrix = affine_matrix(slant=style.slant, scale=(style.aspect, 1.0), rotation=style.tilt)
     points_Nx2 = np.stack([x, y], axis=1) @ matrix.T * style.x_height
     ends = np.cumsum([len(s) for s in strokes])[:-1]
-    ink, n_strokes = _ink_rates(font)
+    ink, n_strokes = _ink_rates(font, style.writing_order)
     # A stroke of length S gets about S / spacing + 1 points: solve for the target.
     per_char = max(points_per_char * style.speed - n_strokes, 1.0)
     spacing = style.x_height * ink / per_char

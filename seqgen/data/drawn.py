@@ -124,6 +124,15 @@ data_config fields (read with defaults, so a minimal ConfigDict or dict works):
   prose_fraction, numbers_fraction: with texts = 'mixed', the fractions of
     lines of prose and of number phrases (each in [0, 1], default 0.3;
     Shakespeare gets the rest).
+  stroke_order: 'font' (default: the single-line SVG fonts' strokes as the
+    files draw them, for plotters, as every earlier version drew) or
+    'writing' (in a writer's order and direction, fonts.load_font).
+  glyph_warp: each training letter's shape varied (drawing.py, Glyph warp),
+    a number in [0, 0.5], default 0 (the fonts' shapes); validation and test
+    lines are never warped.
+  stroke_shuffle: the probability that a training line's stroke is
+    reversed, and that two neighbouring strokes swap (drawing.shuffle_strokes),
+    in [0, 1], default 0; validation and test lines keep the writing order.
   redraw_every_epoch: draw the training lines anew each epoch (bool, default
     False; read by the kinds' batcher, see above).
   points_per_char: mean points per character, default TARGET_POINTS_PER_CHAR = 25.
@@ -180,6 +189,7 @@ log = logging.getLogger(__name__)
 GENERATION_VERSION = "1.0.0"  # change whenever the generated lines change
 DEFAULT_COUNTS = {"train": 6000, "valid": 300, "test": 300}
 DEFAULT_MAX_CHARS = 50
+STROKE_ORDERS = ("font", "writing")  # data_config.stroke_order
 DEFAULT_HELD_OUT_WRITERS = 20  # validation and test writers each, when writers are on
 
 
@@ -192,6 +202,9 @@ class _Settings:
     density: float  # points per character
     writers: dict[str, int]  # writers per split; all 0 = legacy per-line styles
     mix: drawn_mix.Mix | None = None  # texts='mixed'; None = the Shakespeare lines
+    glyph_warp: float = 0.0  # training lines only (drawing.warp_glyph)
+    stroke_shuffle: float = 0.0  # training lines only (drawing.shuffle_strokes)
+    writing_order: bool = False  # stroke_order='writing': SVG fonts as a writer draws them
 
 
 def _config(data_config: Any, measuring: bool = False) -> _Settings:
@@ -235,8 +248,23 @@ def _config(data_config: Any, measuring: bool = False) -> _Settings:
     for split in ("valid", "test"):
         writers[split] = (integer(f"{split}_writers", DEFAULT_HELD_OUT_WRITERS, 1)
                           if writers["train"] else 0)
+    warp = config_get(data_config, "glyph_warp", 0.0)
+    if isinstance(warp, bool) or not isinstance(warp, (int, float)) or not 0 <= warp <= 0.5:
+        raise StrokeDataError(f"data_config.glyph_warp={warp!r}: must be a number in "
+                              f"[0, 0.5] (0 = the fonts' own shapes; ~0.15 varies each letter).")
+    shuffle = config_get(data_config, "stroke_shuffle", 0.0)
+    if isinstance(shuffle, bool) or not isinstance(shuffle, (int, float)) or not (
+            0 <= shuffle <= 1):
+        raise StrokeDataError(f"data_config.stroke_shuffle={shuffle!r}: must be a "
+                              f"probability in [0, 1] (0 = the writing order; ~0.3).")
+    order = config_get(data_config, "stroke_order", "font")
+    if order not in STROKE_ORDERS:
+        raise StrokeDataError(f"data_config.stroke_order={order!r}: give one of "
+                              f"{STROKE_ORDERS} ('writing' draws the single-line fonts' "
+                              f"strokes as a writer would).")
     return _Settings(seed, counts, fonts, integer("max_chars", DEFAULT_MAX_CHARS, 10),
-                     float(density), writers, drawn_mix.settings(data_config))
+                     float(density), writers, drawn_mix.settings(data_config), float(warp),
+                     float(shuffle), order == "writing")
 
 
 def fonts_of(data_config: Any) -> tuple[str, ...]:
@@ -314,6 +342,9 @@ def load_drawn(data_config: Any, measuring: bool = False) -> HandwritingSplits:
         "fonts": list(fonts),
         "max_chars": cfg.max_chars,
         "points_per_char": cfg.density,
+        **({"glyph_warp": cfg.glyph_warp} if cfg.glyph_warp else {}),
+        **({"stroke_shuffle": cfg.stroke_shuffle} if cfg.stroke_shuffle else {}),
+        **({"stroke_order": "writing"} if cfg.writing_order else {}),
         "x_height_units": X_HEIGHT_UNITS,
         "num_lines": {s: len(sets[s]) for s in SPLITS},
         "pool_lines": {s: len(pools.lines[s]) for s in SPLITS},
@@ -372,6 +403,11 @@ def _draw_split(cfg: _Settings, pools: Any, hands: tuple[writers_lib.Writer, ...
         else:  # legacy: the fonts in turn, a fresh style per line
             font = writer = cfg.fonts[i % len(cfg.fonts)]
             style = sample_style(rng)
+        if cfg.writing_order:
+            style = dataclasses.replace(style, writing_order=True)
+        if split == "train":  # validation and test: the hands' own shapes and order
+            style = dataclasses.replace(style, glyph_warp=cfg.glyph_warp,
+                                        stroke_shuffle=cfg.stroke_shuffle)
         try:
             result = render_line(pool[j], font, rng, style, cfg.density)
         except StrokeDataError:

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 from defusedxml import ElementTree
 
-from seqgen.data import hands
+from seqgen.data import hands, stroke_order
 from seqgen.data.strokes import StrokeDataError
 from seqgen.data.vendored import vendored_dir
 
@@ -323,8 +323,20 @@ def drop_double_passes(glyph: Glyph, distance: float) -> Glyph:
 
 
 @functools.cache
-def load_font(name: str) -> Font:
-    """One of WRITER_FONTS, RESERVED_FONTS or TRACED_FONTS, in x-heights (cached)."""
+def load_font(name: str, writing_order: bool = False) -> Font:
+    """One of WRITER_FONTS, RESERVED_FONTS or TRACED_FONTS, in x-heights (cached).
+
+    writing_order: the single-line SVG fonts' strokes in the order and
+    direction a writer draws them (stroke_order.order_polylines) rather than
+    the file's, which were drawn for plotters (an 's' from its foot, stems
+    upwards). The traced hands are in writing order already; the Hershey
+    scripts' strokes run as a pen writes and are kept.
+    """
+    if writing_order and name in SVG_FONT_FILES:
+        font = load_font(name)
+        return dataclasses.replace(font, glyphs={
+            c: Glyph(strokes=tuple(stroke_order.order_polylines(list(g.strokes))),
+                     advance=g.advance) for c, g in font.glyphs.items()})
     if name in HERSHEY_FONTS:
         font = normalise_font(name, _hershey_glyphs(HERSHEY_FONTS[name]))
         if name in DOUBLE_PASS_FONTS:

@@ -38,7 +38,6 @@ import dataclasses
 
 import numpy as np
 from scipy import ndimage
-from skimage.morphology import skeletonize
 
 SPUR_FACTOR = 0.8  # a terminal edge reaching under this times r past its junction's disc: a spur
 MERGE_FACTOR = 1.5  # junctions closer than this times (r_a + r_b) (along the edge) merge
@@ -111,6 +110,10 @@ def _centre(rc_Nx2: np.ndarray) -> np.ndarray:
 def skeleton_graph(mask_HxW: np.ndarray) -> Graph:
     """The cleaned graph of the ink's skeleton (module docstring)."""
     radius_HxW = ndimage.distance_transform_edt(mask_HxW)
+    # scikit-image is the tracer's extra (pip install seqgen[hands]): drawing
+    # the vendored hands needs only the graph types and stroke_order.
+    from skimage.morphology import skeletonize
+
     skel_HxW = skeletonize(mask_HxW)
     neighbours_HxW = ndimage.convolve(skel_HxW.astype(np.int32), _EIGHT.astype(np.int32),
                                       mode="constant") - 1

@@ -35,7 +35,8 @@ a 'd' counter-clockwise, as written.
 
 Order. Marks come last: a connected piece with less ink than MARK_INK
 x-heights and under MARK_SHARE of the glyph's largest piece (an i or j dot,
-an accent, the dot of '!' and '?'). Among the rest, and then among the
+an accent, the dot of '!' and '?'), or one under MARK_SIZE x-heights
+across both ways that is not the largest (a dot drawn as a ring). Among the rest, and then among the
 marks, strokes are taken one at a time: of the strokes whose predecessors
 are drawn, those whose ink's centre lies within ORDER_TIE x-heights of the
 left-most one, then of those the highest-starting (within ORDER_TIE), then
@@ -45,6 +46,14 @@ its tail reaches further left. A bar (a stroke at most BAR_SLOPE as high
 as wide) that shares a node with a stroke that is not a bar comes after
 it: stems before crossbars, as in 't', 'f', 'A', 'H', 'T' and '+'.
 
+Polylines. `order_polylines(strokes)` applies the same rules to a glyph
+that already is pen paths (a single-line font drawn for plotters, whose
+strokes run in whatever direction suited the plotter: an EMS 's' from its
+foot, an 'i' stem upwards): its strokes are the graph's edges, their ends
+within NODE_MERGE x-heights one node, a stroke whose ends meet alone a
+closed ring (a speck under 3 NODE_MERGE of ink a dot, kept as drawn) and
+a one-point stroke a dot.
+
 Dimension letters: N points of a path.
 """
 from __future__ import annotations
@@ -53,14 +62,16 @@ import dataclasses
 
 import numpy as np
 
-from seqgen.data.skeleton_graph import Graph, arc_length
+from seqgen.data.skeleton_graph import Edge, Graph, arc_length
 
+NODE_MERGE = 0.05  # x-heights: polyline ends this close are one node (order_polylines)
 DIRECTION_REACH = 0.15  # x-heights along an edge to measure its leaving direction
 START_DY = 0.2  # x-heights: ends closer in height than this start from the left one
 STEM_ANGLE = 25.0  # degrees from upright: a lower left end leaving this steeply is a stem's foot
 BENT = 1.2  # ... of a stroke whose ink is this much longer than the straight line between its ends
 MARK_INK = 0.6  # x-heights of ink: a smaller piece can be a mark ...
 MARK_SHARE = 0.34  # ... if it has under this share of the glyph's largest piece
+MARK_SIZE = 0.3  # x-heights: a smaller piece (not the largest) is a mark whatever its ink
 ORDER_TIE = 0.25  # x-heights within which two strokes count as equally left or high
 BAR_SLOPE = 0.35  # a stroke at most this high for its width is a bar
 
@@ -220,7 +231,14 @@ def order_strokes(graph: Graph) -> list[np.ndarray]:
     for s in strokes:
         ink[s.piece] = ink.get(s.piece, 0.0) + s.ink
     largest = max(ink.values(), default=0.0)
-    marks = {p for p, v in ink.items() if v < MARK_INK and v < MARK_SHARE * largest}
+    low: dict[int, np.ndarray] = {}
+    high: dict[int, np.ndarray] = {}
+    for s in strokes:
+        low[s.piece] = np.minimum(low.get(s.piece, np.inf), s.path_Nx2.min(axis=0))
+        high[s.piece] = np.maximum(high.get(s.piece, -np.inf), s.path_Nx2.max(axis=0))
+    biggest = max(ink, key=ink.get, default=None)
+    marks = {p for p, v in ink.items() if v < MARK_INK and v < MARK_SHARE * largest
+             or p != biggest and bool(np.all(high[p] - low[p] < MARK_SIZE))}
     after: dict[int, set[int]] = {i: set() for i in range(len(strokes))}
     for i, s in enumerate(strokes):
         if s.is_bar:
@@ -240,3 +258,35 @@ def order_strokes(graph: Graph) -> list[np.ndarray]:
             order.append(best)
             left.remove(best)
     return [strokes[i].path_Nx2 for i in order]
+
+
+def order_polylines(strokes: list[np.ndarray]) -> list[np.ndarray]:
+    """Pen paths (x-heights, y up) in writing order and direction (module
+    docstring, Polylines)."""
+    ends: list[np.ndarray] = []  # node positions
+
+    def node(p: np.ndarray) -> int:
+        for i, q in enumerate(ends):
+            if np.hypot(*(p - q)) <= NODE_MERGE:
+                return i
+        ends.append(np.asarray(p, np.float64))
+        return len(ends) - 1
+
+    lines = [np.asarray(st, np.float64) for st in strokes if len(st) > 1
+             and arc_length(np.asarray(st, np.float64)) > 0]
+    dots = [np.asarray(st, np.float64)[:1] for st in strokes if len(st) == 1
+            or arc_length(np.asarray(st, np.float64)) == 0]
+    pairs = [(node(st[0]), node(st[-1])) for st in lines]
+    count = np.bincount([n for pair in pairs for n in pair], minlength=len(ends))
+    edges, cycles = [], []
+    for st, (a, b) in zip(lines, pairs, strict=True):
+        if a == b and count[a] == 2 and arc_length(st) <= 3 * NODE_MERGE:
+            dots.append(st)  # a speck: a full stop drawn as a tiny scribble
+        elif a == b and count[a] == 2:  # a ring alone
+            # orient_closed closes it again: the ring without its repeated end.
+            cycles.append(st[:-1] if np.array_equal(st[0], st[-1]) else st)
+        else:
+            edges.append(Edge(a, b, st))
+    graph = Graph(nodes=dict(enumerate(ends)), edges=edges, cycles=cycles, dots=dots,
+                  radius_HxW=np.ones((1, 1)))
+    return order_strokes(graph)

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import textwrap
 from typing import Any
 
 import numpy as np
 
 from seqgen.command.errors import UserError
 from seqgen.config.handwriting import BIAS, BIAS_MAX
-from seqgen.handwriting import ink, render, styles
+from seqgen.handwriting import ink, page, render, styles
 
 MAX_BODY_BYTES = 2_000_000  # a drawn line is tens of kilobytes
 MAX_TEXT = 800  # characters per write request (a page of MAX_LINES lines)
@@ -65,12 +64,11 @@ def text(body: dict, key: str, limit: int, what: str, required: bool = True) -> 
     return v.strip()
 
 
-def lines_of(page: str, wrap: int) -> list[str]:
+def lines_of(typed: str, wrap: int) -> list[str]:
     """Paragraphs (newline-separated) wrapped at `wrap` characters, at most MAX_LINES."""
     lines = []
-    for paragraph in page.replace("\r", "").split("\n"):
-        lines += textwrap.wrap(paragraph, wrap, break_long_words=True) \
-            if paragraph.strip() else []
+    for paragraph in typed.replace("\r", "").split("\n"):
+        lines += page.wrap_balanced(paragraph, wrap, break_long_words=True)
     if not lines:
         raise UserError("text is empty: type something to write")
     if len(lines) > MAX_LINES:
@@ -135,7 +133,7 @@ class Write:
 
 def write(body: dict) -> Write:
     wrap = number(body, "wrap", 40, 10, 80, integer=True)
-    page = text(body, "text", MAX_TEXT, "the text to write")
+    typed = text(body, "text", MAX_TEXT, "the text to write")
     drawn = _get(body, "strokes") is not None
     ink = canvas_line(body) if drawn else None
     ink_text = text(body, "ink_text", styles.MAX_PRIME_CHARS,
@@ -143,7 +141,7 @@ def write(body: dict) -> Write:
     style = text(body, "style", 100, "a style's name", required=False)
     if drawn and style:
         raise UserError("prime with a style or with your ink, not both")
-    return Write(lines=lines_of(page, wrap), bias=number(body, "bias", BIAS, 0.0, BIAS_MAX),
+    return Write(lines=lines_of(typed, wrap), bias=number(body, "bias", BIAS, 0.0, BIAS_MAX),
                  style=style, ink=ink, ink_text=ink_text,
                  stroke_width=number(body, "stroke_width", 2.0, 0.1, 20.0),
                  line_height=number(body, "line_height", 64.0, 16.0, 256.0),
