@@ -12,7 +12,11 @@ states its calibration: its CER on --calibration_lines lines of the writer
 hands and of the reserved hands, in known text, neither ever trained on
 (seqgen/handwriting/calibration.py). --reader also reads every written line
 with a second reader, e.g. the product reader that may verify a writer's
-lines, reported beside the judge and never instead of it.
+lines, reported beside the judge and never instead of it. --verify adds a
+verified row for every row: the same texts written as seqgen.write writes
+them by default, each line read back by the product reader and written
+again while it misses a word or reads badly (seqgen/handwriting/verify.py);
+the judge grades both, and the table counts the words each row dropped.
 
 The texts are the synthesis run's test split (drawn handwriting: Shakespeare
 lines held out of training and validation; IAM-OnDB: its test set's
@@ -56,6 +60,9 @@ def _define_flags() -> None:
                         "never saw the writer's hands (default: the shipped judge).")
     flags.DEFINE_string("reader", "", "Also read every line with this reader: a recognition "
                         "run's workdir, or 'shipped' for the shipped product reader; '' = no.")
+    flags.DEFINE_bool("verify", False, "Also write every cell verified (each line read back "
+                      "by the product reader and written again when it fails) and report "
+                      "both; the judge grades either way.")
     flags.DEFINE_integer("calibration_lines", 200, "Lines of writer hands and of reserved "
                          "hands the judge reads to state its calibration; 0 = none.")
     flags.DEFINE_integer("num", 200, "Texts written per cell (from the test split).")
@@ -85,6 +92,7 @@ RULES = {
     "workdir": fc.optional(fc.trained_workdir),
     "recogniser": fc.optional(fc.trained_workdir),
     "reader": lambda v: None if v in ("", "shipped") else fc.trained_workdir(v),
+    "verify": fc.anything,
     "calibration_lines": fc.between(0, 100_000, "lines per hand set; 0 = no calibration"),
     "num": fc.between(1, 100_000, "texts per cell"),
     "biases": _numbers(0.0, f"biases in [0, {BIAS_MAX}] (Graves' sampling bias), e.g. 0,0.5,1",
@@ -124,13 +132,29 @@ def main() -> None:
     texts = legibility.test_texts(writer, FLAGS.num)
     primes = [None] + [writer.style_line(i) for i in styles]
 
+    verifier = None
+    if FLAGS.verify:  # the product reader verifies; the judge still grades
+        from seqgen.handwriting import verify
+
+        product = loaded.get("reader") or load_trained(pretrained.resolve(None, None, "read"))
+        verifier = verify.reader(product[0], product[1], writer.meta)
     results = {}
     for p, prime in enumerate(primes):
         row = "unprimed" if prime is None else f"style {styles[p - 1]}"
         for bias in biases:
             results[(row, bias)] = legibility.cell(writer, model, reader, reader_model, texts,
                                                     bias, prime, FLAGS.seed)
+            if verifier is not None:
+                results[(f"{row}, verified", bias)] = legibility.cell(
+                    writer, model, reader, reader_model, texts, bias, prime, FLAGS.seed,
+                    verifier=verifier)
     md = legibility.markdown_table(results, biases, len(texts), step)
+    md += "\nWords dropped (the judge's read-back misses them), lines with a dropped word" + \
+        (" and lines still doubtful after verification" if verifier else "") + ":\n\n" + \
+        "\n".join(f"- {r}, bias {b:g}: {c['dropped_words']} words, "
+                  f"{c['lines_with_dropped_words']} of {len(texts)} lines"
+                  + (f", {c['doubtful']} doubtful" if c["doubtful"] is not None else "")
+                  for (r, b), c in results.items()) + "\n"
     also = {}
     if "reader" in loaded:  # the same lines, read by the product reader too
         for key, c in results.items():
@@ -150,7 +174,10 @@ def main() -> None:
     report = {"workdir": writer_dir, "recogniser": readers["judge"], "step": step,
               "texts": len(texts), "seconds": round(time.time() - t0, 1),
               "cells": [{"style": r, "bias": b, **{k: v for k, v in c.items()
-                                                   if k in ("cer", "wer", "stop_rate")}}
+                                                   if k in ("cer", "wer", "stop_rate",
+                                                            "dropped_words",
+                                                            "lines_with_dropped_words",
+                                                            "doubtful")}}
                         for (r, b), c in results.items()],
               "calibration": [dataclasses.asdict(c) for c in calibrated]}
     if also:

@@ -81,6 +81,12 @@ def _define_flags() -> None:
     flags.DEFINE_bool("captions", False, "Print the asked text under each line.")
     flags.DEFINE_integer("seed", 0, "Sampling seed.")
     flags.DEFINE_integer("step", None, "Checkpoint step (default: the newest).")
+    flags.DEFINE_bool("verify", True, "Read every line back with the product reader and "
+                      "write again the lines that miss a word or read badly.")
+    flags.DEFINE_integer("tries", 3, "Rounds of writing with --verify: the page, then "
+                         "candidates of the lines that failed.")
+    flags.DEFINE_string("reader", None, "The reader that verifies (default: the shipped "
+                        "reader).")
 
 
 # Every flag's check (seqgen/command/flag_checks.py); the text's own limits are checked
@@ -106,6 +112,9 @@ RULES = {
     "captions": fc.anything,
     "seed": fc.at_least(0),
     "step": fc.optional(fc.at_least(0, "a checkpoint step; leave out for the newest")),
+    "verify": fc.anything,
+    "tries": fc.between(1, 10, "rounds of writing"),
+    "reader": fc.optional(fc.trained_workdir),
 }
 
 
@@ -184,19 +193,32 @@ def main() -> None:
         saved = styles.save(styles.Style(FLAGS.save_style, prime[0], prime[1],
                                          f"saved from {FLAGS.style_file or FLAGS.style}"))
         print(f"saved the style as {saved}; write with --style={FLAGS.save_style}")
-    with busy(f"writing {len(texts)} line(s)"), phases.phase("sample"):
+    def write_rows(lines: list[str], key: jax.Array) -> dict:
         # Padded to the server's page sizes: one compiled sampler (and
         # cache entry) serves every text of a size (seqgen/handwriting/page_sizes.py).
-        rows, chars = page_sizes.padded(texts)
-        written = kind.write(model, rows, FLAGS.bias, jax.random.key(FLAGS.seed), prime,
-                             chars=chars)
-        written = page_sizes.first_rows(written, len(texts))
+        rows, chars = page_sizes.padded(lines)
+        return page_sizes.first_rows(kind.write(model, rows, FLAGS.bias, key, prime,
+                                                chars=chars), len(lines))
+
+    with busy(f"writing {len(texts)} line(s)"), phases.phase("sample"):
+        if FLAGS.verify:
+            from seqgen.handwriting import verify
+
+            reader_kind, reader_model, _, _ = load_trained(
+                pretrained.resolve(FLAGS.reader, None, "read"))
+            checked = verify.verified_write(
+                write_rows, verify.reader(reader_kind, reader_model, kind.meta), texts,
+                jax.random.key(FLAGS.seed), tries=FLAGS.tries)
+            written = checked.written
+        else:
+            written = write_rows(texts, jax.random.key(FLAGS.seed))
     out = pathlib.Path(FLAGS.out)
     with phases.phase("render"):
         svg, png = render.save_lines(out.with_suffix(""), written["lines"],
                                      texts if FLAGS.captions else None,
                                      line_height=FLAGS.line_height,
-                                     stroke_width=FLAGS.stroke_width, color=FLAGS.color)
+                                     stroke_width=FLAGS.stroke_width, color=FLAGS.color,
+                                     same_scale=True)
         raw = ink.save_lines(out, written["lines"], texts, FLAGS.format)
 
     for i, text in enumerate(texts):
@@ -209,16 +231,22 @@ def main() -> None:
             first = len(prime[1]) + 1 if prime else 0
             u = first + len(kind.alphabet.encode(text))
             stem = out.with_suffix("")
-            phi = np.asarray(written["phi"][i, :n, :u + 1])
+            phi = np.asarray(written["phi"][i][:n, :u + 1])
             full = (prime[1] + " " if prime else "") + text
             skip = 0 if prime else 1  # an unprimed line starts with the origin row
             line = written["lines"][i][skip:skip + n] if n else written["lines"][i]
             plots.alignment(phi, full, points_Tx2=strokes.to_absolute(line),
                             eos_T=line[:, 2], path=f"{stem}_align_{i}.png")
-            plots.kappa(np.asarray(written["kappa"][i, :n]), u, path=f"{stem}_kappa_{i}.png")
+            plots.kappa(np.asarray(written["kappa"][i][:n]), u, path=f"{stem}_kappa_{i}.png")
     shown = raw[0] if len(raw) == 1 else f"{raw[0].parent}/{out.stem}_NNN.npy"
     print(f"wrote {len(texts)} lines to {svg}, {png} and {shown}; the stop rule fired on "
           f"{int(np.sum(written['stopped']))} of {len(texts)}")
+    if FLAGS.verify:
+        rewritten = sum(a > 1 for a in checked.attempts)
+        print(f"verified: every line read back; {rewritten} written again, "
+              f"{len(checked.doubtful)} still doubtful"
+              + "".join(f"\n  doubtful line {i + 1}: {texts[i]!r} reads "
+                        f"{checked.checks[i].read!r}" for i in checked.doubtful))
     phases.report()
 
 

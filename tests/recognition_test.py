@@ -285,6 +285,43 @@ def test_legibility_scores_each_line_against_its_own_text(monkeypatch, shift):
         assert got["cer"] > 0.5 and got["wer"] == 1
 
 
+def test_legibility_verified_rewrites_what_the_verifier_rejects_and_the_judge_grades(
+        monkeypatch):
+    from seqgen.handwriting import legibility
+
+    texts = ["to be", "or not to be", "that is", "the question"]
+    monkeypatch.setattr(legibility, "BATCH", 4)
+
+    class Flaky(_FakeWriter):  # the first version of every line reads as nothing
+        def write(self, model, rows, bias, key, prime):
+            out = super().write(model, rows, bias, key, prime)
+            out["aligned"] = [True] * len(rows)
+            if len(self.calls) == 1:
+                out["lines"] = [np.full_like(x, -1) for x in out["lines"]]
+            return out
+
+    def verifier(lines):  # the product reader: nothing for the first versions
+        return ["" if line[0, 0] < 0 else texts[int(line[0, 0])] for line in lines]
+
+    class Judge:  # reads as the verifier does (a separate reader in real use)
+        meta = {"dataset": "drawn"}
+
+        def read(self, model, lines):
+            return verifier(lines)
+
+    writer = Flaky(texts)
+    got = legibility.cell(writer, None, Judge(), None, texts, 1.0, None, 0,
+                          verifier=verifier)
+    # The page, then one batch of candidates padded to a full batch.
+    assert writer.calls[0] == texts and len(writer.calls[1]) == legibility.BATCH
+    assert got["cer"] == 0 and got["dropped_words"] == 0 and got["doubtful"] == 0
+    plain = legibility.cell(Flaky(texts), None, Judge(), None, texts, 1.0, None, 0)
+    assert plain["doubtful"] is None
+    # Unverified, the judge reads the first versions: all of every text dropped.
+    assert plain["dropped_words"] == sum(len(t.split()) for t in texts)
+    assert plain["lines_with_dropped_words"] == len(texts)
+
+
 def test_held_out_writers_leave_training_only():
     from seqgen.command.errors import ConfigError
     from seqgen.data import handwriting as hw_data

@@ -76,6 +76,50 @@ def test_svg_coordinates_follow_the_documented_transform(tmp_path):
         top += lh + render.GAP
 
 
+def test_a_page_of_one_text_has_one_scale(tmp_path):
+    # same_scale: s = lh / median extent, rows max(lh, h s) high, each line centred.
+    lh = 50.0
+    tall = offsets([[0, 0], [0, 40], [3, 40]], ends=[2])  # an 'l' four times as high
+    lines = LETTERS + [tall]
+    svg = svg_of(tmp_path, lines, line_height=lh, same_scale=True)
+    absolute = [np.cumsum(line[:, :2].astype(np.float64), axis=0) for line in lines]
+    extents = [max(np.ptp(p[:, 1]), np.ptp(p[:, 0]) / render.MAX_ASPECT) for p in absolute]
+    s = lh / np.median(extents)
+    top = render.MARGIN
+    for p, cmds in zip(absolute, path_commands(svg), strict=True):
+        (x0, y0), (_, y1) = p.min(0), p.max(0)
+        row = max(lh, (y1 - y0) * s)
+        want = np.column_stack([render.MARGIN + (p[:, 0] - x0) * s,
+                                top + (row - (y1 - y0) * s) / 2 + (y1 - p[:, 1]) * s])
+        got = np.array([(x, y) for _, x, y in cmds])
+        got = np.array([g for i, g in enumerate(got) if i == 0 or cmds[i][0] == "M"
+                        or not np.array_equal(g, got[i - 1])])
+        np.testing.assert_allclose(got, want, atol=0.006)
+        top += row + render.GAP
+    # The tall line's row grew to hold it: nothing overlaps the next row.
+    assert (40 * s) > lh
+
+
+def test_a_short_line_is_written_at_the_pages_letter_size(tmp_path):
+    # Lines with a tall letter (10 units), and a lone short word without one
+    # (5 units, an "our"): per-line fitting blows the word up to the row's
+    # height, twice its letters' size; one page scale keeps it 5 / 10 as high.
+    word = [[0, 0], [0, 5], [4, 5], [4, 0]]
+    three = offsets([[x + 8 * k, y] for k in range(3) for x, y in word] + [[30, 0], [30, 10]],
+                    ends=[3, 7, 11, 13])
+    short = offsets(word, ends=[3])
+    heights = {}
+    for same in (False, True):
+        svg = svg_of(tmp_path, [three, short, three], line_height=40, same_scale=same)
+        heights[same] = [np.ptp([y for _, _, y in cmds]) for cmds in path_commands(svg)]
+    assert heights[False][1] == pytest.approx(heights[False][0], rel=1e-3)  # blown up
+    assert heights[True][1] == pytest.approx(heights[True][0] / 2, rel=1e-3)
+    wide = offsets([[0, 0], [400, 0], [400, 2]], ends=[2])  # flatter than MAX_ASPECT
+    svg = svg_of(tmp_path, [three, wide, three], line_height=40, same_scale=True)
+    widths = [np.ptp([x for _, x, _ in cmds]) for cmds in path_commands(svg)]
+    assert widths[1] == pytest.approx(400 / 10 * 40 / 1, rel=1e-3)  # s = 40 / 10 units
+
+
 def test_png_matches_svg_size_and_lights_a_horizontal_band(tmp_path):
     line = offsets([[0, 0], [10, 0]], ends=[1])
     svg_path, png_path = render.save_lines(tmp_path / "one.svg", [line], line_height=40)

@@ -73,6 +73,13 @@ def test_write_returns_svg_layout_strokes_alignment_and_the_stop_rule(served, tm
     assert all(isinstance(s, bool) for s in out["stopped"])
     assert [a["text"] for a in out["alignment"]] == out["texts"]
     assert len(out["alignment"][0]["phi"][0]) == len("to be or") + 1
+    # Verified by the product reader: its read-back of every line, versions written.
+    v = out["verified"]
+    assert len(v["reads"]) == len(v["attempts"]) == 2 and all(a >= 1 for a in v["attempts"])
+    assert all(isinstance(r, str) for r in v["reads"])
+    assert set(v["doubtful"]) <= {0, 1}
+    off = client.post("/api/write", json={"text": "to be or", "verify": False}).json()
+    assert off["verified"] is None
     path = tmp_path / "page.json"  # the raw strokes read back as an ink file
     path.write_text(json.dumps(out["strokes"]))
     lines, texts = ink.load(path)
@@ -133,6 +140,7 @@ BAD = [  # path, body (dict, or raw bytes), words of the message
     ("/api/write", b'{"text": "hi", "bias": NaN}', "bias=nan"),
     ("/api/write", {"text": "hi", "stroke_width": 1e9}, "stroke_width"),
     ("/api/write", {"text": "hi", "seed": 1.5}, "whole number"),
+    ("/api/write", {"text": "hi", "verify": "yes"}, "verify='yes'"),
     ("/api/write", {"text": "hi", "wrap": 2}, "wrap=2"),
     ("/api/write", {"text": "hi", "color": "no-such-colour"}, "is not a colour"),
     ("/api/write", {"text": "hi", "style": "nope"}, "not a style here"),

@@ -37,18 +37,40 @@ def test_texts(writer, num: int) -> list[str]:
             if t.strip() and not writer.alphabet.unseen(t)][:num]
 
 
-def cell(writer, model, reader, reader_model, texts, bias, prime, seed) -> dict:
-    """`texts` written at `bias` (primed or not) and read back: CER, WER, the
-    stop rule's share, and the lines with their (asked, read) pairs."""
-    lines, stopped = [], []
+def cell(writer, model, reader, reader_model, texts, bias, prime, seed,
+         verifier=None) -> dict:
+    """`texts` written at `bias` (primed or not) and read back by the judge:
+    CER, WER, the stop rule's share, the words dropped (deletions of the
+    judge's word alignment, per line), and the lines with their (asked, read)
+    pairs. With `verifier` (a verify.ReadFn: the product reader) each batch
+    is written verified (seqgen/handwriting/verify.py) and `doubtful` counts
+    the lines still failing the verifier; the judge grades either way."""
+    from seqgen.handwriting import page_sizes, verify
+
+    lines, stopped, doubtful = [], [], 0
     for i in range(0, len(texts), BATCH):
-        w = writer.write(model, texts[i:i + BATCH], bias,
-                         jax.random.fold_in(jax.random.key(seed), i), prime)
-        lines += w["lines"]
+        key = jax.random.fold_in(jax.random.key(seed), i)
+        batch = texts[i:i + BATCH]
+        if verifier is None:
+            w = writer.write(model, batch, bias, key, prime)
+        else:
+            def write_rows(rows: list[str], k: jax.Array) -> dict:
+                # Padded to a full batch: the sampler compiled for it serves every retry.
+                padded = rows + [rows[-1]] * (BATCH - len(rows))
+                return page_sizes.first_rows(writer.write(model, padded, bias, k, prime),
+                                             len(rows))
+            checked = verify.verified_write(write_rows, verifier, batch, key,
+                                            max_rows=BATCH)
+            w, doubtful = checked.written, doubtful + len(checked.doubtful)
+        lines += list(w["lines"])
         stopped += [bool(s) for s in w["stopped"]]
     errors, pairs = read_back(reader, reader_model, writer.meta, lines, texts)
     per_line = [error_rates.counts(a, r).cer for a, r in pairs]
+    dropped = [verify.dropped_words(a, r) for a, r in pairs]
     return {"cer": errors.cer, "wer": errors.wer, "stop_rate": float(np.mean(stopped)),
+            "dropped_words": int(sum(dropped)),
+            "lines_with_dropped_words": int(sum(d > 0 for d in dropped)),
+            "doubtful": doubtful if verifier is not None else None,
             "lines": lines, "pairs": pairs, "per_line_cer": per_line}
 
 

@@ -13,8 +13,14 @@ with absolute points (x, y) and bounding box [x0, x1] x [y0, y1]
   s_i = line_height / max(h, w / MAX_ASPECT)
 so every line gets the same height, except that a very flat line (aspect
 above MAX_ASPECT) is fitted to the width MAX_ASPECT * line_height instead
-and centred vertically. top_0 = MARGIN; each row is line_height, then the
-caption (if any) under the line, then GAP. PNGs are drawn at twice the size
+and centred vertically: lines that are separate samples. A page of one
+text (same_scale=True: seqgen.write, the web page) has one scale instead,
+  s_i = s = line_height / median_i(max(h_i, w_i / MAX_ASPECT)),
+so a short line ("our", "nine.") is written at the page's letter size, not
+blown up to the row's height; row i is then H_i = max(line_height, h_i s)
+high and the line centred in it, (line_height - h s) / 2 becoming
+(H_i - h_i s) / 2 above. top_0 = MARGIN; each row is line_height (H_i),
+then the caption (if any) under the line, then GAP. PNGs are drawn at twice the size
 and averaged down, which anti-aliases the pen.
 
 Pages are drawn with Pillow and numpy (exact pixel layout, no axes); the
@@ -109,7 +115,7 @@ def pen_color(color: str) -> str:
 
 def _layout(lines: Sequence[np.ndarray], texts: Sequence[str] | None,
             line_height: float | None, stroke_width: float | None,
-            color: str = "black") -> _Page:
+            color: str = "black", same_scale: bool = False) -> _Page:
     lh = float(line_height or DEFAULT_LINE_HEIGHT)
     if not lh > 0:
         raise RenderError(f"line_height={line_height}; it must be positive")
@@ -123,24 +129,32 @@ def _layout(lines: Sequence[np.ndarray], texts: Sequence[str] | None,
     font = _font(font_size)
     rows, captions = [], []
     top, right = MARGIN, MARGIN + lh
-    for i, line in enumerate(lines):
-        points, eos = _absolute(line, f"line {i}")
+    absolute = [_absolute(line, f"line {i}") for i, line in enumerate(lines)]
+
+    def extent(points: np.ndarray) -> float:
+        (x0, y0), (x1, y1) = points.min(0), points.max(0)
+        return float(max(y1 - y0, (x1 - x0) / MAX_ASPECT))
+
+    extents = [e for e in (extent(p) for p, _ in absolute if len(p)) if e > 0]
+    page_scale = lh / float(np.median(extents)) if same_scale and extents else None
+    for i, (points, eos) in enumerate(absolute):
         strokes = []
+        row = lh
         if len(points):
             (x0, y0), (x1, y1) = points.min(0), points.max(0)
             w, h = x1 - x0, y1 - y0
-            extent = max(h, w / MAX_ASPECT)
-            s = lh / extent if extent > 0 else 1.0
+            s = page_scale or (lh / extent(points) if extent(points) > 0 else 1.0)
+            row = max(lh, h * s) if page_scale else lh
             page = np.stack([MARGIN + (points[:, 0] - x0) * s,
-                             top + (lh - h * s) / 2 + (y1 - points[:, 1]) * s], axis=-1)
+                             top + (row - h * s) / 2 + (y1 - points[:, 1]) * s], axis=-1)
             strokes = split_strokes(page, eos)
             right = max(right, MARGIN + w * s)
         rows.append(strokes)
         if texts is not None:
             text = _clean_text(texts[i])
-            captions.append((MARGIN, top + lh + font_size * 1.2, text))
+            captions.append((MARGIN, top + row + font_size * 1.2, text))
             right = max(right, MARGIN + font.getlength(text))
-        top += lh + caption_h + GAP
+        top += row + caption_h + GAP
     return _Page(width=math.ceil(right + MARGIN), height=math.ceil(top - GAP + MARGIN),
                  stroke_width=float(stroke_width or max(1.0, lh / 32)), font_size=font_size,
                  rows=rows, captions=captions, color=pen_color(color))
@@ -211,15 +225,16 @@ def _with_suffix(path: str | Path, suffix: str) -> Path:
 
 def save_lines(path: str | Path, lines: Sequence[np.ndarray],
                texts: Sequence[str] | None = None, *, line_height: float | None = None,
-               stroke_width: float | None = None, color: str = "black"
-               ) -> tuple[Path, Path]:
+               stroke_width: float | None = None, color: str = "black",
+               same_scale: bool = False) -> tuple[Path, Path]:
     """Writes path.svg and path.png, the same drawing: one line per row of a
     page, pen-ups respected (an 'M' starts every stroke in the SVG), an
     optional caption under each line; layout in the module docstring. A
     .svg/.png suffix of path is replaced. `line_height` (user units = PNG
     pixels), `stroke_width` (the same units) and `color` (CSS name or
-    #rrggbb) style the pen. Returns (svg_path, png_path)."""
-    page = _layout(lines, texts, line_height, stroke_width, color)
+    #rrggbb) style the pen; same_scale draws every line at one scale (a page
+    of one text) rather than each at the row's height. Returns (svg_path, png_path)."""
+    page = _layout(lines, texts, line_height, stroke_width, color, same_scale)
     svg_path, png_path = _with_suffix(path, ".svg"), _with_suffix(path, ".png")
     svg_path.parent.mkdir(parents=True, exist_ok=True)
     svg_path.write_text(_svg(page), encoding="utf-8")
@@ -229,11 +244,11 @@ def save_lines(path: str | Path, lines: Sequence[np.ndarray],
 
 def page_svg(lines: Sequence[np.ndarray], texts: Sequence[str] | None = None, *,
              line_height: float | None = None, stroke_width: float | None = None,
-             color: str = "black") -> tuple[str, dict]:
+             color: str = "black", same_scale: bool = False) -> tuple[str, dict]:
     """The SVG save_lines would write, as a string, and its layout: width,
     height, stroke_width, color and per line its strokes as lists of [x, y]
     page points in drawing order (what a browser animates)."""
-    page = _layout(lines, texts, line_height, stroke_width, color)
+    page = _layout(lines, texts, line_height, stroke_width, color, same_scale)
     rows = [[[[round(float(x), 2), round(float(y), 2)] for x, y in st] for st in strokes]
             for strokes in page.rows]
     return _svg(page), {"width": page.width, "height": page.height,

@@ -25,7 +25,7 @@ from flax import nnx
 
 from seqgen import pretrained
 from seqgen.command.errors import UserError
-from seqgen.handwriting import page_sizes, render, styles
+from seqgen.handwriting import page_sizes, render, styles, verify
 from seqgen.kinds import base
 from seqgen.kinds import text as text_kind
 from seqgen.models import generate
@@ -140,15 +140,27 @@ class Models:
                                 "the list (GET /api/styles)")
             prime = (found[0].line_Tx3, found[0].text)
         n = len(req.lines)
-        rows, chars = page_sizes.padded(req.lines)
+
+        def write_rows(texts: list[str], key: jax.Array) -> dict:
+            rows, chars = page_sizes.padded(texts)
+            return page_sizes.first_rows(kind.write(writer.model, rows, req.bias, key, prime,
+                                                    chars=chars), len(texts))
+
+        reader = self.loaded.get("read") if req.verify else None
         t0 = time.perf_counter()
         with self.lock:
-            out = kind.write(writer.model, rows, req.bias, jax.random.key(req.seed), prime,
-                             chars=chars)
+            if reader is not None:
+                checked = verify.verified_write(
+                    write_rows, verify.reader(reader.kind, reader.model, kind.meta),
+                    req.lines, jax.random.key(req.seed))
+                out = checked.written
+            else:
+                out = write_rows(req.lines, jax.random.key(req.seed))
         seconds = time.perf_counter() - t0
         lines = out["lines"][:n]
         svg, page = render.page_svg(lines, line_height=req.line_height,
-                                    stroke_width=req.stroke_width, color=req.color)
+                                    stroke_width=req.stroke_width, color=req.color,
+                                    same_scale=True)
         from seqgen.handwriting.ink import to_screen
 
         head = prime[1] + " " if prime else ""
@@ -160,7 +172,11 @@ class Models:
                 "alignment": [_alignment(out["phi"][i], int(out["length"][i]), head + t)
                               for i, t in enumerate(req.lines)],
                 "strokes": {"texts": req.lines,
-                            "lines": [to_screen(line) for line in lines]}}
+                            "lines": [to_screen(line) for line in lines]},
+                # Verification (seqgen/handwriting/verify.py): null when off or no reader.
+                "verified": None if reader is None else {
+                    "reads": [c.read for c in checked.checks],
+                    "attempts": checked.attempts, "doubtful": checked.doubtful}}
 
     def read(self, line: np.ndarray) -> dict:
         reader = self._need("read")

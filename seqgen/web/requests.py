@@ -129,6 +129,7 @@ class Write:
     line_height: float
     color: str
     seed: int
+    verify: bool  # read every line back with the product reader, write failures again
 
 
 def write(body: dict) -> Write:
@@ -145,7 +146,18 @@ def write(body: dict) -> Write:
                  style=style, ink=ink, ink_text=ink_text,
                  stroke_width=number(body, "stroke_width", 2.0, 0.1, 20.0),
                  line_height=number(body, "line_height", 64.0, 16.0, 256.0),
-                 color=color(body), seed=number(body, "seed", 0, 0, 2**31 - 1, integer=True))
+                 color=color(body), seed=number(body, "seed", 0, 0, 2**31 - 1, integer=True),
+                 verify=flag(body, "verify", True))
+
+
+def flag(body: dict, key: str, default: bool) -> bool:
+    """A JSON boolean (default when missing or null)."""
+    v = _get(body, key, default)
+    if v is None:
+        return default
+    if not isinstance(v, bool):
+        raise UserError(f"{key}={v!r}: give true or false")
+    return v
 
 
 @dataclasses.dataclass(frozen=True)

@@ -162,6 +162,17 @@ function writeBody() {
   return body;
 }
 
+// Which lines were written again after reading back wrong, and which are
+// still doubtful (seqgen/handwriting/verify.py).
+function verifiedNote(result) {
+  const v = result.verified;
+  if (!v) return "; not verified";
+  const again = v.attempts.filter((a) => a > 1).length;
+  const doubtful = v.doubtful.map((i) => `line ${i + 1} reads "${v.reads[i]}"`);
+  return `; verified: ${again} line(s) written again` +
+    (doubtful.length ? `; still doubtful: ${doubtful.join("; ")}` : "; none doubtful");
+}
+
 async function write(statusId) {
   $("write-btn").disabled = true;
   status(statusId, "writing …");
@@ -173,7 +184,8 @@ async function write(statusId) {
     status(statusId, `written in ${result.seconds} s`);
     $("write-info").textContent = `${result.texts.length} line(s), ${result.points.join("/")} ` +
       `points; stop rule fired on ${stops} of ${result.texts.length}` +
-      (Object.keys(result.fallbacks).length ? `; fallbacks ${JSON.stringify(result.fallbacks)}` : "");
+      (Object.keys(result.fallbacks).length ? `; fallbacks ${JSON.stringify(result.fallbacks)}` : "") +
+      verifiedNote(result);
     return true;
   } catch (e) {
     status(statusId, e.message, true);
