@@ -153,11 +153,14 @@ def choose_prime(kind, model_dir: str, seed: int) -> tuple[np.ndarray, str] | No
 def check_text(kind, text: str, where: str) -> None:
     """Characters the model can write, with its fallbacks (a one-line error if not)."""
     from seqgen.command.errors import UserError
+    from seqgen.data.transcripts import warn_fallbacks
 
     try:
-        kind.alphabet.encode(text)
+        _, subs = kind.alphabet.encode_with_fallbacks(text, blank_ok=False)
     except UserError as e:
         raise UserError(f"{where}: {e}") from None
+    if subs:
+        warn_fallbacks(subs)
 
 
 def main() -> None:
@@ -185,6 +188,7 @@ def main() -> None:
         raise UserError(f"{model_dir} holds a {config.kind!r} model, which does not "
                         "write given text; train a synthesis run (configs/synthesis.py)")
     texts = page.split_lines(FLAGS.text, FLAGS.wrap)
+    check_text(kind, " ".join(texts), "--text")  # a character it cannot write: one line
     prime = choose_prime(kind, model_dir, FLAGS.seed)
     if FLAGS.save_style:
         if prime is None:
@@ -193,10 +197,13 @@ def main() -> None:
         saved = styles.save(styles.Style(FLAGS.save_style, prime[0], prime[1],
                                          f"saved from {FLAGS.style_file or FLAGS.style}"))
         print(f"saved the style as {saved}; write with --style={FLAGS.save_style}")
+    # Padded to the server's page sizes: one compiled sampler (and cache
+    # entry) serves every text of a size (seqgen/handwriting/page_sizes.py),
+    # and verification's retries, at most a page of rows, reuse it.
+    page_rows, chars = page_sizes.padded(texts)
+
     def write_rows(lines: list[str], key: jax.Array) -> dict:
-        # Padded to the server's page sizes: one compiled sampler (and
-        # cache entry) serves every text of a size (seqgen/handwriting/page_sizes.py).
-        rows, chars = page_sizes.padded(lines)
+        rows = page_sizes.padded_to(lines, len(page_rows), chars)
         return page_sizes.first_rows(kind.write(model, rows, FLAGS.bias, key, prime,
                                                 chars=chars), len(lines))
 
@@ -208,7 +215,7 @@ def main() -> None:
                 pretrained.resolve(FLAGS.reader, None, "read"))
             checked = verify.verified_write(
                 write_rows, verify.reader(reader_kind, reader_model, kind.meta), texts,
-                jax.random.key(FLAGS.seed), tries=FLAGS.tries)
+                jax.random.key(FLAGS.seed), tries=FLAGS.tries, max_rows=len(page_rows))
             written = checked.written
         else:
             written = write_rows(texts, jax.random.key(FLAGS.seed))

@@ -86,6 +86,20 @@ def test_fallback_chain_accents_non_letter_and_typography():
                                       [inverse["a"], inverse[symbol]])
 
 
+def test_a_writers_text_refuses_what_only_a_gap_could_stand_for():
+    # One rule for an emoji and a Cyrillic letter: refused, named, no silent gap.
+    full = Alphabet.from_texts(["the quick brown fox's 1"])
+    _, subs = full.encode_with_fallbacks("Quiz", blank_ok=True)
+    assert subs == {"Q": "q", "z": " "}  # training data: the gap as before
+    with pytest.raises(TranscriptError, match=r"'z'.*gap on the page") as err:
+        full.encode_with_fallbacks("Quiz", blank_ok=False)
+    assert "'Q'" not in str(err.value)  # 'q' is a visible substitute
+    with pytest.raises(TranscriptError, match=r"'П', 'р'"):
+        full.encode_with_fallbacks("Привет fox", blank_ok=False)
+    ids, subs = full.encode_with_fallbacks("fox\t1\u2019", blank_ok=False)
+    assert subs == {"\t": " ", "\u2019": "'"} and len(ids) == 6  # a tab may be a space
+
+
 def test_on_unseen_error_lists_the_characters():
     a = Alphabet.from_texts(["the quick brown fox"])
     with pytest.raises(TranscriptError, match=r"'Q'.*'Z'") as err:

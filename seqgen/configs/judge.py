@@ -39,6 +39,12 @@ def get_config(arg: str | None = None):
     c.data.fonts = HANDS
     c.data.texts = "mixed"  # numbers, dates, amounts, times and modern words too
     c.data.max_chars = 40  # lines of 16-40 characters
+    # 24 hands teach 24 drawings of each letter: the training letters are
+    # each given their own shape (0.2: sizes, shears and turns of ~20%) and
+    # their strokes reversed or swapped (30%), so the judge learns letters,
+    # not its hands' drawings or the order their strokes came in.
+    c.data.glyph_warp = 0.2  # drawing.warp_glyph strength (0 = the hands' own shapes)
+    c.data.stroke_shuffle = 0.3  # probability a letter's stroke is reversed / swapped
     if v.smoke:
         c.data.writers = 4
         c.data.valid_writers = 2
@@ -47,5 +53,7 @@ def get_config(arg: str | None = None):
 
 
 def sweep(add):
-    add()  # 2x128
+    add()  # 2x128, augmented
+    add(**{"data.glyph_warp": 0.0, "data.stroke_shuffle": 0.0})  # the hands as drawn
+    add(**{"data.stroke_shuffle": 0.0})  # shapes varied, stroke order kept
     add(**{"model.hidden": 192})  # wider: many more hands than the seven fonts

@@ -46,7 +46,10 @@ just '#'). With on_unseen='error' any unseen character is an error.
 Unmappable characters are always an error (`TranscriptError`, one line
 listing them): control and format characters (C*), "other" symbols (So:
 emoji, pictographs, ©), lone combining marks (M*: write 'é', not 'e' + U+0301),
-and any character whose fallbacks are all missing from the alphabet.
+and any character whose fallbacks are all missing from the alphabet; and
+for a writer's text (blank_ok=False) a character that could only be written
+as a space (a Cyrillic letter), since a gap on the page is no substitute a
+user would agree to.
 An empty (or whitespace-only) text is an error too: there is nothing to write.
 
 The text side's `Vocab` (vocab.py) is a separate class on purpose: there
@@ -222,10 +225,13 @@ class Alphabet:
         need a fallback or cannot be written at all."""
         return [c for c in dict.fromkeys(text) if self._symbol(c) not in self._index]
 
-    def encode_with_fallbacks(self, text: str, *, on_unseen: str = "fallback"
-                              ) -> tuple[np.ndarray, dict[str, str]]:
+    def encode_with_fallbacks(self, text: str, *, on_unseen: str = "fallback",
+                              blank_ok: bool = True) -> tuple[np.ndarray, dict[str, str]]:
         """Text -> (int32 ids >= 1, one per character; {unseen char: substitute}).
 
+        blank_ok=False (a writer's text): a character that is not a space but
+        could only be written as one (a letter of another script: 'П') is an
+        error like an emoji, not a silent gap on the page.
         Logs nothing: callers that encode many texts warn once for all.
         """
         if on_unseen not in ("fallback", "error"):
@@ -234,13 +240,14 @@ class Alphabet:
             raise TranscriptError(f"text {text!r} is empty: give at least one character "
                                   f"to write.")
         resolved = [self._resolve(c) for c in text]
-        bad = [c for c, (i, _) in zip(text, resolved, strict=True) if i == _UNMAPPABLE]
+        bad = [c for c, (i, sub) in zip(text, resolved, strict=True) if i == _UNMAPPABLE
+               or not blank_ok and sub == " " and not c.isspace()]
         if bad:
             raise TranscriptError(
                 f"text {_short(text)}: {len(set(bad))} character(s) cannot be written with "
                 f"this {self.size - 1}-character alphabet: {_listed(dict.fromkeys(bad))}; "
                 f"remove or replace them (emoji, control characters and lone accents "
-                f"have no fallback).")
+                f"have no fallback{'' if blank_ok else NO_GAPS}).")
         subs = {c: s for c, (_, s) in zip(text, resolved, strict=True) if s is not None}
         if subs and on_unseen == "error":
             raise TranscriptError(
@@ -263,6 +270,9 @@ class Alphabet:
             raise TranscriptError(f"Alphabet.decode: ids must be in [0, {self.size}), got "
                                   f"{ids.min()}..{ids.max()}.")
         return "".join(self.chars[i] for i in ids.tolist())
+
+
+NO_GAPS = "; a gap on the page is no substitute for the others"
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -38,6 +38,14 @@ def padded(lines: list[str]) -> tuple[list[str], int]:
     return rows, bucket(max(len(t) for t in lines), CHAR_BUCKETS)
 
 
+def padded_to(lines: list[str], rows: int, chars: int) -> list[str]:
+    """`lines` padded to `rows` rows (copies of the last), for a sampler
+    compiled for (rows, chars): verification's retries reuse the page's."""
+    if not lines or len(lines) > rows or max(len(t) for t in lines) > chars:
+        raise ValueError(f"{len(lines)} lines do not fit {rows} rows of {chars} characters")
+    return lines + [lines[-1]] * (rows - len(lines))
+
+
 def first_rows(written: dict, n: int) -> dict:
     """A Writer's result (every field one entry per row) for the page's own
     `n` lines: the padding rows dropped."""

@@ -8,8 +8,9 @@ word alignment), a character error rate above MAX_CER, or a window that did
 not reach the text's end (the writer's `aligned`: the stop rule fired, the
 window moved monotonically and reached the last characters) fails it. Each
 failing line is written CANDIDATES more times in one batch (all failing
-lines together; fewer each when that would pass MAX_ROWS rows, at least
-one) and the best read-back kept (`_rank`: passing first, then
+lines together; fewer each when that would pass max_rows rows, at least
+one: seqgen.write and the web page pass the page's own row bucket, so the
+retries reuse the page's compiled sampler) and the best read-back kept (`_rank`: passing first, then
 fewer dropped words, then lower CER); after TRIES rounds in all, the lines
 still failing are *doubtful*, and the CLI, the API and the page say so.
 

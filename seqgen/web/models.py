@@ -141,8 +141,12 @@ class Models:
             prime = (found[0].line_Tx3, found[0].text)
         n = len(req.lines)
 
+        # The page's sampler (its rows and characters bucket) serves the
+        # retries of verification too: nothing compiles after warm-up.
+        page_rows, chars = page_sizes.padded(req.lines)
+
         def write_rows(texts: list[str], key: jax.Array) -> dict:
-            rows, chars = page_sizes.padded(texts)
+            rows = page_sizes.padded_to(texts, len(page_rows), chars)
             return page_sizes.first_rows(kind.write(writer.model, rows, req.bias, key, prime,
                                                     chars=chars), len(texts))
 
@@ -152,7 +156,7 @@ class Models:
             if reader is not None:
                 checked = verify.verified_write(
                     write_rows, verify.reader(reader.kind, reader.model, kind.meta),
-                    req.lines, jax.random.key(req.seed))
+                    req.lines, jax.random.key(req.seed), max_rows=len(page_rows))
                 out = checked.written
             else:
                 out = write_rows(req.lines, jax.random.key(req.seed))
@@ -230,7 +234,7 @@ class Models:
 def _check_chars(kind, text: str, prefix: str = "") -> dict[str, str]:
     """{unseen: fallback} of a text the writer can write, else a one-line error."""
     try:
-        _, subs = kind.alphabet.encode_with_fallbacks(text)
+        _, subs = kind.alphabet.encode_with_fallbacks(text, blank_ok=False)
     except UserError as e:
         raise UserError(f"{prefix}{e}") from None
     return subs
