@@ -49,9 +49,11 @@ RULES = {
 
 
 def run(workdir: str | None, repeats: int, texts: dict[str, str] | None = None,
-        targets: dict[str, float] | None = None) -> dict:
+        targets: dict[str, float] | None = None, unverified: tuple[str, ...] = ()) -> dict:
     """Warm-up, then each of `texts` (default: the line and the 5-line page)
-    timed over HTTP; what format_table prints."""
+    timed over HTTP, verified by the shipped product reader as seqgen.serve
+    writes by default; the texts named in `unverified` are timed again with
+    verification off, as '<name>_unverified'. What format_table prints."""
     from seqgen import pretrained
     from seqgen.kinds import load_trained
     from seqgen.web import app as web_app
@@ -59,7 +61,10 @@ def run(workdir: str | None, repeats: int, texts: dict[str, str] | None = None,
 
     workdir = pretrained.resolve(workdir, None, "write")
     kind, model, _, step = load_trained(workdir)
-    served = models.Models({"write": models.Loaded(workdir, kind, model, step)})
+    reader_dir = pretrained.resolve(None, None, "read")
+    r_kind, r_model, _, r_step = load_trained(reader_dir)
+    served = models.Models({"write": models.Loaded(workdir, kind, model, step),
+                            "read": models.Loaded(reader_dir, r_kind, r_model, r_step)})
     t0 = time.perf_counter()
     served.warm_up()
     warm_s = time.perf_counter() - t0
@@ -68,16 +73,20 @@ def run(workdir: str | None, repeats: int, texts: dict[str, str] | None = None,
     targets = targets or TARGETS
     out = {"workdir": workdir, "step": step, "warmup_s": warm_s, "texts": list(texts),
            **timing.threads_note()}
+    runs = [(name, text, True) for name, text in texts.items()] + [
+        (name, texts[name], False) for name in unverified]
     try:
-        for name, text in texts.items():
+        for name, text, verify in runs:
             seed = iter(range(1, 10**6))
 
-            def call(text=text, seed=seed):
-                return post_json(f"{server.url}/api/write", {"text": text, "seed": next(seed)})
+            def call(text=text, seed=seed, verify=verify):
+                return post_json(f"{server.url}/api/write",
+                                 {"text": text, "seed": next(seed), "verify": verify})
 
             stops = call()["stopped"]  # also the first call at this size
-            out[name] = {**timing.time_calls(call, warmup=0, repeats=repeats),
-                         "lines": len(stops), "target_s": targets[name]}
+            out[name if verify else f"{name}_unverified"] = {
+                **timing.time_calls(call, warmup=0, repeats=repeats), "lines": len(stops),
+                "target_s": targets[name], "verified": verify}
     finally:
         server.stop()
     return out

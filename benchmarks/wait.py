@@ -15,6 +15,11 @@ For one line (40 characters) and a 10-line page (ten lines of about 40):
 - warm: a running server (benchmarks/serve.py: seqgen.serve's app after
   its warm-up), one HTTP request.
 
+Every figure is of verified writing, as seqgen.write and the page write by
+default (each line read back by the product reader, failures written
+again: seqgen/handwriting/verify.py); --compare_unverified (default on)
+times the 10-line page again with verification off, in the same run.
+
 Each cold run reports its phases (seqgen/command/phases.py, $SEQGEN_TIMINGS):
 start (interpreter and imports), restore, compile, sample, render; and
 bare `python -c pass` / `import jax` / first JAX array processes show what
@@ -63,6 +68,8 @@ def _define_flags() -> None:
     flags.DEFINE_string("checkout", "", "Run seqgen.write from this source tree instead "
                         "(a before/after: git archive main | tar -x -C DIR).")
     flags.DEFINE_string("json_out", "", "Also write the result here as JSON.")
+    flags.DEFINE_bool("compare_unverified", True, "Also time the 10-line page with "
+                      "verification off (--noverify; the API's verify=false).")
 
 
 def _source_tree(v: str) -> str | None:
@@ -76,6 +83,7 @@ RULES = {
     "server": fc.anything,
     "checkout": _source_tree,
     "json_out": fc.JSON_OUT,
+    "compare_unverified": fc.anything,
 }
 SOURCE = [ROOT]  # where seqgen.write runs from (--checkout)
 
@@ -87,12 +95,12 @@ def _env(cache: str) -> dict:
     return env
 
 
-def write_once(text: str, cache: str, out: Path, seed: int = 0) -> dict:
+def write_once(text: str, cache: str, out: Path, seed: int = 0, verify: bool = True) -> dict:
     """One `seqgen.write` process: wall seconds to its exit with `out`
     written, and the phases it reports."""
     env = _env(cache)
     cmd = [sys.executable, "-m", "seqgen.write", f"--text={text}", f"--out={out}",
-           f"--seed={seed}"]
+           f"--seed={seed}", "--verify" if verify else "--noverify"]
     env["SEQGEN_TIMINGS"] = repr(time.time())  # the launch, for its start phase
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, env=env, cwd=SOURCE[0], capture_output=True, text=True)
@@ -124,17 +132,21 @@ def bare_starts(repeats: int) -> dict:
     return out
 
 
-def cold(repeats: int, work: Path) -> dict:
-    """Empty-cache and cached cold runs of the line and the page."""
+def cold(repeats: int, work: Path, unverified: bool = False) -> dict:
+    """Empty-cache and cached cold runs of the line and the page (and of the
+    page unverified, as 'page_unverified')."""
     out = {}
-    for name, text in TEXTS.items():
+    runs = [(name, text, True) for name, text in TEXTS.items()] + (
+        [("page", TEXTS["page"], False)] if unverified else [])
+    for name, text, verify in runs:
+        key = name if verify else f"{name}_unverified"
         empty, cached = [], []
         for r in range(repeats):
             cache = tempfile.mkdtemp(dir=work, prefix="cache_")
-            empty.append(write_once(text, cache, work / f"{name}_empty_{r}.svg", seed=r))
+            empty.append(write_once(text, cache, work / f"{key}_empty_{r}.svg", r, verify))
         for r in range(repeats):  # `cache` is now filled with this size's programs
-            cached.append(write_once(text, cache, work / f"{name}_cached_{r}.svg", seed=r))
-        out[name] = {"empty_cache": _summary(empty), "cached": _summary(cached)}
+            cached.append(write_once(text, cache, work / f"{key}_cached_{r}.svg", r, verify))
+        out[key] = {"empty_cache": _summary(empty), "cached": _summary(cached)}
     return out
 
 
@@ -156,16 +168,17 @@ def concurrent(work: Path) -> dict:
             "cache_entries": len(os.listdir(cache))}
 
 
-def run(repeats: int, server: bool) -> dict:
+def run(repeats: int, server: bool, unverified: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="seqgen_wait_") as tmp:
         work = Path(tmp)
-        out = {"bare": bare_starts(repeats), "cold": cold(repeats, work),
+        out = {"bare": bare_starts(repeats), "cold": cold(repeats, work, unverified),
                "concurrent": concurrent(work), **timing.threads_note()}
     if server:
         timing.cap_xla_threads(0)
         out["warm"] = serve.run(None, repeats, TEXTS,
                                 {"line": TARGETS["line_warm_s"],
-                                 "page": TARGETS["page_warm_s"]})
+                                 "page": TARGETS["page_warm_s"]},
+                                unverified=("page",) if unverified else ())
     return out
 
 
@@ -178,14 +191,14 @@ def format_table(r: dict) -> str:
                                            for k, v in r["bare"].items())]
     rows.append(f"{'':18s}{'cold, empty cache':>26s}{'cold, cached':>26s}"
                 f"{'warm server':>26s}")
-    for name in TEXTS:
+    for name in r["cold"]:
         c = r["cold"][name]
         warm = _spread(r["warm"][name]) if "warm" in r else "not run"
-        label = "one line" if name == "line" else "10-line page"
+        label = {"line": "one line", "page": "10-line page"}.get(name, "page, unverified")
         rows.append(f"{label:18s}{_spread(c['empty_cache']):>26s}{_spread(c['cached']):>26s}"
                     f"{warm:>26s}")
     rows.append("median phases of the cold runs (s): " + " ".join(f"{p:>8s}" for p in PHASES))
-    for name in TEXTS:
+    for name in r["cold"]:
         for mode in ("empty_cache", "cached"):
             ph = r["cold"][name][mode]["phases"]
             rows.append(f"  {name} {mode:29s}" + " ".join(f"{ph[p]:8.2f}" for p in PHASES))
@@ -211,7 +224,7 @@ def main(argv):
     fc.check_or_exit(RULES, FLAGS.flag_values_dict())
     if FLAGS.checkout:
         SOURCE[0] = Path(FLAGS.checkout).resolve()
-    r = run(FLAGS.repeats, FLAGS.server)
+    r = run(FLAGS.repeats, FLAGS.server, FLAGS.compare_unverified)
     r["source"] = str(SOURCE[0])
     print(format_table(r))
     timing.write_json(FLAGS.json_out, r)

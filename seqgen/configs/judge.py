@@ -12,12 +12,18 @@ amounts and times), lines drawn anew every epoch. Its calibration, reported
 beside every legibility figure: its CER on lines of the writer hands and of
 the reserved hands, neither ever seen (seqgen/handwriting/calibration.py).
 The recipe is configs/recognition.py's (2 bidirectional layers of 128, 3
-points a frame, Adam 1e-3, 32 lines a batch); its data is what differs.
-Measured 2026-12-07 on a 2-core AMD EPYC: 4,000 steps in 558 s (validation
-CER 14.4%; 24.2% on the writer hands, 27.4% on the reserved), then 8,000
-more from those params (--config.init_from=<that run> --config.num_steps=8000)
-in 1,077 s: the shipped judge, validation CER 2.97%, 17.15% on the writer
-hands and 20.2% on the reserved (seqgen/pretrained/judge/MODEL_CARD.md).
+points a frame, Adam 1e-3, 32 lines a batch); its data is what differs,
+and the training letters are each given their own shape and their strokes
+reversed or swapped at random (data.glyph_warp, data.stroke_shuffle): 24
+hands alone taught it their own drawings of the letters.
+Measured 2026-12-07 on a 2-core AMD EPYC, each run from the last's params
+(--config.init_from=<run> --config.num_steps=N): 4,000 steps from scratch
+without the augmentations in 558 s (validation CER 14.4%; 24.2% on the
+writer hands, 27.4% on the reserved), 8,000 more in 1,077 s (2.97%;
+17.15%, 20.2%), then with them 3,000 in 519 s (5.49%; 13.4%, 14.92%; the
+same 3,000 steps without them: 2.62%; 16.58%, 19.53%) and 14,000 in
+2,269 s: the shipped judge, validation CER 2.44%, 10.62% on the writer
+hands and 9.41% on the reserved (seqgen/pretrained/judge/MODEL_CARD.md).
 Smoke variant (seconds): --config=configs/judge.py:smoke
 
 Deviations from Graves et al. (2009) are configs/recognition.py's.
