@@ -6,8 +6,9 @@ and the recogniser's CER / WER on it.
 
 Writes docs/page_text.txt (ten lines never used in any tuning) one line per
 line, unprimed, at --bias (0.75; the page shown is bias 1), with a fixed seed
-(seqgen.write), then reads the strokes back with the shipped judge (--grader)
-(seqgen.read, which prints each line read and the page's CER and WER). Only
+(seqgen.write, verified as it writes by default; --noverify writes once),
+then reads the strokes back with the shipped judge (--grader) (seqgen.read,
+which prints each line read and the page's CER and WER). Only
 the PNG is kept; the SVG and the strokes go to a temporary folder. The same
 seed on the same JAX version and CPU gives the same page. A docs tool, run
 from a clone. """
@@ -36,6 +37,8 @@ def _define_flags() -> None:
     flags.DEFINE_float("bias", BIAS, "Sampling bias (Graves eq. 61).")
     flags.DEFINE_integer("seed", 0, "Sampling seed.")
     flags.DEFINE_string("out", str(ROOT / "docs" / "writer_page.png"), "The page, PNG.")
+    flags.DEFINE_bool("verify", True, "Verified writing, as seqgen.write writes by default "
+                      "(the product reader reads each line back; failures written again).")
     flags.DEFINE_string("grader", "judge", "The shipped reader that reads the page back: the "
                         "judge, which never saw the writer's hands (or reader, recogniser).")
 
@@ -46,6 +49,7 @@ RULES = {
     "seed": fc.at_least(0),
     "out": fc.out_file(".png"),
     "grader": fc.one_of("judge", "reader", "recogniser"),
+    "verify": fc.anything,
 }
 
 
@@ -57,7 +61,8 @@ def main() -> None:
         # --wrap at the longest line: every line of the file stays one written line.
         subprocess.run([sys.executable, "-m", "seqgen.write", f"--text={text}",
                         f"--bias={FLAGS.bias}", f"--seed={FLAGS.seed}",
-                        f"--wrap={longest}", f"--out={page}"], check=True)
+                        f"--wrap={longest}", f"--out={page}",
+                        "--verify" if FLAGS.verify else "--noverify"], check=True)
         shutil.copyfile(page.with_suffix(".png"), FLAGS.out)
         print(f"wrote {FLAGS.out}")
         subprocess.run([sys.executable, "-m", "seqgen.read", f"--model={FLAGS.grader}",

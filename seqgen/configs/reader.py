@@ -11,12 +11,17 @@ phrases with numbers, dates, amounts and times), lines drawn anew every
 epoch. Because it may check the writer's lines, it never grades them: the
 judge does (configs/judge.py). Measured on the reserved hands, which
 nothing trains or is tuned on (seqgen/handwriting/calibration.py).
-The recipe and texts are configs/judge.py's (2 bidirectional layers of
-128, 3 points a frame, Adam 1e-3, 32 lines a batch); its hands differ.
-Measured 2026-12-07 on a 2-core AMD EPYC: 6,000 steps from the shipped
-judge's params (--config.init_from=seqgen/pretrained/judge
---config.num_steps=6000) in 808 s: the shipped reader, validation CER
-3.86%, 11.79% on the reserved hands (seqgen/pretrained/reader/MODEL_CARD.md).
+The recipe, texts and augmentations are configs/judge.py's (2
+bidirectional layers of 128, 3 points a frame, Adam 1e-3, 32 lines a
+batch; letters warped, strokes shuffled); its hands differ.
+Measured 2026-12-07/08 on a 2-core AMD EPYC: 6,000 steps from the first
+shipped judge's params without the augmentations (--config.init_from=<run>
+--config.num_steps=6000 --config.data.glyph_warp=0
+--config.data.stroke_shuffle=0) in 808 s (validation CER 3.86%, 11.79% on
+the reserved hands), then 8,000 more with them
+(--config.init_from=seqgen/pretrained/reader --config.num_steps=8000) in
+1,273 s: the shipped reader, validation CER 3.65%, 6.27% on the reserved
+hands (seqgen/pretrained/reader/MODEL_CARD.md).
 Smoke variant (seconds): --config=configs/reader.py:smoke
 
 Deviations from Graves et al. (2009) are configs/recognition.py's.
