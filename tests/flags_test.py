@@ -128,6 +128,8 @@ BAD = [
     ("seqgen.write", "wrap", 0, "characters per written line"),
     ("seqgen.write", "seed", -3, ">= 0"),
     ("seqgen.write", "step", -1, ">= 0"),
+    ("seqgen.write", "tries", 0, "rounds of writing"),
+    ("seqgen.write", "reader", "/nonexistent/run", "no such directory"),
     ("seqgen.evaluate", "workdir", "{file}", "is a file"),
     ("seqgen.evaluate", "split", "dev", "train, valid, test"),
     ("seqgen.evaluate", "method", "adam", "sgd"),
