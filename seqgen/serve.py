@@ -35,6 +35,9 @@ def _define_flags() -> None:
                         "network interface).")
     flags.DEFINE_integer("port", 8000, "Port to listen on.")
     flags.DEFINE_bool("warmup", True, "Compile the samplers before listening.")
+    flags.DEFINE_bool("verify", True, "Verify written lines by default: each read back by "
+                      "the product reader and written again when it fails (a request's "
+                      "'verify' overrides it).")
     flags.DEFINE_string("jax_cache_dir", jax_cache.default_dir(),
                         "Persistent XLA compilation cache: a restart compiles nothing "
                         "('' = off).")
@@ -54,6 +57,7 @@ RULES = {
     "host": fc.non_empty("an address to listen on, e.g. 127.0.0.1"),
     "port": fc.between(1, 65535, "a TCP port, e.g. 8000"),
     "warmup": fc.anything,
+    "verify": fc.anything,
     "jax_cache_dir": lambda v: None if v == "" else fc.writable_dir(v),
 }
 
@@ -69,7 +73,7 @@ def main() -> None:
     if not loaded:
         raise UserError("nothing to serve: no shipped models are installed; give "
                         "--workdir=RUN of a synthesis, recognition or text run")
-    served = models.Models(loaded)
+    served = models.Models(loaded, verify=FLAGS.verify)
     for role, m in loaded.items():
         print(f"{role}: {m.workdir} (step {m.step})")
     if FLAGS.warmup:

@@ -30,7 +30,9 @@ def served(tiny_served_runs, tmp_path_factory):
     saved = tmp_path_factory.mktemp("saved_styles")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SEQGEN_STYLES", str(saved))
-        m = web_models.Models(web_models.load(list(tiny_served_runs.values())))
+        # Unverified by default: the tiny reader misreads every line, so each
+        # write would take all three rounds; the tests of verification ask for it.
+        m = web_models.Models(web_models.load(list(tiny_served_runs.values())), verify=False)
         with TestClient(web_app.make_app(m)) as client:
             yield client, m, saved
 
@@ -73,6 +75,8 @@ def test_write_returns_svg_layout_strokes_alignment_and_the_stop_rule(served, tm
     assert all(isinstance(s, bool) for s in out["stopped"])
     assert [a["text"] for a in out["alignment"]] == out["texts"]
     assert len(out["alignment"][0]["phi"][0]) == len("to be or") + 1
+    assert out["verified"] is None  # this server's default is off
+    out = client.post("/api/write", json={"text": "to be or\nnot to be", "verify": True}).json()
     # Verified by the product reader: its read-back of every line, versions written.
     v = out["verified"]
     assert len(v["reads"]) == len(v["attempts"]) == 2 and all(a >= 1 for a in v["attempts"])

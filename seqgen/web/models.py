@@ -73,8 +73,9 @@ def load(workdirs: list[str]) -> dict[str, Loaded]:
 class Models:
     """The loaded models behind one lock (module docstring)."""
 
-    def __init__(self, loaded: dict[str, Loaded]):
+    def __init__(self, loaded: dict[str, Loaded], verify: bool = True):
         self.loaded = loaded
+        self.verify = verify  # a write request's default (seqgen/handwriting/verify.py)
         self.lock = threading.Lock()
         self._scale = None
         writer = loaded.get("write")
@@ -150,7 +151,8 @@ class Models:
             return page_sizes.first_rows(kind.write(writer.model, rows, req.bias, key, prime,
                                                     chars=chars), len(texts))
 
-        reader = self.loaded.get("read") if req.verify else None
+        verifying = self.verify if req.verify is None else req.verify
+        reader = self.loaded.get("read") if verifying else None
         t0 = time.perf_counter()
         with self.lock:
             if reader is not None:
@@ -218,8 +220,11 @@ class Models:
                     (1, c) for c in page_sizes.CHAR_BUCKETS if c != 40]
                 for lines, chars in sizes:
                     line = ("warm up " * chars)[:chars - 1] + "."
+                    # Unverified: verification's retries reuse this sampler, and
+                    # the reader is warmed below.
                     self.write(requests.write({"text": "\n".join([line] * lines),
-                                               "wrap": max(page_sizes.CHAR_BUCKETS)}))
+                                               "wrap": max(page_sizes.CHAR_BUCKETS),
+                                               "verify": False}))
             elif role == "read":
                 line = np.tile(np.array([[3.0, 2.0, 0.0], [3.0, -2.0, 0.0]], np.float32),
                                (40, 1))

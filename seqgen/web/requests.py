@@ -129,7 +129,9 @@ class Write:
     line_height: float
     color: str
     seed: int
-    verify: bool  # read every line back with the product reader, write failures again
+    # Read every line back with the product reader and write failures
+    # again; None: the server's default (seqgen.serve --verify).
+    verify: bool | None
 
 
 def write(body: dict) -> Write:
@@ -147,10 +149,10 @@ def write(body: dict) -> Write:
                  stroke_width=number(body, "stroke_width", 2.0, 0.1, 20.0),
                  line_height=number(body, "line_height", 64.0, 16.0, 256.0),
                  color=color(body), seed=number(body, "seed", 0, 0, 2**31 - 1, integer=True),
-                 verify=flag(body, "verify", True))
+                 verify=flag(body, "verify", None))
 
 
-def flag(body: dict, key: str, default: bool) -> bool:
+def flag(body: dict, key: str, default: bool | None) -> bool | None:
     """A JSON boolean (default when missing or null)."""
     v = _get(body, key, default)
     if v is None:
