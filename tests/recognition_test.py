@@ -219,10 +219,13 @@ def test_synthesis_evaluation_and_legibility_read_the_writing_back(run, tmp_path
     out = tmp_path / "leg"
     proc = subprocess.run(
         [sys.executable, "-m", "seqgen.legibility", f"--workdir={synth}",
-         f"--recogniser={rec_path}", "--num=3", "--biases=0,1", "--styles=0", f"--out={out}"],
+         f"--recogniser={rec_path}", "--num=3", "--biases=0,1", "--styles=0", f"--out={out}",
+         "--calibration_lines=4"],  # the default 200 a set: 400 lines drawn and read
         cwd=REPO, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(out.with_suffix(".json").read_text())
+    assert [(c["hands"], c["lines"]) for c in report["calibration"]] == [("writer", 4),
+                                                                      ("reserved", 4)]
     assert report["texts"] == 3 and len(report["cells"]) == 4  # (unprimed, style 0) x 2
     assert {(c["style"], c["bias"]) for c in report["cells"]} == {
         ("unprimed", 0.0), ("unprimed", 1.0), ("style 0", 0.0), ("style 0", 1.0)}
