@@ -45,7 +45,7 @@ from seqgen.command import flag_checks as fc
 from seqgen.command import preamble
 from seqgen.config.handwriting import BIAS, check_bias
 from seqgen.data.fonts import FONTS
-from seqgen.handwriting import page
+from seqgen.handwriting import page, verify
 
 FORMATS = ("npz", "json", "npy")  # --format: how the strokes are saved beside the page
 
@@ -83,7 +83,7 @@ def _define_flags() -> None:
     flags.DEFINE_integer("step", None, "Checkpoint step (default: the newest).")
     flags.DEFINE_bool("verify", True, "Read every line back with the product reader and "
                       "write again the lines that miss a word or read badly.")
-    flags.DEFINE_integer("tries", 3, "Rounds of writing with --verify: the page, then "
+    flags.DEFINE_integer("tries", verify.TRIES, "Rounds of writing with --verify: the page, then "
                          "candidates of the lines that failed.")
     flags.DEFINE_string("reader", None, "The reader that verifies (default: the shipped "
                         "reader).")
@@ -200,22 +200,17 @@ def main() -> None:
     # Padded to the server's page sizes: one compiled sampler (and cache
     # entry) serves every text of a size (seqgen/handwriting/page_sizes.py),
     # and verification's retries, at most a page of rows, reuse it.
-    page_rows, chars = page_sizes.padded(texts)
-
-    def write_rows(lines: list[str], key: jax.Array) -> dict:
-        rows = page_sizes.padded_to(lines, len(page_rows), chars)
-        return page_sizes.first_rows(kind.write(model, rows, FLAGS.bias, key, prime,
-                                                chars=chars), len(lines))
+    write_rows, page_rows = page_sizes.page_writer(
+        lambda rows, chars, key: kind.write(model, rows, FLAGS.bias, key, prime, chars=chars),
+        texts)
 
     with busy(f"writing {len(texts)} line(s)"), phases.phase("sample"):
         if FLAGS.verify:
-            from seqgen.handwriting import verify
-
             reader_kind, reader_model, _, _ = load_trained(
                 pretrained.resolve(FLAGS.reader, None, "read"))
             checked = verify.verified_write(
                 write_rows, verify.reader(reader_kind, reader_model, kind.meta), texts,
-                jax.random.key(FLAGS.seed), tries=FLAGS.tries, max_rows=len(page_rows))
+                jax.random.key(FLAGS.seed), tries=FLAGS.tries, max_rows=page_rows)
             written = checked.written
         else:
             written = write_rows(texts, jax.random.key(FLAGS.seed))

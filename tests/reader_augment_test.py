@@ -47,12 +47,16 @@ def test_glyph_warp_scales_a_stem_by_the_stated_spread():
     assert drawing.warp_glyph(stem, rng, 0.0) is stem
 
 
-def test_glyph_warp_draws_no_random_numbers_when_off():
-    a, b = np.random.default_rng(3), np.random.default_rng(3)
-    drawing.render_line("warp", "ems_nixish", a, drawing.Style())
-    drawing.render_line("warp", "ems_nixish", b, drawing.Style(glyph_warp=0.0,
-                                                               stroke_shuffle=0.0))
-    assert a.random() == b.random()
+def test_glyph_warp_and_shuffle_draw_no_random_numbers_when_off():
+    # Off, the generator is untouched: a line draws the numbers it always drew.
+    rng = np.random.default_rng(3)
+    before = rng.bit_generator.state
+    strokes = [np.zeros((3, 2)), np.ones((2, 2))]
+    assert drawing.warp_glyph(strokes, rng, 0.0) is strokes
+    assert drawing.shuffle_strokes(strokes, rng, 0.0) is strokes
+    assert rng.bit_generator.state == before
+    drawing.shuffle_strokes(strokes, rng, 0.3)
+    assert rng.bit_generator.state != before
 
 
 def test_stroke_shuffle_reverses_and_swaps_at_the_stated_rate():
@@ -107,7 +111,11 @@ def test_writing_order_keeps_every_glyphs_ink_and_starts_stems_at_the_top(name):
         # runs from the baseline's entry stroke to its exit: ends level).
         assert stem[0, 1] > stem[-1, 1] or abs(stem[0, 1] - stem[-1, 1]) <= \
             stroke_order.START_DY, (name, char)
-    assert fonts.load_font("hershey_script", writing_order=True) is not None  # kept as written
+    # The Hershey scripts run as a pen writes: kept as the font draws them.
+    hershey, kept = fonts.load_font("hershey_script"), fonts.load_font("hershey_script", True)
+    assert all(len(g.strokes) == len(kept.glyphs[c].strokes) and all(
+        np.array_equal(a, b) for a, b in zip(g.strokes, kept.glyphs[c].strokes, strict=True))
+        for c, g in hershey.glyphs.items())
 
 
 def test_the_plotter_fonts_draw_some_stems_upwards():

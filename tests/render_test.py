@@ -30,6 +30,14 @@ def path_commands(svg):
             for p in root.iter(SVG + "path")]
 
 
+def drawn_points(cmds):
+    """A path's points, a one-point stroke (a dot, written twice so the round
+    cap shows) once."""
+    got = np.array([(x, y) for _, x, y in cmds])
+    return np.array([g for i, g in enumerate(got) if i == 0 or cmds[i][0] == "M"
+                     or not np.array_equal(g, got[i - 1])])
+
+
 def svg_of(tmp_path, lines, texts=None, **kw):
     """The SVG text that save_lines writes (beside its PNG)."""
     svg_path, _ = render.save_lines(tmp_path / "page", lines, texts, **kw)
@@ -68,11 +76,7 @@ def test_svg_coordinates_follow_the_documented_transform(tmp_path):
         s = lh / max(y1 - y0, (x1 - x0) / render.MAX_ASPECT)
         want = np.column_stack([render.MARGIN + (p[:, 0] - x0) * s,
                                 top + (lh - (y1 - y0) * s) / 2 + (y1 - p[:, 1]) * s])
-        got = np.array([(x, y) for _, x, y in cmds])
-        # A one-point stroke (the dot) is written twice so the round cap shows.
-        got = np.array([g for i, g in enumerate(got) if i == 0 or cmds[i][0] == "M"
-                        or not np.array_equal(g, got[i - 1])])
-        np.testing.assert_allclose(got, want, atol=0.006)
+        np.testing.assert_allclose(drawn_points(cmds), want, atol=0.006)
         top += lh + render.GAP
 
 
@@ -91,10 +95,7 @@ def test_a_page_of_one_text_has_one_scale(tmp_path):
         row = max(lh, (y1 - y0) * s)
         want = np.column_stack([render.MARGIN + (p[:, 0] - x0) * s,
                                 top + (row - (y1 - y0) * s) / 2 + (y1 - p[:, 1]) * s])
-        got = np.array([(x, y) for _, x, y in cmds])
-        got = np.array([g for i, g in enumerate(got) if i == 0 or cmds[i][0] == "M"
-                        or not np.array_equal(g, got[i - 1])])
-        np.testing.assert_allclose(got, want, atol=0.006)
+        np.testing.assert_allclose(drawn_points(cmds), want, atol=0.006)
         top += row + render.GAP
     # The tall line's row grew to hold it: nothing overlaps the next row.
     assert (40 * s) > lh

@@ -239,32 +239,31 @@ def _config(data_config: Any, measuring: bool = False) -> _Settings:
                               f"{WRITER_FONTS} or traced hands (seqgen/third_party/hands), "
                               f"'all', or a hand set such as 'hands:writer'"
                               f"{f' ({unknown[0]!r} is unknown)' if unknown else ''}.")
-    density = config_get(data_config, "points_per_char", TARGET_POINTS_PER_CHAR)
-    if isinstance(density, bool) or not isinstance(density, (int, float)) or not (
-            4 <= density <= 100):
-        raise StrokeDataError(f"data_config.points_per_char={density!r}: must be a number "
-                              f"in [4, 100] (IAM-OnDB has ~25).")
+    def number(name: str, default: float, low: float, high: float, what: str) -> float:
+        value = config_get(data_config, name, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                low <= value <= high):
+            raise StrokeDataError(f"data_config.{name}={value!r}: must be {what}.")
+        return float(value)
+
+    density = number("points_per_char", TARGET_POINTS_PER_CHAR, 4, 100,
+                     "a number in [4, 100] (IAM-OnDB has ~25)")
     writers = {"train": integer("writers", 0, 0)}
     for split in ("valid", "test"):
         writers[split] = (integer(f"{split}_writers", DEFAULT_HELD_OUT_WRITERS, 1)
                           if writers["train"] else 0)
-    warp = config_get(data_config, "glyph_warp", 0.0)
-    if isinstance(warp, bool) or not isinstance(warp, (int, float)) or not 0 <= warp <= 0.5:
-        raise StrokeDataError(f"data_config.glyph_warp={warp!r}: must be a number in "
-                              f"[0, 0.5] (0 = the fonts' own shapes; ~0.15 varies each letter).")
-    shuffle = config_get(data_config, "stroke_shuffle", 0.0)
-    if isinstance(shuffle, bool) or not isinstance(shuffle, (int, float)) or not (
-            0 <= shuffle <= 1):
-        raise StrokeDataError(f"data_config.stroke_shuffle={shuffle!r}: must be a "
-                              f"probability in [0, 1] (0 = the writing order; ~0.3).")
+    warp = number("glyph_warp", 0.0, 0, 0.5, "a number in [0, 0.5] (0 = the fonts' own "
+                  "shapes; ~0.15 varies each letter)")
+    shuffle = number("stroke_shuffle", 0.0, 0, 1, "a probability in [0, 1] (0 = the "
+                     "writing order; ~0.3)")
     order = config_get(data_config, "stroke_order", "font")
     if order not in STROKE_ORDERS:
         raise StrokeDataError(f"data_config.stroke_order={order!r}: give one of "
                               f"{STROKE_ORDERS} ('writing' draws the single-line fonts' "
                               f"strokes as a writer would).")
     return _Settings(seed, counts, fonts, integer("max_chars", DEFAULT_MAX_CHARS, 10),
-                     float(density), writers, drawn_mix.settings(data_config), float(warp),
-                     float(shuffle), order == "writing")
+                     density, writers, drawn_mix.settings(data_config), warp, shuffle,
+                     order == "writing")
 
 
 def fonts_of(data_config: Any) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from seqgen.handwriting import error_rates
+from seqgen.handwriting import error_rates, page_sizes, verify
 
 BATCH = 50  # texts written per sampling call (bounds memory; one compile per bucket)
 
@@ -24,9 +24,8 @@ def read_back(reader_kind, reader_model, writer_meta: dict, lines: list[np.ndarr
     """Error counts of reading `lines` (raw units of the writer's data) against
     `texts`, and the (asked, read) pairs. Ink from another dataset than the
     reader's is first fitted to the reader's size and spacing."""
-    if writer_meta.get("dataset") != reader_kind.meta.get("dataset"):
-        lines = [reader_kind.fit_ink(line) for line in lines]
-    pairs = list(zip(texts, reader_kind.read(reader_model, lines), strict=True))
+    read = verify.reader(reader_kind, reader_model, writer_meta)
+    pairs = list(zip(texts, read(lines), strict=True))
     return error_rates.total(pairs), pairs
 
 
@@ -45,8 +44,6 @@ def cell(writer, model, reader, reader_model, texts, bias, prime, seed,
     pairs. With `verifier` (a verify.ReadFn: the product reader) each batch
     is written verified (seqgen/handwriting/verify.py) and `doubtful` counts
     the lines still failing the verifier; the judge grades either way."""
-    from seqgen.handwriting import page_sizes, verify
-
     lines, stopped, doubtful = [], [], 0
     for i in range(0, len(texts), BATCH):
         key = jax.random.fold_in(jax.random.key(seed), i)

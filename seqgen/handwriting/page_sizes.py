@@ -19,6 +19,10 @@ Beyond the largest bucket a page keeps its own size.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import jax
+
 LINE_BUCKETS = (1, 2, 4, 8, 16)  # rows of a page
 CHAR_BUCKETS = (20, 40, 80)  # characters of its longest line (--wrap is 40)
 
@@ -38,12 +42,22 @@ def padded(lines: list[str]) -> tuple[list[str], int]:
     return rows, bucket(max(len(t) for t in lines), CHAR_BUCKETS)
 
 
-def padded_to(lines: list[str], rows: int, chars: int) -> list[str]:
-    """`lines` padded to `rows` rows (copies of the last), for a sampler
-    compiled for (rows, chars): verification's retries reuse the page's."""
-    if not lines or len(lines) > rows or max(len(t) for t in lines) > chars:
-        raise ValueError(f"{len(lines)} lines do not fit {rows} rows of {chars} characters")
-    return lines + [lines[-1]] * (rows - len(lines))
+def page_writer(write: Callable[[list[str], int, jax.Array], dict], page: list[str]
+                ) -> tuple[Callable[[list[str], jax.Array], dict], int]:
+    """(write_rows, rows): `write_rows(lines, key)` writes at most `rows`
+    lines with the page's sampler, padded to the page's row and character
+    buckets, so verification's retries (seqgen/handwriting/verify.py) reuse
+    it; `write(rows, chars, key)` is the writer's call, e.g. a Writer's
+    `write` with its model, bias and prime bound."""
+    page_rows, chars = padded(page)
+
+    def write_rows(lines: list[str], key: jax.Array) -> dict:
+        if not lines or len(lines) > len(page_rows) or max(len(t) for t in lines) > chars:
+            raise ValueError(f"{len(lines)} lines do not fit {len(page_rows)} rows of "
+                             f"{chars} characters")
+        rows = lines + [lines[-1]] * (len(page_rows) - len(lines))
+        return first_rows(write(rows, chars, key), len(lines))
+    return write_rows, len(page_rows)
 
 
 def first_rows(written: dict, n: int) -> dict:

@@ -10,8 +10,9 @@ window moved monotonically and reached the last characters) fails it. Each
 failing line is written CANDIDATES more times in one batch (all failing
 lines together; fewer each when that would pass max_rows rows, at least
 one: seqgen.write and the web page pass the page's own row bucket, so the
-retries reuse the page's compiled sampler) and the best read-back kept (`_rank`: passing first, then
-fewer dropped words, then lower CER); after TRIES rounds in all, the lines
+retries reuse the page's compiled sampler) and the best read-back kept
+(`_rank`: passing first, then fewer dropped words, then lower CER); after
+TRIES rounds in all, the lines
 still failing are *doubtful*, and the CLI, the API and the page say so.
 
 The reader that verifies never grades: legibility is measured by the judge
@@ -87,8 +88,9 @@ ReadFn = Callable[[list[np.ndarray]], list[str]]
 
 
 def reader(reader_kind, reader_model, writer_meta: dict) -> ReadFn:
-    """The product reader as a ReadFn for a writer's lines (ink of another
-    dataset first fitted to the reader's size, as legibility.read_back does)."""
+    """A reader as a ReadFn for a writer's lines (raw units of the writer's
+    data): ink from another dataset than the reader's is first fitted to the
+    reader's size and spacing. legibility.read_back reads through it too."""
     fit = writer_meta.get("dataset") != reader_kind.meta.get("dataset")
 
     def read(lines: list[np.ndarray]) -> list[str]:

@@ -144,12 +144,9 @@ class Models:
 
         # The page's sampler (its rows and characters bucket) serves the
         # retries of verification too: nothing compiles after warm-up.
-        page_rows, chars = page_sizes.padded(req.lines)
-
-        def write_rows(texts: list[str], key: jax.Array) -> dict:
-            rows = page_sizes.padded_to(texts, len(page_rows), chars)
-            return page_sizes.first_rows(kind.write(writer.model, rows, req.bias, key, prime,
-                                                    chars=chars), len(texts))
+        write_rows, page_rows = page_sizes.page_writer(
+            lambda rows, chars, key: kind.write(writer.model, rows, req.bias, key, prime,
+                                                chars=chars), req.lines)
 
         verifying = self.verify if req.verify is None else req.verify
         reader = self.loaded.get("read") if verifying else None
@@ -158,7 +155,7 @@ class Models:
             if reader is not None:
                 checked = verify.verified_write(
                     write_rows, verify.reader(reader.kind, reader.model, kind.meta),
-                    req.lines, jax.random.key(req.seed), max_rows=len(page_rows))
+                    req.lines, jax.random.key(req.seed), max_rows=page_rows)
                 out = checked.written
             else:
                 out = write_rows(req.lines, jax.random.key(req.seed))
